@@ -1,0 +1,44 @@
+# Set-up on a fresh machine is two commands (see README): `make demo` and `make test`.
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+PORT    ?= 8000
+PG_VERSION := $(shell ls /etc/postgresql 2>/dev/null | head -1)
+
+.PHONY: demo test lint bench fuzz soak chromium postgres pwa-deps
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test,bench]'
+	rm -f $(VENV)/.installed-*; touch $(STAMP)
+
+pwa-deps:
+	@if [ -f pwa/package-lock.json ]; then cd pwa && npm ci --no-audit --no-fund --loglevel=error; fi
+
+## Run the app with demo data on the embedded SQLite default.
+demo: $(STAMP) pwa-deps
+	$(BIN)/patrol db upgrade
+	$(BIN)/patrol demo
+	$(BIN)/patrol serve --port $(PORT)
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $(PG_VERSION) main start
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "Postgres did not start"; exit 1
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## Run the whole test suite on SQLite and Postgres, with the PWA in headless Chromium.
+test: $(STAMP) pwa-deps chromium postgres lint
+	$(BIN)/python -m pytest -p no:cacheprovider
+
+bench: $(STAMP) pwa-deps chromium postgres
+	$(BIN)/python -m bench.run
+
+fuzz: $(STAMP) postgres
+	PATROL_FUZZ_LONG=1 $(BIN)/python -m pytest -p no:cacheprovider tests/test_fuzz_api.py -m slow

@@ -1,0 +1,1 @@
+"""School-safety patrol system: offline-first sync server."""

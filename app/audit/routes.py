@@ -1,0 +1,5 @@
+"""HTTP routes of the audit area."""
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api", tags=["audit"])

@@ -1,0 +1,80 @@
+"""Who is calling: bearer-token parsing, role checks and the typed dependency aliases."""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+import jwt
+from fastapi import Depends, Request
+
+from app.auth.models import Device, Role, User
+from app.auth.security import SCOPE_ALL, decode_access_token
+from app.db import SessionDep
+from app.errors import Forbidden, NotAuthenticated
+
+
+@dataclass
+class Caller:
+    user: User
+    device: Device
+    scope: str
+
+
+def _bearer(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise NotAuthenticated("Log in first: this needs an Authorization: Bearer token.")
+    return token.strip()
+
+
+def get_caller(request: Request, session: SessionDep) -> Caller:
+    """Any valid token, including a disabled user's push-only one; see docs/sync.md."""
+    try:
+        claims = decode_access_token(_bearer(request))
+    except jwt.ExpiredSignatureError as exc:
+        raise NotAuthenticated("Your session has expired; refresh or log in again.") from exc
+    except jwt.InvalidTokenError as exc:
+        raise NotAuthenticated("The access token is not valid; log in again.") from exc
+    user = session.get(User, int(claims["sub"])) if claims["sub"].isdigit() else None
+    device = session.get(Device, claims["dev"])
+    if user is None or device is None or device.user_id != user.id:
+        raise NotAuthenticated("The access token is not valid; log in again.")
+    if device.revoked_at is not None:
+        raise NotAuthenticated("This device has been revoked; ask your administrator.")
+    return Caller(user=user, device=device, scope=claims["scope"])
+
+
+AnyCaller = Annotated[Caller, Depends(get_caller)]
+
+
+def get_active_caller(caller: AnyCaller) -> Caller:
+    if not caller.user.active or caller.scope != SCOPE_ALL:
+        raise Forbidden("This account is disabled; it can only hand in records already recorded.")
+    return caller
+
+
+ActiveCaller = Annotated[Caller, Depends(get_active_caller)]
+
+
+def get_current_user(caller: ActiveCaller) -> User:
+    return caller.user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def require_role(*roles: Role):
+    """Dependency factory: the caller must hold one of the roles (admin passes everything)."""
+
+    def _check(user: CurrentUser) -> User:
+        if not user.has_role(Role.admin, *roles):
+            names = ", ".join(r.value for r in roles) or "admin"
+            raise Forbidden(f"This needs one of the roles: {names}.")
+        return user
+
+    return _check
+
+
+AdminUser = Annotated[User, Depends(require_role(Role.admin))]
+SupervisorUser = Annotated[User, Depends(require_role(Role.supervisor))]
+LeaderOrSupervisor = Annotated[User, Depends(require_role(Role.leader, Role.supervisor))]

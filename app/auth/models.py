@@ -1,0 +1,113 @@
+"""Users with their roles, the phones they sync from, and refresh-token families."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from app.db import utc_field, utcnow
+
+
+class Role(StrEnum):
+    member = "member"  # 巡逻人员 / 值班人员
+    gate = "gate"  # 校门口值班人员 / 门卫
+    leader = "leader"  # 组长
+    supervisor = "supervisor"  # 督查
+    admin = "admin"  # 管理员
+
+
+class UserBase(SQLModel):
+    username: str = Field(min_length=2, max_length=64, regex=r"^[A-Za-z0-9._@+-]+$")
+    display_name: str = Field(min_length=1, max_length=100)
+    phone: str | None = Field(default=None, max_length=32)
+    home_site_id: int | None = Field(default=None, foreign_key="site.id")  # gate staff's school
+
+
+class User(UserBase, table=True):
+    __tablename__ = "app_user"  # "user" is reserved in Postgres
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, max_length=64)
+    password_hash: str
+    roles: str = ""  # comma-separated Role values
+    active: bool = True
+    disabled_at: datetime | None = utc_field(default=None)
+    created_at: datetime = utc_field(default_factory=utcnow)
+
+    @property
+    def role_set(self) -> set[Role]:
+        return {Role(r) for r in self.roles.split(",") if r}
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.role_set & set(roles))
+
+
+# Body of POST /api/users.
+class UserCreate(UserBase):
+    password: str = Field(min_length=8, max_length=200)
+    roles: list[Role] = Field(default_factory=lambda: [Role.member], min_length=1)
+
+
+# Body of PATCH /api/users/{id}.
+class UserUpdate(SQLModel):
+    display_name: str | None = Field(default=None, min_length=1, max_length=100)
+    phone: str | None = Field(default=None, max_length=32)
+    home_site_id: int | None = None
+    password: str | None = Field(default=None, min_length=8, max_length=200)
+    roles: list[Role] | None = Field(default=None, min_length=1)
+    active: bool | None = None
+
+
+class UserPublic(UserBase):
+    id: int
+    roles: list[Role]
+    active: bool
+
+
+# A phone or browser that syncs; refresh tokens and sync state hang off it.
+class Device(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=64)  # client-generated
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    label: str = Field(default="", max_length=200)
+    created_at: datetime = utc_field(default_factory=utcnow)
+    revoked_at: datetime | None = utc_field(default=None)
+    last_seen_at: datetime | None = utc_field(default=None)
+    last_sync_at: datetime | None = utc_field(default=None)
+    last_outbox_depth: int | None = None  # records the phone still held when it last synced
+    last_clock_offset_s: float | None = None  # server time minus device time, last push
+    max_abs_clock_offset_s: float | None = None
+
+
+class DevicePublic(SQLModel):
+    id: str
+    user_id: int
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None
+    last_seen_at: datetime | None
+    last_sync_at: datetime | None
+    last_outbox_depth: int | None
+    last_clock_offset_s: float | None
+    max_abs_clock_offset_s: float | None
+
+
+# One refresh token; a family is one login on one device, rotated on every use.
+class RefreshToken(SQLModel, table=True):
+    __tablename__ = "refresh_token"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    family_id: str = Field(index=True, max_length=36)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    device_id: str = Field(foreign_key="device.id", index=True, max_length=64)
+    issued_at: datetime = utc_field(default_factory=utcnow)
+    expires_at: datetime = utc_field()
+    used_at: datetime | None = utc_field(default=None)
+    revoked_at: datetime | None = utc_field(default=None)
+
+
+# Failed logins, kept in the database so limits hold across several app processes.
+class LoginFailure(SQLModel, table=True):
+    __tablename__ = "login_failure"
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(index=True, max_length=64)
+    address: str = Field(index=True, max_length=64)
+    at: datetime = utc_field(default_factory=utcnow, index=True)

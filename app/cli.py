@@ -1,0 +1,107 @@
+"""The `patrol` command: serve, migrate, create users, seed the demo town."""
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def alembic_config(url: str | None = None) -> Config:
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    if url:
+        cfg.attributes["url"] = url
+    return cfg
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    port = int(args.port or os.environ.get("PORT", "8000"))
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=args.host,
+        port=port,
+        workers=args.workers,
+        proxy_headers=True,
+        log_level="warning",
+    )
+
+
+def cmd_db(args: argparse.Namespace) -> None:
+    if args.action == "upgrade":
+        command.upgrade(alembic_config(), args.revision or "head")
+    elif args.action == "downgrade":
+        if not args.revision:
+            sys.exit("patrol db downgrade needs a revision, e.g. `patrol db downgrade base`")
+        command.downgrade(alembic_config(), args.revision)
+    else:
+        command.current(alembic_config())
+
+
+def cmd_create_user(args: argparse.Namespace) -> None:
+    from sqlmodel import Session
+
+    from app.db import get_engine
+    from app.users.service import create_user
+
+    with Session(get_engine()) as session:
+        user = create_user(
+            session,
+            username=args.username,
+            display_name=args.display_name or args.username,
+            password=args.password,
+            roles=args.roles.split(","),
+            actor_id=None,
+        )
+        session.commit()
+        print(f"created user {user.username} (id {user.id}) with roles {user.roles}")
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from app.config import get_settings
+    from app.demo import seed_demo_town
+
+    if get_settings().is_production:
+        sys.exit("patrol demo refuses to run with PATROL_ENV=production")
+    summary = seed_demo_town()
+    print(summary)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="patrol", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the HTTP server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=None, help="default: $PORT or 8000")
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=cmd_serve)
+
+    dbp = sub.add_parser("db", help="schema migrations (Alembic)")
+    dbp.add_argument("action", choices=["upgrade", "downgrade", "current"])
+    dbp.add_argument("revision", nargs="?")
+    dbp.set_defaults(func=cmd_db)
+
+    cu = sub.add_parser("create-user", help="add a user (e.g. the first admin)")
+    cu.add_argument("username")
+    cu.add_argument("--password", required=True)
+    cu.add_argument("--roles", default="member", help="comma-separated: member,gate,leader,...")
+    cu.add_argument("--display-name")
+    cu.set_defaults(func=cmd_create_user)
+
+    demo = sub.add_parser("demo", help="seed the demo town (refused in production)")
+    demo.set_defaults(func=cmd_demo)
+
+    args = parser.parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

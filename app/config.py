@@ -1,0 +1,73 @@
+"""Settings from the environment (PATROL_*); fail fast on unsafe production values."""
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DATA_DIR = Path("data")
+DEMO_PASSWORD = "patrol-demo"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PATROL_", extra="ignore")
+
+    env: str = "development"  # "production" refuses generated secrets and the demo
+    database_url: str = f"sqlite:///{DATA_DIR / 'patrol.db'}"
+    secret_key: str = ""
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+    upload_dir: Path = DATA_DIR / "uploads"
+    allowed_origins: list[str] = []
+    max_photo_bytes: int = 10 * 1024 * 1024
+    max_body_bytes: int = 8 * 1024 * 1024
+    max_batch_mutations: int = 1000
+    pull_page_max: int = 1000
+    login_failures_per_account: int = 5
+    login_failures_per_address: int = 30
+    login_failure_window_minutes: int = 15
+    clock_skew_flag_seconds: int = 300
+    clock_jump_flag_seconds: int = 120
+    db_pool_size: int = 5
+    argon2_memory_kib: int = 65536  # tests lower this; production keeps the default
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @model_validator(mode="after")
+    def _secret_key_present(self) -> "Settings":
+        if self.secret_key:
+            if self.is_production and len(self.secret_key) < 32:
+                raise ValueError("PATROL_SECRET_KEY must be at least 32 characters in production")
+            return self
+        if self.is_production:
+            raise ValueError(
+                "PATROL_SECRET_KEY is missing: set a random value of 32+ characters in production"
+            )
+        self.secret_key = _stored_secret(self)
+        return self
+
+
+def _stored_secret(settings: Settings) -> str:
+    """The embedded default keeps a generated key beside the SQLite file so restarts keep tokens."""
+    if settings.is_sqlite and ":memory:" not in settings.database_url:
+        db_path = Path(settings.database_url.split("///", 1)[1])
+        key_file = db_path.parent / "secret.key"
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        if not key_file.exists():
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        return key_file.read_text().strip()
+    return secrets.token_urlsafe(48)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,5 @@
+"""HTTP routes of the groups area."""
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api", tags=["groups"])

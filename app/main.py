@@ -1,0 +1,91 @@
+"""The ASGI app: every /api route is authenticated unless it is on the named public list."""
+
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+
+from app import db
+from app.config import get_settings
+from app.errors import Unavailable, install_error_handlers
+from app.logs import RequestLogMiddleware, configure_logging
+from app.web import BodyLimitMiddleware, SecurityHeadersMiddleware
+
+PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
+
+health_router = APIRouter(tags=["health"])
+
+
+@health_router.get("/healthz")
+def healthz() -> dict:
+    """Liveness and database reachability, for the container HEALTHCHECK."""
+    try:
+        with db.get_engine().connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:
+        raise Unavailable("The database is not reachable.") from exc
+    return {"status": "ok"}
+
+
+@health_router.get("/readyz")
+def readyz() -> dict:
+    """Ready when the schema is migrated (the sync counter row exists)."""
+    try:
+        with db.get_engine().connect() as conn:
+            conn.execute(text("SELECT version FROM sync_state WHERE id = 1")).one()
+    except Exception as exc:
+        raise Unavailable("The database is not migrated or not reachable.") from exc
+    return {"status": "ready"}
+
+
+def _routers() -> tuple[list[APIRouter], list[APIRouter]]:
+    """(public, authenticated) routers; each authenticated route checks its own role."""
+    from app.audit.routes import router as audit
+    from app.auth.routes import public_router as auth_public
+    from app.auth.routes import router as auth
+    from app.gate.routes import router as gate
+    from app.groups.routes import router as groups
+    from app.hazards.routes import router as hazards
+    from app.photos.routes import router as photos
+    from app.reports.routes import router as reports
+    from app.shifts.routes import router as shifts
+    from app.sites.routes import router as sites
+    from app.sync.routes import router as sync
+    from app.users.routes import router as users
+
+    public = [health_router, auth_public]
+    private = [auth, sites, users, groups, shifts, gate, hazards, photos, sync, reports, audit]
+    return public, private
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    configure_logging()
+    app = FastAPI(
+        title="School-safety patrol",
+        version="0.1.0",
+        description="Offline-first sync server for town school-safety patrols.",
+    )
+    install_error_handlers(app)
+    public, private = _routers()
+    for router in public + private:
+        app.include_router(router)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default_limit=settings.max_body_bytes,
+        photo_limit=settings.max_photo_bytes + 64 * 1024,
+    )
+    if settings.allowed_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.allowed_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(RequestLogMiddleware)
+    if PWA_DIR.is_dir():
+        app.mount("/", StaticFiles(directory=PWA_DIR, html=True), name="pwa")
+    return app

@@ -1,0 +1,48 @@
+"""Every table, imported in one place so Alembic and the tests see the whole schema."""
+
+from app.audit.models import AuditEvent
+from app.auth.models import Device, LoginFailure, RefreshToken, User
+from app.gate.models import GateCheck, VisitorEntry
+from app.groups.models import (
+    GroupMember,
+    GroupSite,
+    PatrolGroup,
+    Roster,
+    RosterShift,
+    RosterShiftMember,
+)
+from app.hazards.models import Hazard, HazardEvent
+from app.photos.models import Photo, RecordPhoto
+from app.shifts.models import CheckpointScan, PatrolShift, ShiftMember, ShiftReview
+from app.sites.models import Checkpoint, GateWindow, Site
+from app.sync.models import Mutation, SyncChange, SyncState
+
+__all__ = [
+    "AuditEvent",
+    "Checkpoint",
+    "CheckpointScan",
+    "Device",
+    "GateCheck",
+    "GateWindow",
+    "GroupMember",
+    "GroupSite",
+    "Hazard",
+    "HazardEvent",
+    "LoginFailure",
+    "Mutation",
+    "PatrolGroup",
+    "PatrolShift",
+    "Photo",
+    "RecordPhoto",
+    "RefreshToken",
+    "Roster",
+    "RosterShift",
+    "RosterShiftMember",
+    "ShiftMember",
+    "ShiftReview",
+    "Site",
+    "SyncChange",
+    "SyncState",
+    "User",
+    "VisitorEntry",
+]

@@ -1,0 +1,59 @@
+"""Patrol shifts (24小时巡逻), who was present, checkpoint scans and the leader's review."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from app.db import utc_field
+from app.sync.models import FieldRecord
+
+
+class ShiftStatus(StrEnum):
+    open = "open"  # on patrol now
+    ended = "ended"  # awaiting the leader's confirmation
+    confirmed = "confirmed"  # locked: later member edits are conflicts
+    returned = "returned"  # sent back with a comment; the member corrects it
+
+
+# A patrol shift as recorded on the phone; event_time is when it started.
+class PatrolShift(FieldRecord, table=True):
+    __tablename__ = "patrol_shift"
+    group_id: int | None = Field(default=None, foreign_key="patrol_group.id", index=True)
+    status: str = Field(default=ShiftStatus.open, max_length=16, index=True)
+    ended_at: datetime | None = utc_field(default=None)  # corrected time
+    ended_device_time: datetime | None = utc_field(default=None)
+    note: str = Field(default="", max_length=2000)
+    reviewed_by: int | None = Field(default=None, foreign_key="app_user.id")
+    reviewed_at: datetime | None = utc_field(default=None)  # server time of the first review
+    review_comment: str | None = Field(default=None, max_length=2000)
+
+
+# A member present on a shift.
+class ShiftMember(SQLModel, table=True):
+    __tablename__ = "shift_member"
+    shift_id: str = Field(foreign_key="patrol_shift.id", primary_key=True, max_length=36)
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True, index=True)
+
+
+# A checkpoint scanned during a shift.
+class CheckpointScan(FieldRecord, table=True):
+    __tablename__ = "checkpoint_scan"
+    shift_id: str = Field(foreign_key="patrol_shift.id", index=True, max_length=36)
+    checkpoint_id: int = Field(foreign_key="checkpoint.id", index=True)
+    lat: float | None = None
+    lon: float | None = None
+    accuracy_m: float | None = None
+
+
+class ReviewDecision(StrEnum):
+    confirm = "confirm"
+    return_ = "return"
+
+
+# A leader's confirmation or return of a shift; the first review of a shift wins.
+class ShiftReview(FieldRecord, table=True):
+    __tablename__ = "shift_review"
+    shift_id: str = Field(foreign_key="patrol_shift.id", index=True, max_length=36)
+    decision: str = Field(max_length=16)
+    comment: str = Field(default="", max_length=2000)

@@ -1,0 +1,151 @@
+"""Sites (学校 / 幼儿园 / 重点场所), their gate windows (上学 / 放学) and checkpoints."""
+
+from datetime import datetime, time
+from enum import StrEnum
+
+from pydantic import field_validator
+from sqlalchemy import String
+from sqlmodel import Field, SQLModel
+
+from app.db import utc_field, utcnow
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+class SiteKind(StrEnum):
+    school = "school"  # 学校
+    kindergarten = "kindergarten"  # 幼儿园
+    key_place = "key_place"  # 重点场所
+
+
+class WindowKind(StrEnum):
+    arrival = "arrival"  # 上学
+    dismissal = "dismissal"  # 放学
+
+
+def _check_timezone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"unknown time zone {value!r}; use an IANA name like Asia/Shanghai"
+        ) from exc
+    return value
+
+
+# Fields a client may set on a site.
+class SiteBase(SQLModel):
+    name: str = Field(min_length=1, max_length=200)
+    kind: SiteKind = Field(default=SiteKind.school, sa_type=String(20))
+    address: str = Field(default="", max_length=500)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    timezone: str = Field(default=DEFAULT_TIMEZONE, max_length=64)
+    required_patrol_staff: int = Field(default=4, ge=1, le=100)  # 每组值班人员不少于4人
+    required_gate_staff: int = Field(default=4, ge=0, le=100)  # 校门口值班不少于4人
+
+    _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
+
+
+# The stored site.
+class Site(SiteBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    active: bool = True
+    created_at: datetime = utc_field(default_factory=utcnow)
+
+
+# Body of POST /api/sites.
+class SiteCreate(SiteBase):
+    pass
+
+
+# Body of PATCH /api/sites/{id}; every field optional.
+class SiteUpdate(SQLModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    kind: SiteKind | None = None
+    address: str | None = Field(default=None, max_length=500)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    timezone: str | None = Field(default=None, max_length=64)
+    required_patrol_staff: int | None = Field(default=None, ge=1, le=100)
+    required_gate_staff: int | None = Field(default=None, ge=0, le=100)
+    active: bool | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str | None) -> str | None:
+        return None if v is None else _check_timezone(v)
+
+
+# A site as the API returns it.
+class SitePublic(SiteBase):
+    id: int
+    active: bool
+
+
+# Fields of a gate duty window, in the site's local time.
+class GateWindowBase(SQLModel):
+    name: str = Field(min_length=1, max_length=100)
+    kind: WindowKind = Field(sa_type=String(20))
+    starts: time
+    ends: time
+
+    @field_validator("ends")
+    @classmethod
+    def _ends_after_start(cls, v: time, info) -> time:
+        starts = info.data.get("starts")
+        if starts is not None and v <= starts:
+            raise ValueError("a gate window must end after it starts")
+        return v
+
+
+# A named arrival or dismissal window at a site's gate.
+class GateWindow(GateWindowBase, table=True):
+    __tablename__ = "gate_window"
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id", index=True)
+    active: bool = True
+
+
+class GateWindowCreate(GateWindowBase):
+    pass
+
+
+class GateWindowPublic(GateWindowBase):
+    id: int
+    site_id: int
+    active: bool
+
+
+# Fields of a checkpoint (巡逻点) with its printed QR code.
+class CheckpointBase(SQLModel):
+    name: str = Field(min_length=1, max_length=200)
+    code: str = Field(min_length=3, max_length=64, regex=r"^[A-Za-z0-9._-]+$")
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+
+
+class Checkpoint(CheckpointBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id", index=True)
+    code: str = Field(unique=True, max_length=64)
+    active: bool = True
+
+
+class CheckpointCreate(CheckpointBase):
+    pass
+
+
+class CheckpointUpdate(SQLModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    active: bool | None = None
+
+
+class CheckpointPublic(CheckpointBase):
+    id: int
+    site_id: int
+    active: bool

@@ -1,0 +1,74 @@
+"""The sync log: every mutation a phone pushed, the change feed phones pull, its counter."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index
+from sqlmodel import Field, SQLModel
+
+from app.db import BigIntKey, utc_field
+
+
+# Fields every record that phones create offline carries (see docs/sync.md, "Clocks").
+class FieldRecord(SQLModel):
+    id: str = Field(primary_key=True, max_length=36)  # client UUID = the creating mutation's id
+    site_id: int = Field(foreign_key="site.id", index=True)
+    recorded_by: int = Field(foreign_key="app_user.id", index=True)
+    device_id: str = Field(max_length=64, index=True)
+    device_time: datetime = utc_field()  # what the phone's clock said, as UTC
+    device_tz_offset_min: int = 0  # the phone's zone offset when it recorded (+480 = UTC+8)
+    received_at: datetime = utc_field()  # when the server received the push
+    event_time: datetime = utc_field(index=True)  # device_time corrected by the push offset
+    clock_offset_s: float = 0.0  # server receive time minus the phone's send time
+    clock_flag: str | None = Field(default=None, max_length=64)  # skew, clock_changed, future
+    author_disabled: bool = False  # the author's account was disabled when it arrived
+    version: int = Field(default=0, sa_type=BigInteger)  # change-feed version of last change
+
+
+class MutationStatus(StrEnum):
+    applied = "applied"
+    conflict = "conflict"
+    rejected = "rejected"
+
+
+# One processed mutation. Its id makes a retry a duplicate instead of a second record.
+class Mutation(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=36)
+    device_id: str = Field(max_length=64, index=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    type: str = Field(max_length=40)
+    payload_hash: str = Field(max_length=64)
+    status: str = Field(max_length=16)
+    rule: str | None = Field(default=None, max_length=64)  # the conflict rule that decided
+    message: str | None = Field(default=None, max_length=500)
+    record_id: str | None = Field(default=None, max_length=36)
+    device_time: datetime = utc_field()
+    sent_at: datetime = utc_field()
+    received_at: datetime = utc_field(index=True)
+    clock_offset_s: float = 0.0
+    clock_flag: str | None = Field(default=None, max_length=64)
+    version: int | None = Field(default=None, sa_type=BigInteger)
+
+
+# A row of the pull feed: the state of one record after a committed change.
+class SyncChange(SQLModel, table=True):
+    __tablename__ = "sync_change"
+    __table_args__ = (
+        Index("ix_sync_change_version_id", "version", "id"),
+        Index("ix_sync_change_site_version", "site_id", "version", "id"),
+    )
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigIntKey)
+    version: int = Field(sa_type=BigInteger)
+    entity: str = Field(max_length=32)
+    entity_id: str = Field(max_length=36)
+    site_id: int = Field(foreign_key="site.id")
+    data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+# A single row whose counter every writing transaction bumps: version order = commit order.
+class SyncState(SQLModel, table=True):
+    __tablename__ = "sync_state"
+    id: int = Field(default=1, primary_key=True)
+    version: int = Field(default=0, sa_type=BigInteger)
+    epoch: str = Field(max_length=36)  # changes when the feed is reset; stale cursors restart

@@ -1,0 +1,74 @@
+"""Admin management of user accounts and their devices."""
+
+from fastapi import APIRouter
+from sqlmodel import select
+
+from app.auth.deps import AdminUser, SupervisorUser
+from app.auth.models import Device, DevicePublic, User, UserCreate, UserPublic, UserUpdate
+from app.db import SessionDep
+from app.errors import NotFound
+from app.groups.service import user_public
+from app.users import service
+
+router = APIRouter(prefix="/api", tags=["users"])
+
+
+def _user_or_404(session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"No user with id {user_id}.")
+    return user
+
+
+@router.get("/users", response_model=list[UserPublic])
+def list_users(session: SessionDep, _: SupervisorUser, active: bool | None = None):
+    query = select(User).order_by(User.id)
+    if active is not None:
+        query = query.where(User.active == active)
+    return [user_public(session, u) for u in session.exec(query).all()]
+
+
+@router.post("/users", response_model=UserPublic, status_code=201)
+def create_user(body: UserCreate, session: SessionDep, admin: AdminUser):
+    user = service.create_user(
+        session,
+        username=body.username,
+        display_name=body.display_name,
+        password=body.password,
+        roles=body.roles,
+        phone=body.phone,
+        home_site_id=body.home_site_id,
+        actor_id=admin.id,
+    )
+    session.commit()
+    return user_public(session, user)
+
+
+@router.get("/users/{user_id}", response_model=UserPublic)
+def get_user(user_id: int, session: SessionDep, _: SupervisorUser):
+    return user_public(session, _user_or_404(session, user_id))
+
+
+@router.patch("/users/{user_id}", response_model=UserPublic)
+def update_user(user_id: int, body: UserUpdate, session: SessionDep, admin: AdminUser):
+    user = _user_or_404(session, user_id)
+    service.update_user(
+        session, user=user, changes=body.model_dump(exclude_unset=True), actor_id=admin.id
+    )
+    session.commit()
+    return user_public(session, user)
+
+
+@router.get("/devices", response_model=list[DevicePublic])
+def list_devices(session: SessionDep, _: SupervisorUser):
+    return session.exec(select(Device).order_by(Device.last_sync_at.desc(), Device.id)).all()
+
+
+@router.post("/devices/{device_id}/revoke", response_model=DevicePublic)
+def revoke_device(device_id: str, session: SessionDep, admin: AdminUser):
+    device = session.get(Device, device_id)
+    if device is None:
+        raise NotFound(f"No device with id {device_id!r}.")
+    service.revoke_device(session, device=device, actor_id=admin.id)
+    session.commit()
+    return device

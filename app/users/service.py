@@ -1,0 +1,94 @@
+"""Creating and changing user accounts; every change is audited."""
+
+from sqlmodel import Session, select
+
+from app.audit import service as audit
+from app.auth import service as auth_service
+from app.auth.models import Device, Role, User
+from app.auth.security import hash_password
+from app.errors import Conflict, Invalid
+
+
+def _roles(roles: list[str] | list[Role]) -> str:
+    try:
+        parsed = [Role(r) for r in roles]
+    except ValueError as exc:
+        raise Invalid(f"Unknown role; choose from {', '.join(r.value for r in Role)}.") from exc
+    if not parsed:
+        raise Invalid("A user needs at least one role.")
+    return ",".join(r.value for r in Role if r in parsed)
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+    roles: list[str] | list[Role],
+    actor_id: int | None,
+    phone: str | None = None,
+    home_site_id: int | None = None,
+) -> User:
+    """Adds a user; the caller commits."""
+    if session.exec(select(User.id).where(User.username == username)).first() is not None:
+        raise Conflict(f"The username {username!r} is already taken.")
+    user = User(
+        username=username,
+        display_name=display_name,
+        phone=phone,
+        home_site_id=home_site_id,
+        password_hash=hash_password(password),
+        roles=_roles(roles),
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="user.create",
+        entity="user",
+        entity_id=user.id,
+        after=audit.snapshot(user),
+    )
+    return user
+
+
+def update_user(session: Session, *, user: User, changes: dict, actor_id: int) -> User:
+    """Applies a PATCH; disabling revokes reading at once (see auth.service)."""
+    before = audit.snapshot(user)
+    if "password" in changes:
+        user.password_hash = hash_password(changes.pop("password"))
+    if "roles" in changes:
+        user.roles = _roles(changes.pop("roles"))
+    active = changes.pop("active", None)
+    for key, value in changes.items():
+        setattr(user, key, value)
+    if active is False and user.active:
+        auth_service.revoke_user_sessions(session, user=user)
+    elif active is True and not user.active:
+        user.active, user.disabled_at = True, None
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="user.update",
+        entity="user",
+        entity_id=user.id,
+        before=before,
+        after=audit.snapshot(user),
+    )
+    return user
+
+
+def revoke_device(session: Session, *, device: Device, actor_id: int) -> None:
+    auth_service.revoke_device(session, device=device)
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="device.revoke",
+        entity="device",
+        entity_id=device.id,
+        after={"user_id": device.user_id},
+    )

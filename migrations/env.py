@@ -1,0 +1,44 @@
+"""Alembic environment: the URL comes from the app's settings; SQLite uses batch mode."""
+
+from alembic import context
+from sqlmodel.sql.sqltypes import AutoString
+
+import app.models  # noqa: F401  (registers every table)
+from app.config import get_settings
+from app.db import UTCDateTime, make_engine, metadata
+
+
+def _render_item(type_, obj, autogen_context):
+    """Render our column types as plain SQLAlchemy ones so migrations stay static."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime()"
+    if type_ == "type" and isinstance(obj, AutoString):
+        length = getattr(obj.impl, "length", None)
+        return f"sa.String(length={length})" if length else "sa.String()"
+    return False
+
+
+def run_migrations() -> None:
+    connection = context.config.attributes.get("connection")
+    if connection is None:
+        engine = make_engine(context.config.attributes.get("url") or get_settings().database_url)
+        with engine.connect() as connection:
+            _run(connection)
+        engine.dispose()
+    else:
+        _run(connection)
+
+
+def _run(connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        render_item=_render_item,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+run_migrations()
