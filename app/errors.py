@@ -115,3 +115,7 @@ def install_error_handlers(app: FastAPI) -> None:
             error_body("internal", "Something went wrong on the server; it has been logged."),
             500,
         )
+
+
+class InsufficientStorage(AppError):
+    status_code, code = 507, "storage_full"

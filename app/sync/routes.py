@@ -1,5 +1,96 @@
-"""HTTP routes of the sync area."""
+"""Sync endpoints: bootstrap, push, pull (protocol in docs/sync.md)."""
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
-router = APIRouter(prefix="/api", tags=["sync"])
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+from sqlmodel import select
+
+from app.auth.deps import AnyCaller, CurrentUser
+from app.auth.models import User, UserPublic
+from app.db import ReadSessionDep, SessionDep, utcnow
+from app.groups.models import GroupMember, GroupSite, PatrolGroup
+from app.groups.service import group_ids_of, sees_everything, user_public, visible_site_ids
+from app.sites.models import Checkpoint, GateWindow, Site
+from app.sync import service
+from app.sync.schemas import PullResponse, PushRequest, PushResponse
+
+router = APIRouter(prefix="/api/sync", tags=["sync"])
+
+
+class Bootstrap(BaseModel):
+    server_time: Any
+    user: UserPublic
+    sites: list[dict[str, Any]]
+    groups: list[dict[str, Any]]
+
+
+@router.post("/push", response_model=PushResponse)
+def push(body: PushRequest, session: SessionDep, caller: AnyCaller) -> PushResponse:
+    return service.push(session, user=caller.user, device=caller.device, request=body)
+
+
+@router.get("/pull", response_model=PullResponse)
+def pull(
+    session: ReadSessionDep,
+    user: CurrentUser,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+) -> PullResponse:
+    return service.pull(session, user=user, cursor=cursor, limit=limit)
+
+
+@router.get("/bootstrap", response_model=Bootstrap)
+def bootstrap(session: ReadSessionDep, user: CurrentUser) -> Bootstrap:
+    """What a phone needs to record offline: its sites, checkpoints, windows, groups."""
+    site_ids = visible_site_ids(session, user)
+    sites_q = select(Site).where(Site.active).order_by(Site.id)
+    if site_ids is not None:
+        sites_q = sites_q.where(Site.id.in_(site_ids or {-1}))
+    sites = session.exec(sites_q).all()
+    ids = [s.id for s in sites]
+    checkpoints = session.exec(
+        select(Checkpoint).where(Checkpoint.site_id.in_(ids), Checkpoint.active)
+    ).all()
+    windows = session.exec(
+        select(GateWindow).where(GateWindow.site_id.in_(ids), GateWindow.active)
+    ).all()
+    site_out = []
+    for site in sites:
+        data = site.model_dump(mode="json")
+        data["checkpoints"] = [
+            c.model_dump(mode="json", include={"id", "name", "code", "lat", "lon"})
+            for c in checkpoints
+            if c.site_id == site.id
+        ]
+        data["gate_windows"] = [
+            w.model_dump(mode="json", include={"id", "name", "kind", "starts", "ends"})
+            for w in windows
+            if w.site_id == site.id
+        ]
+        site_out.append(data)
+    groups_q = select(PatrolGroup).where(PatrolGroup.active).order_by(PatrolGroup.id)
+    if not sees_everything(user):
+        groups_q = groups_q.where(PatrolGroup.id.in_(group_ids_of(session, user) or {-1}))
+    groups = session.exec(groups_q).all()
+    group_out = []
+    for group in groups:
+        members = session.exec(
+            select(User.id, User.display_name)
+            .join(GroupMember, GroupMember.user_id == User.id)
+            .where(GroupMember.group_id == group.id, User.active)
+            .order_by(User.id)
+        ).all()
+        site_links = session.exec(select(GroupSite.site_id).where(GroupSite.group_id == group.id))
+        group_out.append(
+            {
+                "id": group.id,
+                "name": group.name,
+                "leader_id": group.leader_id,
+                "members": [{"id": i, "display_name": n} for i, n in members],
+                "site_ids": sorted(site_links.all()),
+            }
+        )
+    return Bootstrap(
+        server_time=utcnow(), user=user_public(session, user), sites=site_out, groups=group_out
+    )

@@ -1,0 +1,204 @@
+"""Sync handlers for patrol shifts, checkpoint scans and the leader's review."""
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field
+from sqlmodel import Session, select
+
+from app.audit import service as audit
+from app.auth.models import Role, User
+from app.groups.models import GroupSite
+from app.groups.service import group_ids_of, leads_site
+from app.shifts.models import (
+    CheckpointScan,
+    PatrolShift,
+    ReviewDecision,
+    ShiftMember,
+    ShiftReview,
+    ShiftStatus,
+)
+from app.sites.models import Checkpoint
+from app.sync.engine import (
+    Applied,
+    Conflicted,
+    PushContext,
+    Rejected,
+    entity,
+    mutation,
+    require_record,
+    require_site,
+    serialize,
+)
+from app.sync.schemas import Payload, Text
+
+
+class ShiftStart(Payload):
+    site_id: int
+    group_id: int | None = None
+    member_ids: Annotated[list[int], Field(max_length=50)] = []
+    note: Annotated[Text, Field(max_length=2000)] = ""
+
+
+class ShiftEnd(Payload):
+    shift_id: Annotated[str, Field(max_length=36)]
+    note: Annotated[Text | None, Field(max_length=2000)] = None
+
+
+class Scan(Payload):
+    shift_id: Annotated[str, Field(max_length=36)]
+    checkpoint_code: Annotated[Text, Field(min_length=1, max_length=64)]
+    lat: Annotated[float | None, Field(ge=-90, le=90)] = None
+    lon: Annotated[float | None, Field(ge=-180, le=180)] = None
+    accuracy_m: Annotated[float | None, Field(ge=0, le=100_000)] = None
+
+
+class Review(Payload):
+    shift_id: Annotated[str, Field(max_length=36)]
+    decision: ReviewDecision
+    comment: Annotated[Text, Field(max_length=2000)] = ""
+
+
+@entity("shift")
+def shift_data(session: Session, shift: PatrolShift) -> dict:
+    data = shift.model_dump(mode="json")
+    data["member_ids"] = sorted(
+        session.exec(select(ShiftMember.user_id).where(ShiftMember.shift_id == shift.id)).all()
+    )
+    return data
+
+
+def _group_for(ctx: PushContext, site_id: int, group_id: int | None) -> int | None:
+    """The author's group that patrols the site; a named group must be one of the author's."""
+    mine = group_ids_of(ctx.session, ctx.user)
+    patrolling = set(
+        ctx.session.exec(select(GroupSite.group_id).where(GroupSite.site_id == site_id)).all()
+    )
+    if group_id is not None:
+        if group_id not in mine and not ctx.user.has_role(Role.supervisor, Role.admin):
+            raise Rejected(f"You are not in patrol group {group_id}.")
+        if group_id not in patrolling:
+            raise Rejected(f"Patrol group {group_id} does not patrol this site.")
+        return group_id
+    candidates = sorted(mine & patrolling)
+    return candidates[0] if candidates else None
+
+
+@mutation("shift.start", ShiftStart)
+def start_shift(ctx: PushContext, p: ShiftStart, mutation_id: str, occurred_at: datetime):
+    if not ctx.user.has_role(Role.member, Role.leader):
+        raise Rejected("Only patrol members and leaders start patrol shifts.")
+    require_site(ctx, p.site_id)
+    group_id = _group_for(ctx, p.site_id, p.group_id)
+    member_ids = set(p.member_ids) | {ctx.user.id}
+    known = set(ctx.session.exec(select(User.id).where(User.id.in_(member_ids))).all())
+    if unknown := member_ids - known:
+        raise Rejected(f"Unknown people listed as present: {sorted(unknown)}.")
+    shift = PatrolShift(
+        **ctx.stamp(mutation_id, p.site_id, occurred_at), group_id=group_id, note=p.note
+    )
+    ctx.session.add(shift)
+    ctx.session.flush()
+    ctx.session.add_all(ShiftMember(shift_id=shift.id, user_id=uid) for uid in sorted(member_ids))
+    ctx.touch("shift", shift)
+    return Applied(shift.id)
+
+
+def _shift_for_member(ctx: PushContext, shift_id: str) -> PatrolShift:
+    shift = require_record(ctx, PatrolShift, shift_id, "shift")
+    if shift.status == ShiftStatus.confirmed:
+        raise Conflicted(
+            "shift_locked",
+            "This shift was already confirmed by the group leader; it can no longer change.",
+            {"entity": "shift", "data": serialize(ctx.session, "shift", shift)},
+        )
+    return shift
+
+
+@mutation("shift.end", ShiftEnd)
+def end_shift(ctx: PushContext, p: ShiftEnd, mutation_id: str, occurred_at: datetime):
+    shift = _shift_for_member(ctx, p.shift_id)
+    event_time, _ = ctx.corrected(occurred_at)
+    if event_time < shift.event_time:
+        raise Rejected("A shift cannot end before it started; check the phone's clock.")
+    shift.ended_at = event_time
+    shift.ended_device_time = occurred_at
+    shift.status = ShiftStatus.ended
+    if p.note is not None:
+        shift.note = p.note
+    ctx.session.add(shift)
+    ctx.touch("shift", shift)
+    return Applied(shift.id)
+
+
+@mutation("shift.scan", Scan)
+def scan_checkpoint(ctx: PushContext, p: Scan, mutation_id: str, occurred_at: datetime):
+    shift = _shift_for_member(ctx, p.shift_id)
+    key = ("checkpoint", p.checkpoint_code)
+    if key not in ctx.cache:
+        ctx.cache[key] = ctx.session.exec(
+            select(Checkpoint).where(Checkpoint.code == p.checkpoint_code)
+        ).first()
+    checkpoint = ctx.cache[key]
+    if checkpoint is None or checkpoint.site_id != shift.site_id:
+        raise Rejected(f"Checkpoint code {p.checkpoint_code!r} does not belong to this site.")
+    scan = CheckpointScan(
+        **ctx.stamp(mutation_id, shift.site_id, occurred_at),
+        shift_id=shift.id,
+        checkpoint_id=checkpoint.id,
+        lat=p.lat,
+        lon=p.lon,
+        accuracy_m=p.accuracy_m,
+    )
+    ctx.session.add(scan)
+    if shift.status == ShiftStatus.returned:  # the member amends a returned shift
+        shift.status = ShiftStatus.ended
+        ctx.session.add(shift)
+        ctx.touch("shift", shift)
+    ctx.touch("scan", scan)
+    return Applied(scan.id)
+
+
+@mutation("shift.review", Review)
+def review_shift(ctx: PushContext, p: Review, mutation_id: str, occurred_at: datetime):
+    shift = require_record(ctx, PatrolShift, p.shift_id, "shift")
+    if not (leads_site(ctx.session, ctx.user, shift.site_id) or ctx.user.has_role(Role.admin)):
+        raise Rejected("Only the leader of the group that patrols this site reviews its shifts.")
+    current = {"entity": "shift", "data": serialize(ctx.session, "shift", shift)}
+    if shift.status == ShiftStatus.open:
+        raise Conflicted("shift_not_ended", "This shift has not ended yet.", current)
+    if shift.status in (ShiftStatus.confirmed, ShiftStatus.returned):
+        raise Conflicted(
+            "first_review_wins",
+            f"This shift was already {ShiftStatus(shift.status)} by an earlier review; "
+            "the first review stands.",
+            current,
+        )
+    if p.decision == ReviewDecision.return_ and not p.comment:
+        raise Rejected("Say why the shift is returned: a comment is required.")
+    before = {"status": shift.status}
+    review = ShiftReview(
+        **ctx.stamp(mutation_id, shift.site_id, occurred_at),
+        shift_id=shift.id,
+        decision=p.decision.value,
+        comment=p.comment,
+    )
+    shift.status = (
+        ShiftStatus.confirmed if p.decision == ReviewDecision.confirm else ShiftStatus.returned
+    )
+    shift.reviewed_by = ctx.user.id
+    shift.reviewed_at = ctx.received_at
+    shift.review_comment = p.comment or None
+    ctx.session.add_all([review, shift])
+    audit.record(
+        ctx.session,
+        actor_id=ctx.user.id,
+        action=f"shift.{p.decision.value}",
+        entity="shift",
+        entity_id=shift.id,
+        before=before,
+        after={"status": shift.status, "comment": p.comment},
+    )
+    ctx.touch("review", review)
+    ctx.touch("shift", shift)
+    return Applied(review.id)

@@ -1,0 +1,70 @@
+"""Request and response shapes of the sync endpoints (see docs/sync.md)."""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("text must not contain NUL characters")
+    return value
+
+
+# Free text from a phone: no NUL bytes (Postgres cannot store them).
+Text = Annotated[str, AfterValidator(_no_nul)]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class Payload(BaseModel):
+    """Base of every mutation payload; unknown fields from newer app versions are ignored."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class MutationIn(BaseModel):
+    id: Annotated[str, Field(pattern=r"^[0-9a-fA-F-]{32,36}$")]
+    type: Annotated[str, Field(max_length=40)]
+    occurred_at: AwareDatetime
+    payload: dict[str, Any]
+
+
+class PushRequest(BaseModel):
+    sent_at: AwareDatetime
+    outbox_depth: Annotated[int, Field(ge=0, le=10_000_000)] = 0
+    mutations: list[dict[str, Any]]
+
+
+Status = Literal["applied", "duplicate", "conflict", "rejected"]
+
+
+class MutationResult(BaseModel):
+    id: str
+    status: Status
+    record_id: str | None = None
+    original_status: str | None = None
+    rule: str | None = None
+    message: str | None = None
+    current: dict[str, Any] | None = None
+
+
+class PushResponse(BaseModel):
+    server_time: datetime
+    clock_offset_s: float
+    results: list[MutationResult]
+
+
+class ChangeOut(BaseModel):
+    entity: str
+    id: str
+    site_id: int
+    version: int
+    data: dict[str, Any]
+
+
+class PullResponse(BaseModel):
+    changes: list[ChangeOut]
+    cursor: str | None
+    has_more: bool
+    server_time: datetime

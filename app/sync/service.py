@@ -1,0 +1,295 @@
+"""Push (exactly-once, per-mutation outcomes), pull (gap-free cursor) and bootstrap."""
+
+import logging
+import uuid
+
+from pydantic import ValidationError
+from sqlalchemy import select as sa_select
+from sqlalchemy import text, tuple_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+import app.gate.service  # noqa: F401  (registers handlers)
+import app.hazards.service  # noqa: F401
+import app.shifts.service  # noqa: F401
+from app.auth.models import Device, User
+from app.config import get_settings
+from app.db import utcnow
+from app.errors import AppError, Gone, Invalid, TooLarge
+from app.groups.service import visible_site_ids
+from app.sync.engine import HANDLERS, Conflicted, PushContext, Rejected, payload_hash, serialize
+from app.sync.models import Mutation, MutationStatus, SyncChange, SyncState
+from app.sync.schemas import (
+    ChangeOut,
+    MutationIn,
+    MutationResult,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+)
+
+log = logging.getLogger("patrol.sync")
+CURSOR_PREFIX = "v1"
+
+
+def _clock_flags(device: Device, offset_s: float) -> list[str]:
+    settings = get_settings()
+    flags = []
+    if abs(offset_s) > settings.clock_skew_flag_seconds:
+        flags.append("skew")
+    last = device.last_clock_offset_s
+    if last is not None and abs(offset_s - last) > settings.clock_jump_flag_seconds:
+        flags.append("clock_changed")
+    return flags
+
+
+def _error_text(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:3]:
+        loc = ".".join(str(p) for p in err.get("loc", ())) or "payload"
+        parts.append(f"{loc}: {err.get('msg')}")
+    return "; ".join(parts)
+
+
+def push(session: Session, *, user: User, device: Device, request: PushRequest) -> PushResponse:
+    settings = get_settings()
+    if len(request.mutations) > settings.max_batch_mutations:
+        raise TooLarge(
+            f"A push may carry at most {settings.max_batch_mutations} mutations; "
+            f"this one has {len(request.mutations)}. Send them in smaller batches.",
+            details={"limit": settings.max_batch_mutations},
+        )
+    received_at = utcnow()
+    offset_s = (received_at - request.sent_at).total_seconds()
+    ctx = PushContext(
+        session=session,
+        user=user,
+        device=device,
+        received_at=received_at,
+        sent_at=request.sent_at,
+        offset_s=offset_s,
+        base_flags=_clock_flags(device, offset_s),
+    )
+    ids = [m.get("id") for m in request.mutations if isinstance(m.get("id"), str)]
+    seen = (
+        {m.id: m for m in session.exec(select(Mutation).where(Mutation.id.in_(ids))).all()}
+        if ids
+        else {}
+    )
+    results: list[MutationResult] = []
+    logged: list[Mutation] = []
+    for index, raw in enumerate(request.mutations):
+        results.append(_process(ctx, raw, index, seen, logged))
+
+    if ctx.changed:
+        version = _next_version(session)
+        for (entity_name, record_id), record in ctx.changed.items():
+            record.version = version
+            session.add(record)
+            session.flush()
+            session.add(
+                SyncChange(
+                    version=version,
+                    entity=entity_name,
+                    entity_id=record_id,
+                    site_id=record.site_id,
+                    data=serialize(session, entity_name, record),
+                )
+            )
+        for row in logged:
+            if row.status == MutationStatus.applied:
+                row.version = version
+    device.last_sync_at = received_at
+    device.last_seen_at = received_at
+    device.last_outbox_depth = request.outbox_depth
+    device.last_clock_offset_s = round(offset_s, 3)
+    device.max_abs_clock_offset_s = max(abs(offset_s), device.max_abs_clock_offset_s or 0.0)
+    session.add(device)
+    session.commit()
+    return PushResponse(server_time=received_at, clock_offset_s=round(offset_s, 3), results=results)
+
+
+def _next_version(session: Session) -> int:
+    """Taken last, just before commit: the row lock makes version order equal commit order."""
+    return session.execute(
+        update(SyncState)
+        .where(SyncState.id == 1)
+        .values(version=SyncState.version + 1)
+        .returning(SyncState.version)
+    ).scalar_one()
+
+
+def _process(
+    ctx: PushContext, raw: dict, index: int, seen: dict[str, Mutation], logged: list[Mutation]
+) -> MutationResult:
+    raw_id = raw.get("id") if isinstance(raw.get("id"), str) else f"#{index}"
+    try:
+        m = MutationIn.model_validate(raw)
+    except ValidationError as exc:
+        return MutationResult(
+            id=raw_id, status="rejected", message=f"Malformed mutation: {_error_text(exc)}"
+        )
+    digest = payload_hash(m.type, m.occurred_at, m.payload)
+    previous = seen.get(m.id)
+    if previous is not None:
+        return _duplicate(previous, digest)
+    registration = HANDLERS.get(m.type)
+    row = _log_row(ctx, m, digest, MutationStatus.applied)
+    changed_before = dict(ctx.changed)
+    current = None
+    savepoint = ctx.session.begin_nested()
+    try:
+        # The log row goes in first: a concurrent push of the same id waits on it here.
+        ctx.session.add(row)
+        ctx.session.flush()
+        if registration is None:
+            raise Rejected(f"Unknown mutation type {m.type!r}; update the app.")
+        try:
+            payload = registration.payload_model.model_validate(m.payload)
+        except ValidationError as exc:
+            raise Rejected(f"Invalid {m.type}: {_error_text(exc)}") from exc
+        row.record_id = registration.handler(ctx, payload, m.id, m.occurred_at).record_id
+        ctx.session.flush()
+        savepoint.commit()
+    except IntegrityError:
+        savepoint.rollback()
+        ctx.changed = changed_before
+        return _after_clash(ctx, m.id, digest)
+    except (Rejected, Conflicted, AppError) as exc:
+        savepoint.rollback()
+        ctx.changed = changed_before
+        status = MutationStatus.conflict if isinstance(exc, Conflicted) else MutationStatus.rejected
+        row = _log_row(ctx, m, digest, status, getattr(exc, "rule", None), exc.message)
+        current = exc.current if isinstance(exc, Conflicted) else None
+        try:
+            with ctx.session.begin_nested():
+                ctx.session.add(row)
+        except IntegrityError:
+            return _after_clash(ctx, m.id, digest)
+    seen[m.id] = row
+    logged.append(row)
+    return MutationResult(
+        id=m.id,
+        status=row.status,
+        record_id=row.record_id,
+        rule=row.rule,
+        message=row.message,
+        current=current,
+    )
+
+
+def _log_row(
+    ctx: PushContext,
+    m: MutationIn,
+    digest: str,
+    status: MutationStatus,
+    rule: str | None = None,
+    message: str | None = None,
+) -> Mutation:
+    _, flags = ctx.corrected(m.occurred_at)
+    return Mutation(
+        id=m.id,
+        device_id=ctx.device.id,
+        user_id=ctx.user.id,
+        type=m.type,
+        payload_hash=digest,
+        status=status,
+        rule=rule,
+        message=message[:500] if message else None,
+        device_time=m.occurred_at,
+        sent_at=ctx.sent_at,
+        received_at=ctx.received_at,
+        clock_offset_s=round(ctx.offset_s, 3),
+        clock_flag=",".join(flags) or None,
+    )
+
+
+def _after_clash(ctx: PushContext, mutation_id: str, digest: str) -> MutationResult:
+    """Another process committed the same id meanwhile (Postgres): this is a retry."""
+    existing = ctx.session.get(Mutation, mutation_id, populate_existing=True)
+    if existing is None:
+        log.error("integrity error in mutation %s with no earlier copy", mutation_id)
+        return MutationResult(
+            id=mutation_id, status="rejected", message="The record clashes with stored data."
+        )
+    return _duplicate(existing, digest)
+
+
+def _duplicate(previous: Mutation, digest: str) -> MutationResult:
+    if previous.payload_hash != digest:
+        return MutationResult(
+            id=previous.id,
+            status="rejected",
+            rule="id_reused",
+            message="This id was already used for a different record; the phone must "
+            "give each record a new id.",
+        )
+    return MutationResult(
+        id=previous.id,
+        status="duplicate",
+        original_status=previous.status,
+        record_id=previous.record_id,
+        rule=previous.rule,
+        message=previous.message,
+    )
+
+
+# --- pull -------------------------------------------------------------------------------
+
+
+def _epoch(session: Session) -> str:
+    return session.exec(select(SyncState.epoch).where(SyncState.id == 1)).one()
+
+
+def _parse_cursor(cursor: str | None, epoch: str) -> tuple[int, int]:
+    if not cursor:
+        return (0, 0)
+    parts = cursor.split(".")
+    if len(parts) != 4 or parts[0] != CURSOR_PREFIX or not all(p.isdigit() for p in parts[2:]):
+        raise Gone(
+            "This sync position is not valid; start again from the beginning.",
+            code="cursor_reset",
+        )
+    if parts[1] != epoch:
+        raise Gone(
+            "The server's records were reset or restored; pull everything again.",
+            code="cursor_reset",
+        )
+    return int(parts[2]), int(parts[3])
+
+
+def pull(session: Session, *, user: User, cursor: str | None, limit: int) -> PullResponse:
+    settings = get_settings()
+    if not 1 <= limit <= settings.pull_page_max:
+        raise Invalid(f"limit must be between 1 and {settings.pull_page_max}.")
+    epoch = _epoch(session)
+    after = _parse_cursor(cursor, epoch)
+    query = (
+        sa_select(SyncChange)
+        .where(tuple_(SyncChange.version, SyncChange.id) > tuple_(*after))
+        .order_by(SyncChange.version, SyncChange.id)
+        .limit(limit + 1)
+    )
+    sites = visible_site_ids(session, user)
+    if sites is not None:
+        if not sites:
+            return PullResponse(changes=[], cursor=cursor, has_more=False, server_time=utcnow())
+        query = query.where(SyncChange.site_id.in_(sites))
+    rows = session.execute(query).scalars().all()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    changes = [
+        ChangeOut(
+            entity=r.entity, id=r.entity_id, site_id=r.site_id, version=r.version, data=r.data
+        )
+        for r in rows
+    ]
+    next_cursor = f"{CURSOR_PREFIX}.{epoch}.{rows[-1].version}.{rows[-1].id}" if rows else cursor
+    return PullResponse(
+        changes=changes, cursor=next_cursor, has_more=has_more, server_time=utcnow()
+    )
+
+
+def reset_feed(session: Session) -> None:
+    """A new epoch: every phone's cursor gets 410 and it pulls everything again."""
+    session.execute(text("UPDATE sync_state SET epoch = :e WHERE id = 1"), {"e": str(uuid.uuid4())})
