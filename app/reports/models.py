@@ -1,0 +1,188 @@
+"""Response schemas of the supervisor console's report endpoints (no tables of their own)."""
+
+from datetime import date, datetime
+
+from sqlmodel import SQLModel
+
+
+# One synced record in the log, whatever its type.
+class LogRow(SQLModel):
+    type: str  # shift, scan, review, gate_check, visitor, hazard, hazard_event
+    id: str
+    site_id: int
+    site_name: str
+    recorded_by: int
+    recorded_by_name: str
+    device_id: str
+    device_time: datetime
+    event_time: datetime  # device_time corrected by the push's clock offset
+    received_at: datetime
+    clock_flag: str | None
+    author_disabled: bool
+    detail: str  # a short summary: status, direction, category...
+
+
+# A page of the log; pass next_cursor back as ?cursor= for the next (older) page.
+class LogPage(SQLModel):
+    rows: list[LogRow]
+    next_cursor: str | None
+
+
+# A stretch of a local day with a constant number of people on duty.
+class CoverageSegment(SQLModel):
+    start: datetime  # in the site's zone
+    end: datetime
+    staff: int
+    state: str  # gap (nobody), under (fewer than required), ok
+
+
+# One site's local day: totals in hours, and the timeline when asked for.
+class CoverageDay(SQLModel):
+    date: date
+    covered_h: float
+    under_h: float  # part of covered_h with fewer than the required staff
+    gap_h: float
+    segments: list[CoverageSegment] | None = None
+
+
+class SiteCoverage(SQLModel):
+    site_id: int
+    site_name: str
+    timezone: str
+    required_staff: int
+    days: list[CoverageDay]
+
+
+# The day timeline (?with segments) or the week/month heat map (one cell per site per day).
+class CoverageReport(SQLModel):
+    date_from: date
+    date_to: date
+    generated_at: datetime
+    sites: list[SiteCoverage]
+
+
+# One site's totals over a period (the county's year summary has one row per site).
+class SiteCoverageTotal(SQLModel):
+    site_id: int
+    site_name: str
+    days: int
+    covered_h: float
+    under_h: float
+    gap_h: float
+    days_with_gap: int
+    days_understaffed: int
+
+
+class CoverageSummary(SQLModel):
+    date_from: date
+    date_to: date
+    generated_at: datetime
+    sites: list[SiteCoverageTotal]
+
+
+# One gate window on one local day at one school.
+class GateWindowDay(SQLModel):
+    site_id: int
+    site_name: str
+    date: date
+    window_id: int
+    window_name: str
+    kind: str
+    required: int
+    checked_in: int  # distinct staff with an "in" check
+    staff_ids: list[int]
+    shortfall: bool
+
+
+class GateReport(SQLModel):
+    date_from: date
+    date_to: date
+    windows: list[GateWindowDay]
+    shortfalls: list[GateWindowDay]
+
+
+# A planned duty against who actually patrolled.
+class RosterShiftCheck(SQLModel):
+    roster_shift_id: int
+    site_id: int
+    site_name: str
+    starts_at: datetime
+    ends_at: datetime
+    planned_ids: list[int]
+    present_ids: list[int]
+    absent_ids: list[int]
+    absent_names: list[str]
+
+
+class GroupRosterCheck(SQLModel):
+    group_id: int
+    group_name: str
+    leader_name: str | None
+    rosters: int
+    roster_status: str  # on_time, late, not_submitted, pending (due later), none
+    planned_person_shifts: int
+    present_person_shifts: int
+    absences: list[RosterShiftCheck]
+
+
+# One line of the public report (通报).
+class NoticeItem(SQLModel):
+    group_id: int
+    group_name: str
+    leader_name: str | None
+    issue: str  # absent, roster_late, roster_not_submitted, no_roster
+    detail: str
+
+
+class RosterReport(SQLModel):
+    date_from: date
+    date_to: date
+    groups: list[GroupRosterCheck]
+    notice: list[NoticeItem]
+
+
+class HazardRow(SQLModel):
+    id: str
+    site_id: int
+    site_name: str
+    category: str
+    place_type: str | None
+    severity: str
+    description: str
+    status: str
+    department: str | None
+    due_date: date | None
+    overdue: bool
+    within_300m: bool
+    distance_m: float | None
+    lat: float | None
+    lon: float | None
+    photos: list[str]
+    event_time: datetime
+
+
+class PlaceGroup(SQLModel):
+    place_type: str
+    count: int
+    hazard_ids: list[str]
+
+
+class HazardBoard(SQLModel):
+    by_status: dict[str, int]
+    by_department: dict[str, int]  # open hazards (not closed) per department; "" = unassigned
+    overdue: int
+    hazards: list[HazardRow]  # overdue first, then newest
+    within_300m: list[PlaceGroup]
+
+
+class DeviceRow(SQLModel):
+    id: str
+    label: str
+    user_id: int
+    user_name: str
+    last_sync_at: datetime | None
+    last_seen_at: datetime | None
+    last_outbox_depth: int | None
+    last_clock_offset_s: float | None
+    max_abs_clock_offset_s: float | None
+    revoked: bool
