@@ -52,6 +52,7 @@ class SiteBase(SQLModel):
 # The stored site.
 class Site(SiteBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(default=SiteKind.school, sa_type=String(20))  # a SiteKind value
     active: bool = True
     created_at: datetime = utc_field(default_factory=utcnow)
 
@@ -105,6 +106,7 @@ class GateWindowBase(SQLModel):
 class GateWindow(GateWindowBase, table=True):
     __tablename__ = "gate_window"
     id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(sa_type=String(20))  # a WindowKind value
     site_id: int = Field(foreign_key="site.id", index=True)
     active: bool = True
 
