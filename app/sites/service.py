@@ -1,0 +1,301 @@
+"""Sites, gate windows and checkpoints: admin changes (audited), visibility, the QR sheet."""
+
+import re
+from html import escape
+
+import segno
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from app.audit import service as audit
+from app.auth.models import User
+from app.errors import Conflict, Invalid, NotFound
+from app.groups.service import can_see_site, visible_site_ids
+from app.sites.models import (
+    Checkpoint,
+    CheckpointCreate,
+    GateWindow,
+    GateWindowCreate,
+    Site,
+    SiteCreate,
+)
+
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9._-]{3,64}$")
+
+
+def _snapshot(obj) -> dict:
+    """audit.snapshot without pydantic's warning about enum fields loaded back as str."""
+    return obj.model_dump(mode="json", warnings=False)
+
+
+# ---- sites -------------------------------------------------------------------------------
+
+
+def get_visible_site(session: Session, *, user: User, site_id: int) -> Site:
+    """The site if it exists and the user may see it; 404 otherwise (existence is not leaked)."""
+    site = session.get(Site, site_id)
+    if site is None or not can_see_site(session, user, site_id):
+        raise NotFound(f"No site with id {site_id} that you can see.")
+    return site
+
+
+def get_site(session: Session, *, site_id: int) -> Site:
+    """The site or 404, for admins."""
+    site = session.get(Site, site_id)
+    if site is None:
+        raise NotFound(f"No site with id {site_id}.")
+    return site
+
+
+def list_sites(session: Session, *, user: User, include_inactive: bool = False) -> list[Site]:
+    """Sites the user may see, by id."""
+    query = select(Site).order_by(Site.id)
+    if not include_inactive:
+        query = query.where(Site.active)
+    visible = visible_site_ids(session, user)
+    if visible is not None:
+        if not visible:
+            return []
+        query = query.where(Site.id.in_(visible))
+    return list(session.exec(query).all())
+
+
+def create_site(session: Session, *, data: SiteCreate, actor_id: int | None) -> Site:
+    """Adds a site; the caller commits."""
+    site = Site.model_validate(data)
+    session.add(site)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="site.create",
+        entity="site",
+        entity_id=site.id,
+        after=_snapshot(site),
+    )
+    return site
+
+
+def update_site(session: Session, *, site: Site, changes: dict, actor_id: int) -> Site:
+    """Applies a PATCH to a site."""
+    before = _snapshot(site)
+    for key, value in changes.items():
+        if value is None and key not in ("lat", "lon"):
+            raise Invalid(f"{key} cannot be empty.", details=[{"field": key, "message": "null"}])
+        setattr(site, key, value)
+    session.add(site)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="site.update",
+        entity="site",
+        entity_id=site.id,
+        before=before,
+        after=_snapshot(site),
+    )
+    return site
+
+
+def deactivate_site(session: Session, *, site: Site, actor_id: int) -> Site:
+    """Soft-deletes a site: records that point at it stay valid."""
+    return update_site(session, site=site, changes={"active": False}, actor_id=actor_id)
+
+
+# ---- gate windows ------------------------------------------------------------------------
+
+
+def list_windows(session: Session, *, site: Site, include_inactive: bool = False) -> list:
+    """The site's gate windows in start order."""
+    query = select(GateWindow).where(GateWindow.site_id == site.id)
+    if not include_inactive:
+        query = query.where(GateWindow.active)
+    return list(session.exec(query.order_by(GateWindow.starts, GateWindow.id)).all())
+
+
+def get_window(session: Session, *, site: Site, window_id: int) -> GateWindow:
+    window = session.get(GateWindow, window_id)
+    if window is None or window.site_id != site.id:
+        raise NotFound(f"No gate window with id {window_id} at site {site.id}.")
+    return window
+
+
+def create_window(
+    session: Session, *, site: Site, data: GateWindowCreate, actor_id: int | None
+) -> GateWindow:
+    """Adds a gate window (上学 / 放学) to a site."""
+    window = GateWindow(site_id=site.id, **data.model_dump())
+    session.add(window)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="gate_window.create",
+        entity="gate_window",
+        entity_id=window.id,
+        after=_snapshot(window),
+    )
+    return window
+
+
+def update_window(
+    session: Session, *, window: GateWindow, changes: dict, actor_id: int
+) -> GateWindow:
+    """Applies a PATCH to a gate window; the window must still end after it starts."""
+    before = _snapshot(window)
+    for key, value in changes.items():
+        if value is None:
+            raise Invalid(f"{key} cannot be empty.", details=[{"field": key, "message": "null"}])
+        setattr(window, key, value)
+    if window.ends <= window.starts:
+        raise Invalid(
+            "A gate window must end after it starts.",
+            details=[{"field": "ends", "message": "must be after starts"}],
+        )
+    session.add(window)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="gate_window.update",
+        entity="gate_window",
+        entity_id=window.id,
+        before=before,
+        after=_snapshot(window),
+    )
+    return window
+
+
+# ---- checkpoints -------------------------------------------------------------------------
+
+
+def list_checkpoints(session: Session, *, site: Site, include_inactive: bool = False) -> list:
+    """The site's checkpoints by id."""
+    query = select(Checkpoint).where(Checkpoint.site_id == site.id)
+    if not include_inactive:
+        query = query.where(Checkpoint.active)
+    return list(session.exec(query.order_by(Checkpoint.id)).all())
+
+
+def get_checkpoint(session: Session, *, site: Site, checkpoint_id: int) -> Checkpoint:
+    cp = session.get(Checkpoint, checkpoint_id)
+    if cp is None or cp.site_id != site.id:
+        raise NotFound(f"No checkpoint with id {checkpoint_id} at site {site.id}.")
+    return cp
+
+
+def _code_taken(code: str) -> Conflict:
+    return Conflict(
+        f"The checkpoint code {code!r} is already used (codes are unique across the town, "
+        "including deactivated checkpoints); choose another code.",
+        details=[{"field": "code", "message": "already used"}],
+    )
+
+
+def create_checkpoint(
+    session: Session, *, site: Site, data: CheckpointCreate, actor_id: int | None
+) -> Checkpoint:
+    """Adds a checkpoint; its code is printed as a QR code and must be unique."""
+    if not CODE_PATTERN.match(data.code):
+        raise Invalid(
+            "A checkpoint code is 3-64 letters, digits, '.', '_' or '-' (it is printed as a "
+            "QR code), e.g. DF-GATE-01.",
+            details=[{"field": "code", "message": "use A-Z, a-z, 0-9, '.', '_' or '-'"}],
+        )
+    if session.exec(select(Checkpoint.id).where(Checkpoint.code == data.code)).first():
+        raise _code_taken(data.code)
+    cp = Checkpoint(site_id=site.id, **data.model_dump())
+    session.add(cp)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a concurrent insert won the race
+        session.rollback()
+        raise _code_taken(data.code) from exc
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="checkpoint.create",
+        entity="checkpoint",
+        entity_id=cp.id,
+        after=_snapshot(cp),
+    )
+    return cp
+
+
+def update_checkpoint(
+    session: Session, *, checkpoint: Checkpoint, changes: dict, actor_id: int
+) -> Checkpoint:
+    """Applies a PATCH to a checkpoint (the code is printed, so it does not change)."""
+    before = _snapshot(checkpoint)
+    for key, value in changes.items():
+        if value is None and key not in ("lat", "lon"):
+            raise Invalid(f"{key} cannot be empty.", details=[{"field": key, "message": "null"}])
+        setattr(checkpoint, key, value)
+    session.add(checkpoint)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="checkpoint.update",
+        entity="checkpoint",
+        entity_id=checkpoint.id,
+        before=before,
+        after=_snapshot(checkpoint),
+    )
+    return checkpoint
+
+
+# ---- printable sheet ---------------------------------------------------------------------
+
+SHEET_CSS_PATH = "/api/sites/sheet.css"
+
+SHEET_CSS = """\
+@page { size: A4; margin: 12mm; }
+body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 0; }
+h1 { font-size: 16pt; margin: 0 0 4mm; }
+table.sheet { border-collapse: collapse; width: 100%; }
+table.sheet td { width: 50%; border: 0.4mm dashed #555; padding: 4mm; text-align: center;
+                 vertical-align: top; break-inside: avoid; page-break-inside: avoid; }
+table.sheet tr { break-inside: avoid; page-break-inside: avoid; }
+table.sheet svg { width: 60mm; height: 60mm; }
+.name { font-size: 14pt; font-weight: bold; margin-top: 2mm; }
+.code { font-family: monospace; font-size: 11pt; }
+@media print { .hint { display: none; } }
+"""
+
+
+def qr_svg(code: str) -> str:
+    """The checkpoint code as an inline SVG QR code, sized by attributes (no inline style)."""
+    qr = segno.make(code, error="m", micro=False)
+    svg = qr.svg_inline(scale=6, border=2, dark="#000", light="#fff", omitsize=False)
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{escape(code)}" ', 1)
+
+
+def checkpoint_sheet_html(*, site: Site, checkpoints: list[Checkpoint]) -> str:
+    """A printable page: one cell per checkpoint with its QR code, name and code.
+
+    A table lays out two cards a row and the SVGs carry their own size, so the page prints
+    sensibly even where the stylesheet is not loaded; no inline style or script (CSP).
+    """
+    cells = [
+        f"<td>{qr_svg(cp.code)}"
+        f'<div class="name">{escape(cp.name)}</div>'
+        f'<div class="code">{escape(cp.code)}</div></td>'
+        for cp in checkpoints
+    ]
+    rows = "\n".join(f"<tr>{''.join(cells[i : i + 2])}</tr>" for i in range(0, len(cells), 2))
+    body = f'<table class="sheet">\n{rows}\n</table>'
+    if not checkpoints:
+        body = "<p>这个场所还没有巡逻点。(No active checkpoints at this site yet.)</p>"
+    title = f"{escape(site.name)} 巡逻点二维码"
+    return (
+        "<!doctype html>\n"
+        '<html lang="zh-CN"><head><meta charset="utf-8">'
+        f"<title>{title}</title>"
+        f'<link rel="stylesheet" href="{SHEET_CSS_PATH}">'
+        "</head><body>"
+        f"<h1>{title}</h1>"
+        '<p class="hint">打印后剪下，贴在对应巡逻点；巡逻时扫码签到。</p>'
+        f"{body}"
+        "</body></html>\n"
+    )
