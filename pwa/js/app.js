@@ -1,0 +1,171 @@
+// Boot: open the database, restore the session (offline too), register the service worker,
+// start the sync triggers, route between screens and keep the status bar current.
+import { store } from './store.js';
+import { openDb } from './db.js';
+import { restore, logout } from './auth.js';
+import { syncNow, startSyncTriggers, refreshCounts, currentSync } from './sync.js';
+import { t, getLang, setLang } from './i18n/index.js';
+import { h, shortTime } from './util.js';
+
+const VIEWS = {
+  login: () => import('./views/login.js'),
+  home: () => import('./views/home.js'),
+  patrol: () => import('./views/patrol.js'),
+  hazard: () => import('./views/hazard.js'),
+  gate: () => import('./views/gate.js'),
+  leader: () => import('./views/leader.js'),
+};
+
+const main = document.querySelector('[data-main]');
+const nav = document.querySelector('[data-nav]');
+const statusEl = document.querySelector('[data-status]');
+const updateEl = document.querySelector('[data-update]');
+let current = null; // {name, view}
+let routing = Promise.resolve();
+
+function tabsFor() {
+  const tabs = ['home'];
+  if (store.hasRole('member') || store.hasRole('leader')) tabs.push('patrol');
+  tabs.push('hazard');
+  if (store.hasRole('gate') || store.hasRole('member')) tabs.push('gate');
+  if (store.hasRole('leader')) tabs.push('leader');
+  return tabs;
+}
+
+function routeName() {
+  const name = (location.hash.replace(/^#\/?/, '') || 'home').split('?')[0];
+  if (!store.get('session') || store.get('needsLogin')) return 'login';
+  if (name === 'login') return 'home';
+  return VIEWS[name] && tabsFor().includes(name) ? name : 'home';
+}
+
+async function route() {
+  const name = routeName();
+  if (current && current.name === name) return;
+  if (current && current.view.unmount) current.view.unmount();
+  const mod = await VIEWS[name]();
+  main.replaceChildren();
+  const view = mod.mount(main) || {};
+  current = { name, view };
+  document.body.dataset.view = name;
+  renderNav();
+  if (view.update) await view.update();
+}
+
+function go() { routing = routing.then(route).catch((e) => console.error(e)); return routing; }
+
+function renderNav() {
+  const name = current ? current.name : '';
+  nav.hidden = name === 'login' || !store.get('session');
+  nav.replaceChildren(...tabsFor().map((tab) => h('a', {
+    href: `#/${tab}`, class: tab === name ? 'active' : '', data: { tab },
+  }, t(`nav.${tab}`))));
+}
+
+function renderStatus() {
+  const s = store.state;
+  statusEl.hidden = !s.session;
+  if (!s.session) return;
+  const online = s.online;
+  const parts = [
+    h('span', { data: { online: String(online) } }, h('span', { class: `dot ${online ? 'on' : 'off'}` }), t(online ? 'status.online' : 'status.offline')),
+    h('span', { class: `pill ${s.pending ? 'warn' : ''}`, data: { pending: String(s.pending) } },
+      s.pending ? t('status.pending', { n: s.pending }) : t('status.pending_none')),
+    s.photosPending ? h('span', { class: 'pill', data: { photosPending: String(s.photosPending) } }, t('status.photos', { n: s.photosPending })) : null,
+    s.attention ? h('a', { class: 'pill attn', href: '#/home', data: { attention: String(s.attention) } }, t('status.attention', { n: s.attention })) : null,
+    h('span', { class: 'muted', data: { lastSync: s.lastSyncAt || '' } },
+      s.syncing ? t('status.syncing') : (s.lastSyncAt ? t('status.last_sync', { t: shortTime(s.lastSyncAt) }) : t('status.never'))),
+    h('button', { type: 'button', class: 'small sync', data: { action: 'sync' }, disabled: s.syncing,
+      onclick: () => { syncNow(); } }, t('sync.now')),
+  ];
+  if (s.progress && s.progress.total > 1) {
+    const bar = h('span');
+    bar.style.width = `${Math.round((100 * s.progress.done) / s.progress.total)}%`;
+    parts.push(h('div', { class: 'progress', role: 'progressbar', 'aria-valuenow': String(s.progress.done), 'aria-valuemax': String(s.progress.total) }, bar));
+    parts.push(h('span', { class: 'muted' }, t('status.progress', s.progress)));
+  }
+  if (s.needsLogin) parts.push(h('span', { class: 'err' }, t('status.needs_login')));
+  else if (s.lastError && !s.syncing) parts.push(h('span', { class: 'err', data: { syncError: '' } }, t('status.error', { msg: s.lastError })));
+  if (s.pendingOthers) parts.push(h('span', { class: 'err' }, t('status.others', { n: s.pendingOthers })));
+  statusEl.replaceChildren(...parts.filter(Boolean));
+}
+
+function renderChrome() {
+  document.title = t('app.title');
+  document.querySelector('[data-i18n="app.title"]').textContent = t('app.title');
+  document.querySelector('[data-action="lang"]').textContent = t('lang.switch');
+  renderStatus();
+  renderNav();
+}
+
+// --- service worker: precached shell, updates only when it is safe ---------------------
+let reloading = false;
+function showUpdate(worker) {
+  store.set({ updateReady: true });
+  updateEl.hidden = false;
+  updateEl.replaceChildren(
+    h('span', {}, t('update.ready')),
+    h('button', { type: 'button', class: 'small', data: { action: 'update' }, onclick: async () => {
+      await currentSync(); // never swap versions in the middle of a push
+      reloading = true;
+      worker.postMessage({ type: 'SKIP_WAITING' });
+    } }, t('update.apply')));
+}
+
+async function registerSw() {
+  if (!('serviceWorker' in navigator)) return;
+  try {
+    const reg = await navigator.serviceWorker.register('/sw.js', { scope: '/' });
+    if (reg.waiting && navigator.serviceWorker.controller) showUpdate(reg.waiting);
+    reg.addEventListener('updatefound', () => {
+      const w = reg.installing;
+      if (!w) return;
+      w.addEventListener('statechange', () => {
+        if (w.state === 'installed' && navigator.serviceWorker.controller) showUpdate(w);
+      });
+    });
+    navigator.serviceWorker.addEventListener('controllerchange', () => {
+      if (reloading) location.reload(); // records live in IndexedDB: a reload is safe
+    });
+    if (navigator.onLine) reg.update().catch(() => {});
+  } catch (e) {
+    console.warn('service worker not registered', e);
+  }
+}
+
+async function boot() {
+  setLang(getLang());
+  await openDb();
+  await restore();
+  store.addEventListener('change', (ev) => {
+    const keys = ev.detail;
+    if (keys.includes('session') || keys.includes('needsLogin')) { go(); }
+    renderStatus();
+    if (current && current.view.update && (keys.includes('revision') || keys.includes('bootstrap'))) current.view.update();
+  });
+  document.querySelector('[data-action="lang"]').addEventListener('click', () => {
+    setLang(getLang() === 'zh' ? 'en' : 'zh');
+    renderChrome();
+    const name = current && current.name;
+    current = null;
+    if (name) go();
+  });
+  window.addEventListener('hashchange', go);
+  renderChrome();
+  await go();
+  registerSw();
+  startSyncTriggers();
+  if (store.get('session')) {
+    await refreshCounts();
+    syncNow();
+  }
+  document.body.dataset.ready = '1';
+}
+
+// For the browser tests and the benchmark: wait for a sync, read the status.
+window.patrolApp = { store, syncNow, currentSync, logout };
+
+boot().catch((e) => {
+  console.error(e);
+  main.replaceChildren(h('p', { class: 'msg bad' }, String(e && e.message ? e.message : e)));
+});

@@ -1,0 +1,191 @@
+// Sync: push the outbox in batches, upload photos after their records, pull what others
+// recorded. Runs on app start, when the network comes back, on a timer while online and on
+// the button; never relies on Background Sync. Failures back off exponentially and retry;
+// every step is idempotent (mutation ids, photo hashes, re-pullable cursors), so a retry,
+// a reload or a crash mid-sync loses and duplicates nothing.
+import { api, ApiError } from './api.js';
+import { getMeta, setMeta, tx, req } from './db.js';
+import * as outbox from './outbox.js';
+import { markNeedsLogin } from './auth.js';
+import { store } from './store.js';
+import { isoLocal } from './util.js';
+
+export const BATCH_SIZE = 200;
+const PERIOD_MS = 60_000;
+const BOOTSTRAP_MAX_AGE_MS = 10 * 60_000;
+const BACKOFF_BASE_MS = 2_000;
+const BACKOFF_MAX_MS = 5 * 60_000;
+
+let running = null;
+let failures = 0;
+let retryTimer = null;
+let started = false;
+
+export const isSyncing = () => running !== null;
+
+/** Recounts pending records, photos and items needing attention, for the status bar. */
+export async function refreshCounts() {
+  const user = store.user;
+  if (!user) return;
+  const { mine, others } = await outbox.pendingCounts(user.id);
+  const entries = await outbox.listMine(user.id);
+  const attention = entries.filter((e) => (e.state === 'conflict' || e.state === 'rejected') && !e.seen).length;
+  const shas = [...new Set(entries.flatMap((e) => e.photos || []))];
+  const photosPending = (await outbox.photosPending(shas)).length;
+  store.set({ pending: mine, pendingOthers: others, attention, photosPending });
+}
+
+async function loadBootstrap(force) {
+  const fetchedAt = await getMeta('bootstrap_at', 0);
+  if (!force && store.get('bootstrap') && Date.now() - fetchedAt < BOOTSTRAP_MAX_AGE_MS) return;
+  const data = await api('/api/sync/bootstrap');
+  await tx('meta', 'readwrite', (s) => {
+    s.meta.put({ key: 'bootstrap', value: data });
+    s.meta.put({ key: 'bootstrap_at', value: Date.now() });
+  });
+  store.set({ bootstrap: data });
+}
+
+async function push(userId) {
+  let batchSize = BATCH_SIZE;
+  const { mine: total } = await outbox.pendingCounts(userId);
+  if (!total) return;
+  let done = 0;
+  store.set({ progress: { done, total } });
+  for (;;) {
+    const batch = await outbox.nextPending(userId, batchSize);
+    if (!batch.length) break;
+    const { mine: depth } = await outbox.pendingCounts(userId);
+    await outbox.markAttempt(batch.map((e) => e.id));
+    let res;
+    try {
+      res = await api('/api/sync/push', {
+        method: 'POST',
+        body: {
+          sent_at: isoLocal(), // this attempt's clock, set again on every retry
+          outbox_depth: depth,
+          mutations: batch.map((e) => ({ id: e.id, type: e.type, occurred_at: e.occurred_at, payload: e.payload })),
+        },
+      });
+    } catch (e) {
+      if (e.status === 413 && batchSize > 1) { batchSize = Math.max(1, Math.floor(batchSize / 2)); continue; }
+      throw e;
+    }
+    const results = (res && res.results) || [];
+    await outbox.applyResults(results);
+    const answered = new Set(results.map((r) => r.id));
+    if (!batch.some((e) => answered.has(e.id))) throw new ApiError(502, 'no_results', 'the server answered no mutation');
+    done += batch.filter((e) => answered.has(e.id)).length;
+    store.set({ progress: { done: Math.min(done, total), total } });
+    store.touch();
+  }
+}
+
+async function uploadPhotos(userId) {
+  const photos = await outbox.photosToUpload(userId);
+  for (const p of photos) {
+    if (!p.blob) { await outbox.markPhotoUploaded(p.sha256); continue; }
+    try {
+      await api(`/api/photos/${p.sha256}`, {
+        method: 'PUT', body: p.blob, json: false, headers: { 'Content-Type': p.blob.type || 'image/jpeg' },
+      });
+      await outbox.markPhotoUploaded(p.sha256);
+      store.touch();
+    } catch (e) {
+      await outbox.markPhotoFailed(p.sha256, e.message);
+      if (e.retryable || e.status === 401 || e.status === 404) throw e; // back off, try again later
+      // A photo the server refuses for good (not an image, too large) is reported, not retried forever.
+    }
+  }
+}
+
+async function pull() {
+  for (let page = 0; page < 1000; page++) {
+    const cursor = await getMeta('cursor');
+    const q = new URLSearchParams({ limit: '500' });
+    if (cursor) q.set('cursor', cursor);
+    let res;
+    try {
+      res = await api(`/api/sync/pull?${q}`);
+    } catch (e) {
+      if (e.status === 410) {
+        // The server's feed was reset: drop the local copy and pull from the start.
+        await tx(['records', 'meta'], 'readwrite', (s) => { s.records.clear(); s.meta.delete('cursor'); });
+        continue;
+      }
+      throw e;
+    }
+    const changes = (res && res.changes) || [];
+    await tx(['records', 'meta'], 'readwrite', (s) => {
+      for (const c of changes) {
+        s.records.put({ key: `${c.entity}:${c.id}`, entity: c.entity, id: c.id, site_id: c.site_id, version: c.version, data: c.data || {} });
+      }
+      if (res.cursor) s.meta.put({ key: 'cursor', value: res.cursor });
+    });
+    if (changes.length) store.touch();
+    if (!res.has_more) return;
+  }
+}
+
+async function run() {
+  const user = store.user;
+  store.set({ syncing: true, lastError: null });
+  try {
+    await loadBootstrap(false);
+    await push(user.id);
+    await uploadPhotos(user.id);
+    await pull();
+    const now = new Date().toISOString();
+    await setMeta('last_sync', now);
+    failures = 0;
+    store.set({ lastSyncAt: now });
+  } catch (e) {
+    if (e.status === 401 || e.code === 'needs_login') {
+      store.set({ needsLogin: true, lastError: e.message });
+      await markNeedsLogin();
+    } else {
+      failures += 1;
+      const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (failures - 1));
+      const jittered = Math.round(delay * (0.75 + Math.random() * 0.5));
+      clearTimeout(retryTimer);
+      retryTimer = setTimeout(() => { syncNow(); }, jittered);
+      store.set({ lastError: e.message || String(e), nextRetryAt: Date.now() + jittered });
+    }
+  } finally {
+    store.set({ syncing: false, progress: null });
+    await refreshCounts();
+    store.touch();
+  }
+}
+
+/** Starts a sync unless one runs (then returns that one). Safe to call from anywhere. */
+export function syncNow() {
+  if (running) return running;
+  if (!store.user || store.get('needsLogin')) return Promise.resolve();
+  if (!navigator.onLine) { store.set({ online: false }); return Promise.resolve(); }
+  running = run().finally(() => { running = null; });
+  return running;
+}
+
+/** The last sync's result, to wait for in tests and before an app update. */
+export function currentSync() { return running || Promise.resolve(); }
+
+export function startSyncTriggers() {
+  if (started) return;
+  started = true;
+  window.addEventListener('online', () => { store.set({ online: true }); failures = 0; syncNow(); });
+  window.addEventListener('offline', () => store.set({ online: false }));
+  setInterval(() => { if (navigator.onLine) syncNow(); }, PERIOD_MS);
+  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') syncNow(); });
+}
+
+/** Marks conflict/rejected entries as seen (after the user looked at them). */
+export async function acknowledge(ids) {
+  await tx('outbox', 'readwrite', async (s) => {
+    for (const id of ids) {
+      const e = await req(s.outbox.get(id));
+      if (e) { e.seen = true; s.outbox.put(e); }
+    }
+  });
+  await refreshCounts();
+}

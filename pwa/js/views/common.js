@@ -1,0 +1,63 @@
+// Pieces several screens share: one record with its sync state, lists of records.
+import { h, shortTime } from '../util.js';
+import { t } from '../i18n/index.js';
+import * as model from '../model.js';
+import { photosPending } from '../outbox.js';
+
+function summary(e) {
+  const p = e.payload || {};
+  switch (e.type) {
+    case 'shift.start': {
+      const s = model.site(p.site_id);
+      return `${s ? s.name : `#${p.site_id}`} · ${(p.member_ids || []).length}人`;
+    }
+    case 'shift.scan': return p.checkpoint_name ? `${p.checkpoint_code} ${p.checkpoint_name}` : p.checkpoint_code;
+    case 'shift.review': return `${t(p.decision === 'confirm' ? 'leader.confirm' : 'leader.return')} ${p.comment || ''}`;
+    case 'gate.check': {
+      const s = model.site(p.site_id);
+      const w = model.windowsOf(s).find((x) => x.id === p.window_id);
+      return `${w ? w.name : ''} ${t(p.direction === 'in' ? 'gate.check_in' : 'gate.check_out')}`;
+    }
+    case 'visitor.enter': return `${p.name} → ${p.visiting}${p.vehicle_plate ? ` · ${p.vehicle_plate}` : ''}`;
+    case 'hazard.report':
+      return `${t(`cat.${p.category}`)} · ${t(`sev.${p.severity}`)} · ${p.description}`;
+    default: return '';
+  }
+}
+
+/** One record: what, when, its state, the server's reason, photos still uploading. */
+export function entryItem(e, pendingShas = new Set()) {
+  const total = (e.photos || []).length;
+  const uploading = (e.photos || []).filter((s) => pendingShas.has(s)).length;
+  const foot = h('div', { class: 'rec-foot' },
+    h('span', { class: `badge ${e.state}`, data: { state: e.state } }, t(`state.${e.state}`)),
+    total && uploading ? h('span', { class: 'badge uploading', data: { uploading: String(uploading) } },
+      t('record.photos_uploading', { n: uploading, total })) : null,
+    e.result && e.result.message && (e.state === 'conflict' || e.state === 'rejected')
+      ? h('span', { class: 'reason' }, t('record.reason', { msg: e.result.message })) : null);
+  return h('li', { data: { record: e.id, type: e.type, state: e.state } },
+    h('div', { class: 'rec-head' },
+      h('span', { class: 'rec-title' }, t(`type.${e.type}`)),
+      h('span', { class: 'rec-time' }, shortTime(e.occurred_at))),
+    h('div', { class: 'rec-body', data: { body: '' } }, summary(e)),
+    foot);
+}
+
+/** Replaces ul's children with these entries (newest first). */
+export async function fillEntries(ul, entries, emptyText) {
+  const shas = [...new Set(entries.flatMap((e) => e.photos || []))];
+  const pending = new Set(shas.length ? await photosPending(shas) : []);
+  ul.replaceChildren(...entries.map((e) => entryItem(e, pending)));
+  if (!entries.length && emptyText) ul.appendChild(h('li', { class: 'muted' }, emptyText));
+}
+
+export function selectOf(name, options, value, placeholder) {
+  return h('select', { name },
+    placeholder ? h('option', { value: '' }, placeholder) : null,
+    options.map(([v, label]) => h('option', { value: String(v), selected: String(v) === String(value ?? '') }, label)));
+}
+
+export function flash(container, text, kind = 'ok') {
+  const m = h('p', { class: `msg ${kind}`, role: 'status' }, text);
+  container.replaceChildren(m);
+}

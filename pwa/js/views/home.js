@@ -1,0 +1,43 @@
+// Home: who is logged in, the sync status and every record made on this phone with its state.
+import { h } from '../util.js';
+import { t } from '../i18n/index.js';
+import { store } from '../store.js';
+import { logout } from '../auth.js';
+import { acknowledge } from '../sync.js';
+import * as model from '../model.js';
+import { fillEntries } from './common.js';
+
+export function mount(root) {
+  const u = store.user;
+  const list = h('ul', { class: 'list', data: { records: '' } });
+  const note = h('div');
+  const ack = h('button', { type: 'button', class: 'small', data: { action: 'ack' }, hidden: true }, t('record.ok'));
+  const out = h('button', { type: 'button', data: { action: 'logout' } }, t('home.logout'));
+  out.addEventListener('click', async () => {
+    let res = await logout();
+    if (!res.ok) {
+      let text = t('home.logout_pending', { n: res.pending });
+      if (!navigator.onLine) text += `\n${t('home.logout_offline')}`;
+      if (!window.confirm(text)) return;
+      res = await logout({ force: true });
+    }
+    location.hash = '#/login';
+  });
+  root.append(
+    h('section', { class: 'card' },
+      h('h2', {}, t('home.hello', { name: u.display_name || u.username })),
+      h('p', { class: 'muted' }, t('home.role', { roles: (u.roles || []).map((r) => t(`role.${r}`)).join('、') })),
+      out),
+    h('div', { class: 'row' }, h('h3', {}, t('home.records')), ack),
+    note, list);
+  let attention = [];
+  ack.addEventListener('click', () => acknowledge(attention));
+  return {
+    async update() {
+      const entries = await model.myEntries();
+      attention = entries.filter((e) => (e.state === 'conflict' || e.state === 'rejected') && !e.seen).map((e) => e.id);
+      ack.hidden = attention.length === 0;
+      await fillEntries(list, entries.slice(0, 200), t('home.empty'));
+    },
+  };
+}

@@ -1,0 +1,94 @@
+// Service worker: a versioned precache of the whole app shell. Install succeeds only when
+// every file is cached (cache.addAll is awaited); activate deletes older versions. /api is
+// never served from or stored in a cache. Records live in IndexedDB, which a new version
+// never touches, so an update cannot drop or strand them.
+const VERSION = 'patrol-shell-v1';
+const LAZY = 'patrol-lazy-jsqr-1.4.0'; // the QR decoder (npm jsqr), not part of the shell
+const JSQR = '/node_modules/jsqr/dist/jsQR.js';
+
+const SHELL = [
+  '/',
+  '/index.html',
+  '/manifest.webmanifest',
+  '/css/app.css',
+  '/icons/icon.svg',
+  '/icons/icon-192.png',
+  '/icons/icon-512.png',
+  '/js/app.js',
+  '/js/api.js',
+  '/js/auth.js',
+  '/js/auth-session.js',
+  '/js/db.js',
+  '/js/model.js',
+  '/js/outbox.js',
+  '/js/photos.js',
+  '/js/scanner.js',
+  '/js/store.js',
+  '/js/sync.js',
+  '/js/util.js',
+  '/js/i18n/index.js',
+  '/js/i18n/zh.js',
+  '/js/i18n/en.js',
+  '/js/views/common.js',
+  '/js/views/login.js',
+  '/js/views/home.js',
+  '/js/views/patrol.js',
+  '/js/views/hazard.js',
+  '/js/views/gate.js',
+  '/js/views/leader.js',
+];
+
+self.addEventListener('install', (event) => {
+  event.waitUntil((async () => {
+    const cache = await caches.open(VERSION);
+    // cache: 'reload' so the new version never precaches stale copies from the HTTP cache.
+    await cache.addAll(SHELL.map((url) => new Request(url, { cache: 'reload' })));
+    // Best effort: fetch the QR decoder too, so scanning works offline from day one. It is not
+    // part of the shell: install never fails because of it.
+    const lazy = await caches.open(LAZY);
+    if (!(await lazy.match(JSQR))) await lazy.add(JSQR).catch(() => {});
+  })());
+  // No skipWaiting here: the page asks for it when no sync is running (see app.js).
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil((async () => {
+    const keep = new Set([VERSION, LAZY]);
+    for (const key of await caches.keys()) if (!keep.has(key)) await caches.delete(key);
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener('message', (event) => {
+  if (event.data && event.data.type === 'SKIP_WAITING') self.skipWaiting();
+});
+
+self.addEventListener('fetch', (event) => {
+  const req = event.request;
+  const url = new URL(req.url);
+  if (req.method !== 'GET' || url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith('/api/')) return; // network only, never cached
+  if (req.mode === 'navigate') {
+    // The app is one page: any navigation opens the cached shell, online or not.
+    event.respondWith((async () => {
+      const cache = await caches.open(VERSION);
+      return (await cache.match('/index.html')) || fetch(req);
+    })());
+    return;
+  }
+  if (url.pathname.startsWith('/node_modules/')) {
+    event.respondWith((async () => {
+      const cache = await caches.open(LAZY);
+      const hit = await cache.match(req);
+      if (hit) return hit;
+      const res = await fetch(req);
+      if (res.ok) await cache.put(req, res.clone());
+      return res;
+    })());
+    return;
+  }
+  event.respondWith((async () => {
+    const cache = await caches.open(VERSION);
+    return (await cache.match(req, { ignoreSearch: true })) || fetch(req);
+  })());
+});
