@@ -2,8 +2,17 @@
 
 from sqlmodel import Session, select
 
+from app.audit import service as audit
 from app.auth.models import Role, User, UserPublic
-from app.groups.models import GroupMember, GroupSite, PatrolGroup
+from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.groups.models import (
+    GroupMember,
+    GroupSite,
+    PatrolGroup,
+    PatrolGroupCreate,
+    PatrolGroupPublic,
+)
+from app.sites.models import Site
 
 
 def sees_everything(user: User) -> bool:
@@ -70,3 +79,188 @@ def user_public(session: Session, user: User) -> UserPublic:
         roles=sorted(user.role_set, key=list(Role).index),
         active=user.active,
     )
+
+
+# ---- admin management of groups (every change is audited) --------------------------------
+
+
+def _group_snapshot(session: Session, group: PatrolGroup) -> dict:
+    return group_public(session, group).model_dump(mode="json")
+
+
+def group_public(session: Session, group: PatrolGroup) -> PatrolGroupPublic:
+    members = session.exec(
+        select(GroupMember.user_id).where(GroupMember.group_id == group.id)
+    ).all()
+    sites = session.exec(select(GroupSite.site_id).where(GroupSite.group_id == group.id)).all()
+    return PatrolGroupPublic(
+        id=group.id,
+        name=group.name,
+        leader_id=group.leader_id,
+        active=group.active,
+        member_ids=sorted(members),
+        site_ids=sorted(sites),
+    )
+
+
+def get_group(session: Session, *, group_id: int) -> PatrolGroup:
+    """The group or 404."""
+    group = session.get(PatrolGroup, group_id)
+    if group is None:
+        raise NotFound(f"No patrol group with id {group_id}.")
+    return group
+
+
+def get_readable_group(session: Session, *, user: User, group_id: int) -> PatrolGroup:
+    """Supervisors and admins read every group; others only the groups they lead or are in."""
+    group = get_group(session, group_id=group_id)
+    if not sees_everything(user) and group.id not in group_ids_of(session, user):
+        raise Forbidden("You can only see the patrol groups you lead or belong to.")
+    return group
+
+
+def list_groups(
+    session: Session, *, user: User, include_inactive: bool = False
+) -> list[PatrolGroup]:
+    """Groups the user may read, by id."""
+    query = select(PatrolGroup).order_by(PatrolGroup.id)
+    if not include_inactive:
+        query = query.where(PatrolGroup.active)
+    if not sees_everything(user):
+        ids = group_ids_of(session, user)
+        if not ids:
+            return []
+        query = query.where(PatrolGroup.id.in_(ids))
+    return list(session.exec(query).all())
+
+
+def _active_user(session: Session, user_id: int, field: str) -> User:
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        raise Invalid(
+            f"No active user with id {user_id}.",
+            details=[{"field": field, "message": "unknown or disabled user"}],
+        )
+    return user
+
+
+def _leader(session: Session, user_id: int) -> User:
+    user = _active_user(session, user_id, "leader_id")
+    if not user.has_role(Role.leader):
+        raise Invalid(
+            f"{user.username} does not have the leader (组长) role; give it to them first.",
+            details=[{"field": "leader_id", "message": "user is not a leader"}],
+        )
+    return user
+
+
+def _site(session: Session, site_id: int, field: str = "site_id") -> Site:
+    site = session.get(Site, site_id)
+    if site is None or not site.active:
+        raise Invalid(
+            f"No active site with id {site_id}.",
+            details=[{"field": field, "message": "unknown or deactivated site"}],
+        )
+    return site
+
+
+def _audit_group(session, *, actor_id, action, group, before) -> None:
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action=action,
+        entity="patrol_group",
+        entity_id=group.id,
+        before=before,
+        after=_group_snapshot(session, group),
+    )
+
+
+def create_group(session: Session, *, data: PatrolGroupCreate, actor_id: int) -> PatrolGroup:
+    """Adds a group with its leader (who also becomes a member), members and sites."""
+    if data.leader_id is not None:
+        _leader(session, data.leader_id)
+    member_ids = set(data.member_ids) | ({data.leader_id} if data.leader_id else set())
+    for uid in member_ids:
+        _active_user(session, uid, "member_ids")
+    for sid in set(data.site_ids):
+        _site(session, sid, "site_ids")
+    group = PatrolGroup(name=data.name, leader_id=data.leader_id)
+    session.add(group)
+    session.flush()
+    session.add_all(GroupMember(group_id=group.id, user_id=uid) for uid in sorted(member_ids))
+    session.add_all(GroupSite(group_id=group.id, site_id=sid) for sid in sorted(set(data.site_ids)))
+    session.flush()
+    _audit_group(session, actor_id=actor_id, action="group.create", group=group, before=None)
+    return group
+
+
+def update_group(
+    session: Session, *, group: PatrolGroup, changes: dict, actor_id: int
+) -> PatrolGroup:
+    """Renames, changes the leader (who becomes a member), or (de)activates a group."""
+    before = _group_snapshot(session, group)
+    if "name" in changes:
+        if not changes["name"]:
+            raise Invalid("A group needs a name.", details=[{"field": "name", "message": "empty"}])
+        group.name = changes["name"]
+    if "leader_id" in changes:
+        leader_id = changes["leader_id"]
+        if leader_id is not None:
+            _leader(session, leader_id)
+            if session.get(GroupMember, (group.id, leader_id)) is None:
+                session.add(GroupMember(group_id=group.id, user_id=leader_id))
+        group.leader_id = leader_id
+    if changes.get("active") is not None:
+        group.active = changes["active"]
+    session.add(group)
+    session.flush()
+    _audit_group(session, actor_id=actor_id, action="group.update", group=group, before=before)
+    return group
+
+
+def add_member(session: Session, *, group: PatrolGroup, user_id: int, actor_id: int) -> None:
+    """Adds a member; adding someone already in the group is 409."""
+    _active_user(session, user_id, "user_id")
+    if session.get(GroupMember, (group.id, user_id)) is not None:
+        raise Conflict(f"User {user_id} is already a member of this group.")
+    before = _group_snapshot(session, group)
+    session.add(GroupMember(group_id=group.id, user_id=user_id))
+    session.flush()
+    _audit_group(session, actor_id=actor_id, action="group.add_member", group=group, before=before)
+
+
+def remove_member(session: Session, *, group: PatrolGroup, user_id: int, actor_id: int) -> None:
+    """Removes a member; the leader must be replaced first."""
+    row = session.get(GroupMember, (group.id, user_id))
+    if row is None:
+        raise NotFound(f"User {user_id} is not a member of this group.")
+    if group.leader_id == user_id:
+        raise Conflict("This is the group's leader; set another leader before removing them.")
+    before = _group_snapshot(session, group)
+    session.delete(row)
+    session.flush()
+    _audit_group(
+        session, actor_id=actor_id, action="group.remove_member", group=group, before=before
+    )
+
+
+def add_site(session: Session, *, group: PatrolGroup, site_id: int, actor_id: int) -> None:
+    """Makes the group responsible for a site; a site may be patrolled by several groups."""
+    _site(session, site_id)
+    if session.get(GroupSite, (group.id, site_id)) is not None:
+        raise Conflict(f"Site {site_id} is already one of this group's sites.")
+    before = _group_snapshot(session, group)
+    session.add(GroupSite(group_id=group.id, site_id=site_id))
+    session.flush()
+    _audit_group(session, actor_id=actor_id, action="group.add_site", group=group, before=before)
+
+
+def remove_site(session: Session, *, group: PatrolGroup, site_id: int, actor_id: int) -> None:
+    row = session.get(GroupSite, (group.id, site_id))
+    if row is None:
+        raise NotFound(f"Site {site_id} is not one of this group's sites.")
+    before = _group_snapshot(session, group)
+    session.delete(row)
+    session.flush()
+    _audit_group(session, actor_id=actor_id, action="group.remove_site", group=group, before=before)
