@@ -83,14 +83,16 @@ def _storage_error(exc: OSError) -> Exception:
 
 def store(session: Session, *, sha256: str, data: bytes, user: User) -> tuple[Photo, bool]:
     """Stores a whole photo; (photo, created). Sending the same bytes again is a no-op."""
-    existing = session.get(Photo, sha256)
-    if existing is not None:
-        return existing, False
     limit = get_settings().max_photo_bytes
     if len(data) > limit:
         raise TooLarge(f"A photo may be at most {limit} bytes.", details={"limit_bytes": limit})
+    # Checked before the no-op shortcut: other bytes under a stored photo's name are refused,
+    # not answered "200 stored" (which would also tell a stranger the photo exists).
     if hashlib.sha256(data).hexdigest() != sha256:
         raise Invalid("The photo's bytes do not match its SHA-256 name; send it again.")
+    existing = session.get(Photo, sha256)
+    if existing is not None:
+        return existing, False
     content_type, width, height = _inspect_image(data)
     _write_atomically(photo_path(sha256), data)
     photo = Photo(

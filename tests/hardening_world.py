@@ -1,0 +1,221 @@
+"""A realistic world for the hardening tests: the two-group town, every kind of caller,
+and group A's and group B's records created the way phones create them (push, photo PUT)."""
+
+import hashlib
+import io
+import itertools
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import jwt
+from PIL import Image
+
+from app.auth.security import ALGORITHM
+from app.config import get_settings
+from tests.factories import PASSWORD, Town
+from tests.sync_helpers import SHANGHAI, mut, new_id, push
+
+# Every kind of caller the authorization matrix checks.
+CALLERS = (
+    "anonymous",
+    "member_a",
+    "member_b",
+    "gate",
+    "leader_a",
+    "leader_b",
+    "supervisor",
+    "admin",
+    "disabled",
+    "expired",
+)
+ACTIVE = frozenset({"member_a", "member_b", "gate", "leader_a", "leader_b", "supervisor", "admin"})
+
+_colours = itertools.count(1)
+
+
+def png_bytes(size: tuple[int, int] = (8, 6), colour: int | None = None) -> bytes:
+    """A small real PNG; each call without a colour gives different bytes (a new SHA)."""
+    c = next(_colours) if colour is None else colour
+    img = Image.new("RGB", size, ((c * 37) % 256, (c * 91) % 256, (c * 13) % 256))
+    img.putpixel((0, 0), (c % 256, (c // 256) % 256, (c // 65536) % 256))
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def login_tokens(client, username: str, device_id: str) -> dict:
+    res = client.post(
+        "/api/auth/login",
+        json={"username": username, "password": PASSWORD, "device_id": device_id},
+    )
+    assert res.status_code == 200, res.text
+    return res.json()
+
+
+def expired_token(user_id: int, device_id: str) -> str:
+    """Correctly signed for a real user and device, but expired an hour ago."""
+    past = datetime.now(UTC) - timedelta(hours=1)
+    claims = {
+        "sub": str(user_id),
+        "dev": device_id,
+        "scope": "all",
+        "typ": "access",
+        "iat": int((past - timedelta(minutes=15)).timestamp()),
+        "exp": int(past.timestamp()),
+    }
+    return jwt.encode(claims, get_settings().secret_key, algorithm=ALGORITHM)
+
+
+@dataclass
+class World:
+    town: Town
+    headers: dict[str, dict] = field(default_factory=dict)  # caller -> request headers
+    devices: dict[str, str] = field(default_factory=dict)  # caller -> device id
+    ids: dict[str, dict] = field(default_factory=dict)  # "a"/"b" -> ids of that group's records
+    photos: dict[str, bytes] = field(default_factory=dict)  # sha -> bytes
+    spare: dict = field(default_factory=dict)  # things an allowed caller may change or revoke
+
+
+def _upload(client, headers, data: bytes) -> str:
+    digest = sha(data)
+    res = client.put(f"/api/photos/{digest}", content=data, headers=headers)
+    assert res.status_code == 201, res.text
+    return digest
+
+
+def _group_records(client, town: Town, world: World, key: str) -> None:
+    """One group's field data: a confirmed shift with scans, a hazard with a photo,
+    a gate check and a visitor, all pushed through /api/sync/push."""
+    member, leader, gate = world.headers[f"member_{key}"], f"leader_{key}", f"gate_{key}"
+    site = town.sites[key]
+    photo = png_bytes((16, 12))
+    start = mut(
+        "shift.start",
+        {
+            "site_id": site.id,
+            "member_ids": [town.users[f"member_{key}{i}"].id for i in (1, 2, 3)],
+        },
+        at=datetime.now(SHANGHAI) - timedelta(hours=3),
+    )
+    scans = [
+        mut("shift.scan", {"shift_id": start["id"], "checkpoint_code": cp.code, "lat": 30.5})
+        for cp in town.checkpoints[key][:2]
+    ]
+    end = mut("shift.end", {"shift_id": start["id"]})
+    hazard = mut(
+        "hazard.report",
+        {
+            "site_id": site.id,
+            "category": "fire",
+            "severity": "high",
+            "description": f"{site.name}食堂电线老化",
+            "photos": [sha(photo)],
+        },
+    )
+    results = push(client, member, [start, *scans, end, hazard])
+    assert [r["status"] for r in results] == ["applied"] * len(results), results
+    world.photos[_upload(client, member, photo)] = photo
+    review = mut("shift.review", {"shift_id": start["id"], "decision": "confirm"})
+    [r] = push(client, world.headers[leader], [review])
+    assert r["status"] == "applied", r
+    gate_headers = world.headers.get(gate) or bearer(
+        login_tokens(client, gate, f"dev-{gate}")["access_token"]
+    )
+    check = mut(
+        "gate.check",
+        {
+            "site_id": site.id,
+            "window_id": town.windows[key][0].id,
+            "local_date": datetime.now(SHANGHAI).date().isoformat(),
+            "direction": "in",
+        },
+    )
+    visitor = mut(
+        "visitor.enter",
+        {"site_id": site.id, "name": "送货员 刘师傅", "visiting": "食堂", "host_approved": True},
+    )
+    results = push(client, gate_headers, [check, visitor])
+    assert [r["status"] for r in results] == ["applied", "applied"], results
+    world.ids[key] = {
+        "site": site.id,
+        "checkpoint": town.checkpoints[key][0].id,
+        "window": town.windows[key][0].id,
+        "group": town.groups[key].id,
+        "shift": start["id"],
+        "scan": scans[0]["id"],
+        "review": review["id"],
+        "hazard": hazard["id"],
+        "gate_check": check["id"],
+        "visitor": visitor["id"],
+        "photo": sha(photo),
+        "member": town.users[f"member_{key}1"].id,
+        "leader": town.users[f"leader_{key}"].id,
+    }
+
+
+def build_world(client, town: Town) -> World:
+    world = World(town=town)
+    logins = {
+        "member_a": "member_a1",
+        "member_b": "member_b1",
+        "gate": "gate_a",
+        "leader_a": "leader_a",
+        "leader_b": "leader_b",
+        "supervisor": "supervisor",
+        "admin": "admin",
+        "disabled": "member_a4",
+    }
+    for caller, username in logins.items():
+        device = f"dev-{username}"
+        world.devices[caller] = device
+        world.headers[caller] = bearer(login_tokens(client, username, device)["access_token"])
+    world.headers["anonymous"] = {}
+    login_tokens(client, "member_a2", "dev-member_a2")
+    world.devices["expired"] = "dev-member_a2"
+    world.headers["expired"] = bearer(expired_token(town.users["member_a2"].id, "dev-member_a2"))
+    _group_records(client, town, world, "a")
+    _group_records(client, town, world, "b")
+    # Disabled after its phone logged in: the token is still signed and unexpired.
+    admin = world.headers["admin"]
+    res = client.patch(
+        f"/api/users/{town.users['member_a4'].id}", json={"active": False}, headers=admin
+    )
+    assert res.status_code == 200, res.text
+    # Spares an allowed caller may deactivate, edit or revoke without disturbing the rest.
+    res = client.post("/api/sites", json={"name": "备用测试学校", "kind": "school"}, headers=admin)
+    assert res.status_code == 201, res.text
+    spare_site = res.json()["id"]
+    res = client.post(
+        f"/api/sites/{spare_site}/checkpoints",
+        json={"name": "备用点", "code": "SPARE-CP1"},
+        headers=admin,
+    )
+    assert res.status_code == 201, res.text
+    spare_cp = res.json()["id"]
+    res = client.post(
+        f"/api/sites/{spare_site}/gate-windows",
+        json={"name": "上学", "kind": "arrival", "starts": "07:30:00", "ends": "08:30:00"},
+        headers=admin,
+    )
+    assert res.status_code == 201, res.text
+    login_tokens(client, "member_a3", "dev-spare-phone")
+    world.spare = {
+        "site": spare_site,
+        "checkpoint": spare_cp,
+        "window": res.json()["id"],
+        "device": "dev-spare-phone",
+        "user": town.users["member_a3"].id,
+    }
+    return world
+
+
+def unique(prefix: str = "x") -> str:
+    return f"{prefix}{new_id()[:8]}"

@@ -1,0 +1,312 @@
+"""Every route x every caller, with the expected answer.
+
+The route list comes from the app itself: a new route without a rule in RULES fails
+`test_every_route_has_a_rule_and_every_rule_a_route`, so nobody can add an endpoint without
+deciding who may call it. Path parameters are filled with real ids of group A's (or B's, or
+spare) records created through the sync push and the photo upload, as phones create them.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import pytest
+from fastapi.routing import APIRoute, iter_route_contexts
+from sqlmodel import select
+
+from app.gate.models import VisitorEntry
+from app.hazards.models import Hazard
+from app.main import create_app
+from app.shifts.models import PatrolShift
+from tests.hardening_world import ACTIVE, CALLERS, World, build_world, png_bytes, sha, unique
+from tests.sync_helpers import SHANGHAI, mut, pull_all, push
+
+PUBLIC = {
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("POST", "/api/auth/login"),
+    ("POST", "/api/auth/refresh"),
+    ("GET", "/docs"),
+    ("GET", "/openapi.json"),
+    ("GET", "/redoc"),
+    ("GET", "/docs/oauth2-redirect"),
+}
+
+ADMIN = frozenset({"admin"})
+SUPERVISOR = frozenset({"supervisor", "admin"})
+LEADERS_A = frozenset({"leader_a", "supervisor", "admin"})
+SEES_SITE_A = frozenset({"member_a", "gate", "leader_a", "supervisor", "admin"})
+
+Build = Callable[[World, str], tuple[dict, dict]]  # -> (extra path values, request kwargs)
+
+
+@dataclass(frozen=True)
+class Rule:
+    allow: frozenset[str]  # callers that get the success answer
+    ok: tuple[int, ...] = (200,)
+    ids: str = "a"  # whose ids fill the path: "a", "b" or "spare"
+    scoped: bool = False  # group-scoped: a caller outside may get 404 (not leaked) or 403
+    disabled_ok: bool = False  # a disabled user's phone may still hand in records (docs/sync.md)
+    build: Build | None = None
+
+
+def _json(fn: Callable[[World, str], dict]) -> Build:
+    return lambda w, c: ({}, {"json": fn(w, c)})
+
+
+def _csv(text: Callable[[], str]) -> Build:
+    return lambda w, c: ({}, {"files": {"file": ("import.csv", text().encode(), "text/csv")}})
+
+
+def _params(fn: Callable[[World, str], dict]) -> Build:
+    return lambda w, c: ({}, {"params": fn(w, c)})
+
+
+def _new_photo(w: World, c: str) -> tuple[dict, dict]:
+    data = png_bytes()
+    return {"sha256": sha(data)}, {"content": data}
+
+
+def _new_chunk(w: World, c: str) -> tuple[dict, dict]:
+    data = png_bytes()
+    return {"sha256": sha(data)}, {"content": data, "params": {"offset": 0, "total": len(data)}}
+
+
+def _empty_push(w: World, c: str) -> dict:
+    return {"sent_at": datetime.now(SHANGHAI).isoformat(), "mutations": []}
+
+
+_group_a = _params(lambda w, c: {"group_id": w.ids["a"]["group"]})
+
+RULES: dict[tuple[str, str], Rule] = {
+    # auth
+    ("POST", "/api/auth/logout"): Rule(ACTIVE, ok=(204,), disabled_ok=True),
+    ("GET", "/api/auth/me"): Rule(ACTIVE),
+    # sites, gate windows, checkpoints: admins write, callers read the sites they can see
+    ("GET", "/api/sites"): Rule(ACTIVE),
+    ("POST", "/api/sites"): Rule(
+        ADMIN, ok=(201,), build=_json(lambda w, c: {"name": unique("新学校"), "kind": "school"})
+    ),
+    ("POST", "/api/sites/import"): Rule(
+        ADMIN, ok=(201,), build=_csv(lambda: f"name,kind\n{unique('导入学校')},school\n")
+    ),
+    ("POST", "/api/users/import"): Rule(
+        ADMIN,
+        ok=(201,),
+        build=_csv(lambda: f"username,display_name,password\n{unique('u')},队员,pw-12345678\n"),
+    ),
+    ("GET", "/api/sites/sheet.css"): Rule(ACTIVE),
+    ("GET", "/api/sites/{site_id}"): Rule(SEES_SITE_A, scoped=True),
+    ("PATCH", "/api/sites/{site_id}"): Rule(
+        ADMIN, build=_json(lambda w, c: {"address": unique("东风路")})
+    ),
+    ("POST", "/api/sites/{site_id}/deactivate"): Rule(ADMIN, ids="spare"),
+    ("GET", "/api/sites/{site_id}/gate-windows"): Rule(SEES_SITE_A, scoped=True),
+    ("POST", "/api/sites/{site_id}/gate-windows"): Rule(
+        ADMIN,
+        ok=(201,),
+        ids="spare",
+        build=_json(
+            lambda w, c: {"name": "放学", "kind": "dismissal", "starts": "16:30", "ends": "17:30"}
+        ),
+    ),
+    ("PATCH", "/api/sites/{site_id}/gate-windows/{window_id}"): Rule(
+        ADMIN, ids="spare", build=_json(lambda w, c: {"name": unique("上学")})
+    ),
+    ("POST", "/api/sites/{site_id}/gate-windows/{window_id}/deactivate"): Rule(ADMIN, ids="spare"),
+    ("GET", "/api/sites/{site_id}/checkpoints"): Rule(SEES_SITE_A, scoped=True),
+    ("GET", "/api/sites/{site_id}/checkpoints/sheet"): Rule(SEES_SITE_A, scoped=True),
+    ("POST", "/api/sites/{site_id}/checkpoints"): Rule(
+        ADMIN,
+        ok=(201,),
+        ids="spare",
+        build=_json(lambda w, c: {"name": "新巡逻点", "code": unique("CP-")}),
+    ),
+    ("PATCH", "/api/sites/{site_id}/checkpoints/{checkpoint_id}"): Rule(
+        ADMIN, ids="spare", build=_json(lambda w, c: {"name": unique("巡逻点")})
+    ),
+    ("POST", "/api/sites/{site_id}/checkpoints/{checkpoint_id}/deactivate"): Rule(
+        ADMIN, ids="spare"
+    ),
+    # users and devices
+    ("GET", "/api/users"): Rule(SUPERVISOR),
+    ("POST", "/api/users"): Rule(
+        ADMIN,
+        ok=(201,),
+        build=_json(
+            lambda w, c: {
+                "username": unique("new"),
+                "display_name": "新队员",
+                "password": "long-enough-pw",
+                "roles": ["member"],
+            }
+        ),
+    ),
+    ("GET", "/api/users/{user_id}"): Rule(SUPERVISOR),
+    ("PATCH", "/api/users/{user_id}"): Rule(
+        ADMIN, ids="spare", build=_json(lambda w, c: {"phone": "13800000000"})
+    ),
+    ("GET", "/api/devices"): Rule(SUPERVISOR),
+    ("POST", "/api/devices/{device_id}/revoke"): Rule(ADMIN, ids="spare"),
+    # photos: uploads from any phone (content-addressed), downloads only to who sees the record
+    ("GET", "/api/photos/missing"): Rule(ACTIVE),
+    ("PUT", "/api/photos/{sha256}"): Rule(ACTIVE, ok=(201,), disabled_ok=True, build=_new_photo),
+    ("PATCH", "/api/photos/{sha256}"): Rule(ACTIVE, disabled_ok=True, build=_new_chunk),
+    # Upload progress of a hash the caller already knows (size, complete), never the bytes.
+    ("GET", "/api/photos/{sha256}/upload"): Rule(ACTIVE, disabled_ok=True),
+    ("GET", "/api/photos/{sha256}"): Rule(SEES_SITE_A, scoped=True),
+    # sync
+    ("POST", "/api/sync/push"): Rule(ACTIVE, disabled_ok=True, build=_json(_empty_push)),
+    ("GET", "/api/sync/pull"): Rule(ACTIVE),
+    ("GET", "/api/sync/bootstrap"): Rule(ACTIVE),
+    # reports, asked for group A
+    ("GET", "/api/reports/coverage"): Rule(LEADERS_A, scoped=True, build=_group_a),
+    ("GET", "/api/reports/coverage/summary"): Rule(LEADERS_A, scoped=True, build=_group_a),
+    ("GET", "/api/reports/gate"): Rule(LEADERS_A, scoped=True, build=_group_a),
+}
+
+
+def app_routes() -> set[tuple[str, str]]:
+    """(method, path template) of every API route of the app, public ones excluded."""
+    found = set()
+    for ctx in iter_route_contexts(create_app().routes):
+        if isinstance(ctx.original_route, APIRoute):
+            for method in ctx.methods - {"HEAD", "OPTIONS"}:
+                found.add((method, ctx.path))
+    return found - PUBLIC
+
+
+def test_every_route_has_a_rule_and_every_rule_a_route():
+    routes = app_routes()
+    assert len(routes) >= 30  # the enumeration itself works
+    without_rule = sorted(routes - RULES.keys())
+    without_route = sorted(RULES.keys() - routes)
+    assert not without_rule, f"routes nobody decided who may call: {without_rule}"
+    assert not without_route, f"rules for routes that no longer exist: {without_route}"
+
+
+def expected(rule: Rule, caller: str) -> set[int]:
+    if caller in ("anonymous", "expired"):
+        return {401}
+    if caller == "disabled":
+        return set(rule.ok) if rule.disabled_ok else {403}
+    if caller in rule.allow:
+        return set(rule.ok)
+    return {403, 404} if rule.scoped else {403}
+
+
+def path_values(world: World, source: str) -> dict:
+    if source == "spare":
+        s = world.spare
+        return {
+            "site_id": s["site"],
+            "checkpoint_id": s["checkpoint"],
+            "window_id": s["window"],
+            "device_id": s["device"],
+            "user_id": s["user"],
+        }
+    ids = world.ids[source]
+    values = {f"{k}_id": v for k, v in ids.items()}
+    values.update(
+        sha256=ids["photo"], user_id=ids["member"], device_id=world.devices["member_" + source]
+    )
+    return values
+
+
+def call(client, world: World, method: str, path: str, rule: Rule, caller: str):
+    extra, kwargs = rule.build(world, caller) if rule.build else ({}, {})
+    url = path.format(**{**path_values(world, rule.ids), **extra})
+    return client.request(method, url, headers=world.headers[caller], **kwargs)
+
+
+@pytest.fixture
+def world(client, town) -> World:
+    return build_world(client, town)
+
+
+def test_every_route_answers_every_caller_as_the_rules_say(client, world, capsys):
+    routes = app_routes()
+    mismatches, checked = [], 0
+    for method, path in sorted(routes & RULES.keys()):
+        rule = RULES[(method, path)]
+        for caller in CALLERS:
+            res = call(client, world, method, path, rule, caller)
+            checked += 1
+            want = expected(rule, caller)
+            if res.status_code not in want:
+                mismatches.append(
+                    f"{method} {path} as {caller}: {res.status_code} (want {sorted(want)}) "
+                    f"{res.text[:160]}"
+                )
+            elif res.status_code in (401, 403, 404):
+                # refusals use the one error shape, never an HTML page or a stack trace
+                assert res.json()["error"]["code"] in (
+                    "not_authenticated",
+                    "forbidden",
+                    "not_found",
+                ), res.text
+    with capsys.disabled():
+        print(
+            f"\nauthz matrix: {len(routes & RULES.keys())} routes x {len(CALLERS)} callers "
+            f"= {checked} checks"
+        )
+    assert not mismatches, "\n".join(mismatches)
+    assert checked == len(routes & RULES.keys()) * len(CALLERS)
+
+
+@pytest.mark.parametrize("outsider", ["member_b", "leader_b"])
+def test_group_b_cannot_read_or_change_group_a_records_by_id(client, world, session, outsider):
+    headers, a = world.headers[outsider], world.ids["a"]
+    # reading A's photo, site, checkpoints and reports by id
+    for url in (
+        f"/api/photos/{a['photo']}",
+        f"/api/sites/{a['site']}",
+        f"/api/sites/{a['site']}/checkpoints",
+        f"/api/sites/{a['site']}/gate-windows",
+        f"/api/sites/{a['site']}/checkpoints/sheet",
+    ):
+        res = client.get(url, headers=headers)
+        assert res.status_code in (403, 404), (url, res.status_code)
+    for report in ("coverage", "coverage/summary", "gate"):
+        for params in ({"site_id": a["site"]}, {"group_id": a["group"]}):
+            res = client.get(f"/api/reports/{report}", params=params, headers=headers)
+            assert res.status_code in (403, 404), (report, params, res.status_code)
+    # overwriting A's photo with other bytes under its name
+    res = client.put(f"/api/photos/{a['photo']}", content=png_bytes(), headers=headers)
+    assert res.status_code in (403, 404, 409, 422), res.status_code
+    assert (
+        client.get(f"/api/photos/{a['photo']}", headers=world.headers["admin"]).content
+        == (world.photos[a["photo"]])
+    )
+    # A's records never reach B's phones
+    changes, _ = pull_all(client, headers)
+    assert changes, "B's own records are pulled"
+    assert all(c["site_id"] != a["site"] for c in changes)
+    assert not {c["id"] for c in changes} & {a["shift"], a["hazard"], a["visitor"], a["scan"]}
+    # changing A's records through the sync push: each mutation refused, nothing changed
+    attempts = [
+        mut("shift.end", {"shift_id": a["shift"], "note": "改掉"}),
+        mut("shift.scan", {"shift_id": a["shift"], "checkpoint_code": "B-CP1"}),
+        mut("shift.review", {"shift_id": a["shift"], "decision": "return", "comment": "x"}),
+        mut(
+            "hazard.transition",
+            {
+                "hazard_id": a["hazard"],
+                "action": "assign",
+                "department": "police_station",
+                "due_date": "2030-01-01",
+            },
+        ),
+        mut(
+            "hazard.transition",
+            {"hazard_id": a["hazard"], "action": "rectify", "photos": [a["photo"]]},
+        ),
+        mut("visitor.leave", {"visitor_id": a["visitor"]}),
+    ]
+    results = push(client, headers, attempts)
+    assert [r["status"] for r in results] == ["rejected"] * len(attempts), results
+    session.rollback()
+    assert session.get(PatrolShift, a["shift"]).status == "confirmed"
+    assert session.get(Hazard, a["hazard"]).status == "reported"
+    assert session.get(VisitorEntry, a["visitor"]).time_out is None
+    assert session.exec(select(Hazard.id).where(Hazard.site_id == a["site"])).all() == [a["hazard"]]
