@@ -53,11 +53,10 @@ def _free_port() -> int:
 
 @pytest.fixture
 def pwa_dir(tmp_path) -> Path:
-    """A copy of pwa/ that a test may change (to deploy a new version); node_modules linked."""
+    """A copy of pwa/ that a test may change (to deploy a new version). StaticFiles does not
+    follow symlinks out of its directory, so node_modules is copied too (it is small)."""
     dest = tmp_path / "pwa"
-    shutil.copytree(PWA, dest, ignore=shutil.ignore_patterns("node_modules"))
-    if (PWA / "node_modules").is_dir():
-        (dest / "node_modules").symlink_to(PWA / "node_modules")
+    shutil.copytree(PWA, dest)
     return dest
 
 
