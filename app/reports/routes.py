@@ -9,7 +9,15 @@ from app.auth.deps import LeaderOrSupervisor
 from app.db import ReadSessionDep
 from app.reports import export
 from app.reports import service as svc
-from app.reports.models import CoverageReport, CoverageSummary, GateReport
+from app.reports.models import (
+    CoverageReport,
+    CoverageSummary,
+    DeviceRow,
+    GateReport,
+    HazardBoard,
+    LogPage,
+    RosterReport,
+)
 
 router = APIRouter(prefix="/api", tags=["reports"])
 
@@ -100,3 +108,89 @@ def gate(
         name = f"校门口值班_{frm}_{to}.csv"
         return export.csv_response(name, export.GATE, [r.model_dump() for r in rows])
     return report
+
+
+@router.get("/reports/logs", response_model=LogPage)
+def logs(
+    user: LeaderOrSupervisor,
+    session: ReadSessionDep,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    site_ids: SiteIds = [],  # noqa: B006
+    group_id: GroupId = None,
+    person: Annotated[int | None, Query(description="recorded_by user id")] = None,
+    types: Annotated[list[str], Query(alias="type", description="record types")] = [],  # noqa: B006
+    flagged: Annotated[bool, Query(description="only records with a clock flag")] = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: str | None = None,
+    format: Format = "json",
+):
+    """Every synced record, newest first by corrected time; ?cursor= from the last page."""
+    everything = not site_ids and group_id is None and svc.groups.sees_everything(user)
+    sites = svc.scoped_sites(
+        session, user=user, site_ids=site_ids, group_id=group_id, active_only=False
+    )
+    page = svc.logs(
+        session,
+        sites=sites,
+        all_sites=everything,
+        types=types,
+        person=person,
+        date_from=date_from,
+        date_to=date_to,
+        flagged_only=flagged,
+        limit=limit,
+        cursor=cursor,
+    )
+    if format == "csv":
+        return export.csv_response("同步记录.csv", export.LOGS, [r.model_dump() for r in page.rows])
+    return page
+
+
+@router.get("/reports/rosters", response_model=RosterReport)
+def rosters(
+    user: LeaderOrSupervisor,
+    session: ReadSessionDep,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    group_id: GroupId = None,
+    format: Format = "json",
+):
+    """Planned against actual per group, late or missing rosters, and the 通报 list."""
+    frm, to = _range(date_from, date_to, default_days=7)
+    group_ids = svc.scoped_group_ids(session, user=user, group_id=group_id)
+    report = svc.rosters(session, group_ids=group_ids, date_from=frm, date_to=to)
+    if format == "csv":
+        rows = [n.model_dump() for n in report.notice]
+        return export.csv_response(f"通报_{frm}_{to}.csv", export.ROSTER_NOTICE, rows)
+    return report
+
+
+@router.get("/reports/hazards", response_model=HazardBoard)
+def hazards(
+    user: LeaderOrSupervisor,
+    session: ReadSessionDep,
+    site_ids: SiteIds = [],  # noqa: B006
+    group_id: GroupId = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+    format: Format = "json",
+):
+    """Hazards board: by status and department, overdue first, 300 m findings by place type."""
+    everything = not site_ids and group_id is None and svc.groups.sees_everything(user)
+    sites = svc.scoped_sites(
+        session, user=user, site_ids=site_ids, group_id=group_id, active_only=False
+    )
+    board = svc.hazard_board(session, sites=sites, all_sites=everything, limit=limit)
+    if format == "csv":
+        rows = [h.model_dump() for h in board.hazards]
+        return export.csv_response("安全隐患.csv", export.HAZARDS, rows)
+    return board
+
+
+@router.get("/reports/devices", response_model=list[DeviceRow])
+def devices(user: LeaderOrSupervisor, session: ReadSessionDep, format: Format = "json"):
+    """Device health: last sync, records pending on it then, clock offsets seen."""
+    rows = svc.devices(session, user=user)
+    if format == "csv":
+        return export.csv_response("设备状态.csv", export.DEVICES, [r.model_dump() for r in rows])
+    return rows

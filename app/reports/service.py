@@ -11,6 +11,8 @@ What counts as patrol coverage (see README, "Supervisor console"):
 Days are the site's local days (its `timezone`, Asia/Shanghai by default); storage is UTC.
 """
 
+import base64
+import binascii
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -18,30 +20,45 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, cast, func
+from sqlalchemy import Integer, String, and_, case, cast, func, literal, or_, union_all
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from app.auth.models import User
+from app.auth.models import Device, User
 from app.db import utcnow
 from app.errors import Forbidden, Invalid, NotFound
-from app.gate.models import GateCheck
+from app.gate.models import GateCheck, VisitorEntry
 from app.groups import service as groups
 from app.groups.models import (
+    GroupMember,
     GroupSite,
     PatrolGroup,
+    Roster,
+    RosterShift,
+    RosterShiftMember,
 )
+from app.hazards.models import Hazard, HazardEvent, HazardStatus
 from app.reports.models import (
     CoverageDay,
     CoverageReport,
     CoverageSegment,
     CoverageSummary,
+    DeviceRow,
     GateReport,
     GateWindowDay,
+    GroupRosterCheck,
+    HazardBoard,
+    HazardRow,
+    LogPage,
+    LogRow,
+    NoticeItem,
+    PlaceGroup,
+    RosterReport,
+    RosterShiftCheck,
     SiteCoverage,
     SiteCoverageTotal,
 )
-from app.shifts.models import PatrolShift, ShiftMember, ShiftStatus
+from app.shifts.models import CheckpointScan, PatrolShift, ShiftMember, ShiftReview, ShiftStatus
 from app.sites.models import DEFAULT_TIMEZONE, GateWindow, Site
 
 MAX_SHIFT_S = 24 * 3600  # a shift counts for at most this long after its start
@@ -421,3 +438,471 @@ def gate(session: Session, *, sites: list[Site], date_from: date, date_to: date)
         windows=out,
         shortfalls=[w for w in out if w.shortfall],
     )
+
+
+# --- logs ------------------------------------------------------------------------------------
+
+# type -> (table, the column shown as its one-line detail)
+LOG_SOURCES = {
+    "shift": (PatrolShift, PatrolShift.status),
+    "scan": (CheckpointScan, CheckpointScan.shift_id),
+    "review": (ShiftReview, ShiftReview.decision),
+    "gate_check": (GateCheck, GateCheck.direction),
+    "visitor": (VisitorEntry, VisitorEntry.name),
+    "hazard": (Hazard, Hazard.category),
+    "hazard_event": (HazardEvent, HazardEvent.action),
+}
+
+
+def _encode_cursor(event_time: datetime, record_id: str) -> str:
+    raw = f"{event_time.astimezone(UTC).isoformat()}|{record_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        when, record_id = raw.split("|", 1)
+        return datetime.fromisoformat(when), record_id
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise Invalid("The cursor is not valid; start again without it.") from exc
+
+
+def logs(
+    session: Session,
+    *,
+    sites: list[Site],
+    all_sites: bool,
+    types: Sequence[str] = (),
+    person: int | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    flagged_only: bool = False,
+    limit: int = 100,
+    cursor: str | None = None,
+) -> LogPage:
+    """Every synced record, newest first by corrected time, one keyset page at a time."""
+    unknown = set(types) - set(LOG_SOURCES)
+    if unknown:
+        raise Invalid(f"Unknown record type {sorted(unknown)[0]!r}; use {', '.join(LOG_SOURCES)}.")
+    if date_from and date_to:
+        check_range(date_from, date_to)
+    after = _decode_cursor(cursor) if cursor else None
+    site_ids = None if all_sites else [s.id for s in sites]
+    if site_ids == []:
+        return LogPage(rows=[], next_cursor=None)
+    # Local date range: one UTC window per time zone among the sites.
+    windows: list[tuple[list[int] | None, datetime | None, datetime | None]] = []
+    if date_from or date_to:
+        by_zone: dict[str, list[int]] = defaultdict(list)
+        for s in sites:
+            by_zone[s.timezone].append(s.id)
+        single = len(by_zone) == 1
+        for tz, ids in by_zone.items():
+            lo = day_start(date_from, tz) if date_from else None
+            hi = day_start(date_to + timedelta(days=1), tz) if date_to else None
+            windows.append((None if single else ids, lo, hi))
+    branches = []
+    for name in types or LOG_SOURCES:
+        table, detail = LOG_SOURCES[name]
+        conds = []
+        if site_ids is not None:
+            conds.append(table.site_id.in_(site_ids))
+        if person is not None:
+            conds.append(table.recorded_by == person)
+        if flagged_only:
+            conds.append(table.clock_flag.is_not(None))
+        if windows:
+            ors = []
+            for ids, lo, hi in windows:
+                parts = [] if ids is None else [table.site_id.in_(ids)]
+                if lo is not None:
+                    parts.append(table.event_time >= lo)
+                if hi is not None:
+                    parts.append(table.event_time < hi)
+                ors.append(and_(*parts))
+            conds.append(or_(*ors))
+        if after is not None:
+            t, rid = after
+            conds.append(or_(table.event_time < t, and_(table.event_time == t, table.id < rid)))
+        branch = (
+            sa_select(
+                literal(name).label("type"),
+                table.id.label("id"),
+                table.site_id.label("site_id"),
+                table.recorded_by.label("recorded_by"),
+                table.device_id.label("device_id"),
+                table.device_time.label("device_time"),
+                table.event_time.label("event_time"),
+                table.received_at.label("received_at"),
+                table.clock_flag.label("clock_flag"),
+                table.author_disabled.label("author_disabled"),
+                cast(detail, String).label("detail"),
+            )
+            .where(*conds)
+            .order_by(table.event_time.desc(), table.id.desc())
+            .limit(limit + 1)
+            .subquery()
+        )
+        branches.append(sa_select(branch))
+    union = union_all(*branches).subquery()
+    stmt = sa_select(union).order_by(union.c.event_time.desc(), union.c.id.desc()).limit(limit + 1)
+    rows = session.execute(stmt).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    names = _names(session, {r.recorded_by for r in rows})
+    site_names = _site_names(session, {r.site_id for r in rows})
+    utc_type = PatrolShift.__table__.c.event_time.type
+    out = []
+    for r in rows:
+        # Values from a UNION lose the column's type on some drivers: restore aware UTC.
+        times = {
+            k: _as_utc(getattr(r, k), utc_type)
+            for k in ("device_time", "event_time", "received_at")
+        }
+        out.append(
+            LogRow(
+                type=r.type,
+                id=r.id,
+                site_id=r.site_id,
+                site_name=site_names.get(r.site_id, ""),
+                recorded_by=r.recorded_by,
+                recorded_by_name=names.get(r.recorded_by, ""),
+                device_id=r.device_id,
+                clock_flag=r.clock_flag,
+                author_disabled=bool(r.author_disabled),
+                detail=r.detail or "",
+                **times,
+            )
+        )
+    next_cursor = _encode_cursor(out[-1].event_time, out[-1].id) if more and out else None
+    return LogPage(rows=out, next_cursor=next_cursor)
+
+
+def _as_utc(value, utc_type) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def _names(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = session.exec(select(User.id, User.display_name).where(col(User.id).in_(ids))).all()
+    return dict(rows)
+
+
+def _site_names(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(session.exec(select(Site.id, Site.name).where(col(Site.id).in_(ids))).all())
+
+
+# --- rosters ---------------------------------------------------------------------------------
+
+ROSTER_STATUS_RANK = {"on_time": 0, "pending": 1, "late": 2, "not_submitted": 3, "none": 4}
+
+
+def rosters(
+    session: Session,
+    *,
+    group_ids: list[int],
+    date_from: date,
+    date_to: date,
+    now: datetime | None = None,
+) -> RosterReport:
+    """Planned duty against who actually patrolled; late or missing rosters; the 通报 list.
+    A planned person is present when a counted shift at that site overlapping the planned
+    time lists them; planned duties that have not started yet are not judged."""
+    check_range(date_from, date_to)
+    now = now or utcnow()
+    lo = day_start(date_from, DEFAULT_TIMEZONE)
+    hi = day_start(date_to + timedelta(days=1), DEFAULT_TIMEZONE)
+    group_rows = (
+        session.exec(
+            select(PatrolGroup).where(col(PatrolGroup.id).in_(group_ids)).order_by(PatrolGroup.id)
+        ).all()
+        if group_ids
+        else []
+    )
+    leaders = _names(session, {g.leader_id for g in group_rows if g.leader_id})
+    roster_rows = (
+        session.exec(
+            select(Roster).where(
+                col(Roster.group_id).in_(group_ids),
+                Roster.period_start <= date_to,
+                Roster.period_end >= date_from,
+            )
+        ).all()
+        if group_ids
+        else []
+    )
+    roster_group = {r.id: r.group_id for r in roster_rows}
+    planned = (
+        session.exec(
+            select(RosterShift).where(
+                col(RosterShift.roster_id).in_(list(roster_group)),
+                RosterShift.starts_at < min(hi, now),
+                RosterShift.ends_at > lo,
+            )
+        ).all()
+        if roster_group
+        else []
+    )
+    planned_members: dict[int, set[int]] = defaultdict(set)
+    if planned:
+        for rs_id, user_id in session.exec(
+            select(RosterShiftMember.roster_shift_id, RosterShiftMember.user_id).where(
+                col(RosterShiftMember.roster_shift_id).in_([p.id for p in planned])
+            )
+        ):
+            planned_members[rs_id].add(user_id)
+    actual = _actual_people(session, planned, now)
+    all_people = set().union(*planned_members.values()) if planned_members else set()
+    names = _names(session, all_people)
+    site_names = _site_names(session, {p.site_id for p in planned})
+
+    per_group: dict[int, GroupRosterCheck] = {}
+    for g in group_rows:
+        per_group[g.id] = GroupRosterCheck(
+            group_id=g.id,
+            group_name=g.name,
+            leader_name=leaders.get(g.leader_id),
+            rosters=0,
+            roster_status="none",
+            planned_person_shifts=0,
+            present_person_shifts=0,
+            absences=[],
+        )
+    for r in roster_rows:
+        check = per_group[r.group_id]
+        check.rosters += 1
+        status = _roster_status(r, now)
+        if (
+            check.rosters == 1
+            or ROSTER_STATUS_RANK[status] > ROSTER_STATUS_RANK[check.roster_status]
+        ):
+            check.roster_status = status
+    for p in sorted(planned, key=lambda p: p.starts_at):
+        check = per_group[roster_group[p.roster_id]]
+        want = planned_members.get(p.id, set())
+        present = want & actual.get(p.id, set())
+        check.planned_person_shifts += len(want)
+        check.present_person_shifts += len(present)
+        absent = sorted(want - present)
+        if absent:
+            check.absences.append(
+                RosterShiftCheck(
+                    roster_shift_id=p.id,
+                    site_id=p.site_id,
+                    site_name=site_names.get(p.site_id, ""),
+                    starts_at=p.starts_at,
+                    ends_at=p.ends_at,
+                    planned_ids=sorted(want),
+                    present_ids=sorted(present),
+                    absent_ids=absent,
+                    absent_names=[names.get(u, str(u)) for u in absent],
+                )
+            )
+    notice: list[NoticeItem] = []
+    zone = _zone(DEFAULT_TIMEZONE)
+    labels = {
+        "none": "未报送值班表",
+        "not_submitted": "值班表逾期未报送",
+        "late": "值班表逾期报送",
+    }
+    for check in per_group.values():
+        base = {
+            "group_id": check.group_id,
+            "group_name": check.group_name,
+            "leader_name": check.leader_name,
+        }
+        if check.roster_status in labels:
+            issue = {"none": "no_roster", "not_submitted": "roster_not_submitted"}.get(
+                check.roster_status, "roster_late"
+            )
+            notice.append(NoticeItem(**base, issue=issue, detail=labels[check.roster_status]))
+        for a in check.absences:
+            when = a.starts_at.astimezone(zone)
+            until = a.ends_at.astimezone(zone)
+            notice.append(
+                NoticeItem(
+                    **base,
+                    issue="absent",
+                    detail=f"{when:%Y-%m-%d %H:%M}–{until:%H:%M} {a.site_name}："
+                    f"{'、'.join(a.absent_names)} 未到岗",
+                )
+            )
+    return RosterReport(
+        date_from=date_from, date_to=date_to, groups=list(per_group.values()), notice=notice
+    )
+
+
+def _roster_status(roster: Roster, now: datetime) -> str:
+    if roster.submitted_at is None:
+        return "not_submitted" if roster.due_at is not None and roster.due_at < now else "pending"
+    if roster.due_at is not None and roster.submitted_at > roster.due_at:
+        return "late"
+    return "on_time"
+
+
+def _actual_people(
+    session: Session, planned: list[RosterShift], now: datetime
+) -> dict[int, set[int]]:
+    """Per planned duty: the people on counted shifts at its site overlapping its time."""
+    if not planned:
+        return {}
+    lo = min(p.starts_at for p in planned) - timedelta(seconds=MAX_SHIFT_S)
+    hi = max(p.ends_at for p in planned)
+    rows = session.execute(
+        sa_select(
+            PatrolShift.site_id,
+            PatrolShift.event_time,
+            PatrolShift.ended_at,
+            PatrolShift.status,
+            ShiftMember.user_id,
+        )
+        .join(ShiftMember, ShiftMember.shift_id == PatrolShift.id)
+        .where(
+            col(PatrolShift.site_id).in_({p.site_id for p in planned}),
+            col(PatrolShift.status).in_(COUNTED),
+            PatrolShift.event_time >= lo,
+            PatrolShift.event_time < hi,
+        )
+    ).all()
+    by_site: dict[int, list[tuple[datetime, datetime, int]]] = defaultdict(list)
+    cap = timedelta(seconds=MAX_SHIFT_S)
+    for site_id, start, ended, status, user_id in rows:
+        end = now if status == ShiftStatus.open else ended
+        if end is None:
+            continue
+        by_site[site_id].append((start, min(end, start + cap), user_id))
+    out: dict[int, set[int]] = {}
+    for p in planned:
+        out[p.id] = {
+            u for s, e, u in by_site.get(p.site_id, ()) if s < p.ends_at and e > p.starts_at
+        }
+    return out
+
+
+# --- hazards ---------------------------------------------------------------------------------
+
+
+def hazard_board(
+    session: Session,
+    *,
+    sites: list[Site],
+    all_sites: bool,
+    limit: int = 500,
+    today: date | None = None,
+) -> HazardBoard:
+    """Counts by status and department, the list with overdue first, 300 m findings by place."""
+    today = today or local_today()
+    conds = [] if all_sites else [col(Hazard.site_id).in_([s.id for s in sites])]
+    if not all_sites and not sites:
+        return HazardBoard(by_status={}, by_department={}, overdue=0, hazards=[], within_300m=[])
+    not_closed = Hazard.status != HazardStatus.closed.value
+    by_status = dict(
+        session.execute(
+            sa_select(Hazard.status, func.count()).where(*conds).group_by(Hazard.status)
+        ).all()
+    )
+    by_department = {
+        (d or ""): n
+        for d, n in session.execute(
+            sa_select(Hazard.department, func.count())
+            .where(*conds, not_closed)
+            .group_by(Hazard.department)
+        ).all()
+    }
+    is_overdue = and_(not_closed, col(Hazard.due_date).is_not(None), Hazard.due_date < today)
+    overdue = session.execute(
+        sa_select(func.count()).select_from(Hazard).where(*conds, is_overdue)
+    ).scalar_one()
+    rows = session.exec(
+        select(Hazard)
+        .where(*conds)
+        .order_by(
+            case((is_overdue, 0), (not_closed, 1), else_=2),
+            Hazard.due_date,
+            col(Hazard.event_time).desc(),
+        )
+        .limit(limit)
+    ).all()
+    site_names = _site_names(session, {h.site_id for h in rows})
+    hazards = [
+        HazardRow(
+            id=h.id,
+            site_id=h.site_id,
+            site_name=site_names.get(h.site_id, ""),
+            category=h.category,
+            place_type=h.place_type,
+            severity=h.severity,
+            description=h.description,
+            status=h.status,
+            department=h.department,
+            due_date=h.due_date,
+            overdue=h.status != HazardStatus.closed
+            and h.due_date is not None
+            and h.due_date < today,
+            within_300m=h.within_300m,
+            distance_m=h.distance_m,
+            lat=h.lat,
+            lon=h.lon,
+            photos=list(h.photos or []),
+            event_time=h.event_time,
+        )
+        for h in rows
+    ]
+    near: dict[str, list[str]] = defaultdict(list)
+    for place, hazard_id in session.execute(
+        sa_select(Hazard.place_type, Hazard.id)
+        .where(*conds, Hazard.within_300m, not_closed)
+        .order_by(Hazard.place_type, col(Hazard.event_time).desc())
+    ):
+        near[place or "other"].append(hazard_id)
+    return HazardBoard(
+        by_status=by_status,
+        by_department=by_department,
+        overdue=overdue,
+        hazards=hazards,
+        within_300m=[
+            PlaceGroup(place_type=k, count=len(v), hazard_ids=v) for k, v in sorted(near.items())
+        ],
+    )
+
+
+# --- devices ---------------------------------------------------------------------------------
+
+
+def devices(session: Session, *, user: User) -> list[DeviceRow]:
+    """Per device: last sync, outbox depth then, clock offsets seen; never-synced first."""
+    stmt = sa_select(Device, User.display_name).join(User, User.id == Device.user_id)
+    if not groups.sees_everything(user):
+        mine = groups.group_ids_of(session, user)
+        people = set(
+            session.exec(
+                select(GroupMember.user_id).where(col(GroupMember.group_id).in_(mine))
+            ).all()
+        ) | {user.id}
+        stmt = stmt.where(col(Device.user_id).in_(people))
+    rows = session.execute(stmt).all()
+    epoch0 = datetime.min.replace(tzinfo=UTC)
+    rows = sorted(rows, key=lambda r: (r[0].last_sync_at or epoch0, r[0].id))
+    return [
+        DeviceRow(
+            id=d.id,
+            label=d.label,
+            user_id=d.user_id,
+            user_name=name,
+            last_sync_at=d.last_sync_at,
+            last_seen_at=d.last_seen_at,
+            last_outbox_depth=d.last_outbox_depth,
+            last_clock_offset_s=d.last_clock_offset_s,
+            max_abs_clock_offset_s=d.max_abs_clock_offset_s,
+            revoked=d.revoked_at is not None,
+        )
+        for d, name in rows
+    ]
