@@ -133,6 +133,11 @@ async function registerSw() {
   }
 }
 
+let recounting = null;
+function recount() { // one recount per burst of changes
+  if (!recounting) recounting = Promise.resolve().then(refreshCounts).finally(() => { recounting = null; });
+}
+
 async function boot() {
   setLang(getLang());
   await openDb();
@@ -140,6 +145,7 @@ async function boot() {
   store.addEventListener('change', (ev) => {
     const keys = ev.detail;
     if (keys.includes('session') || keys.includes('needsLogin')) { go(); }
+    if (keys.includes('revision')) recount();
     renderStatus();
     if (current && current.view.update && (keys.includes('revision') || keys.includes('bootstrap'))) current.view.update();
   });

@@ -147,7 +147,7 @@ class Phone:
         page.click("form[data-form=login] button[type=submit]")
         page.wait_for_selector("body[data-view=home]")
         # The shell is precached and controls the page; reference data arrived.
-        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
         self.wait_synced()
         return page
 

@@ -1,0 +1,125 @@
+"""Nothing pending is lost to an app update or a server outage, and nothing is duplicated."""
+
+import json
+import re
+
+from sqlmodel import select
+
+from app.gate.models import GateCheck
+from app.hazards.models import Hazard
+from app.sync.models import Mutation
+from tests.browser.conftest import PWA
+
+
+def make_pending_records(phone, n_hazards=2):
+    page = phone.page
+    page.goto(f"{phone.base}/#/hazard")
+    page.wait_for_selector("form[data-form=hazard]")
+    for i in range(n_hazards):
+        page.fill("textarea[name=description]", f"校门口消防通道被占用 {i}")
+        page.click("form[data-form=hazard] button[type=submit]")
+        page.wait_for_function(f"() => window.patrolApp.store.state.pending === {i + 1}")
+    page.goto(f"{phone.base}/#/gate")
+    page.locator("[data-window]").first.locator("[data-action=check-in]").click()
+    page.wait_for_function(f"() => window.patrolApp.store.state.pending === {n_hazards + 1}")
+
+
+def test_a_new_app_version_deployed_while_records_are_pending_loses_none(
+    phone, pwa_dir, session, town
+):
+    phone.open()
+    page = phone.login("member_a1")
+    phone.context.set_offline(True)
+    make_pending_records(phone)
+    old_cache = page.evaluate("caches.keys()")
+
+    # Deploy a new version: a new cache version and a changed file.
+    sw = pwa_dir / "sw.js"
+    sw.write_text(re.sub(r"patrol-shell-v\d+", "patrol-shell-v999", sw.read_text()))
+    css = pwa_dir / "css" / "app.css"
+    css.write_text(css.read_text() + "\n.deployed-v999 { display: block; }\n")
+
+    # Pushes fail while the update happens, so the records stay pending across it.
+    page.context.route("**/api/sync/push", lambda route: route.abort())
+    phone.context.set_offline(False)
+    page.reload()
+    phone.ready()
+    page.click("[data-action=update]", timeout=20_000)
+    page.wait_for_function(
+        "() => caches.keys().then(k => k.includes('patrol-shell-v999'))", polling=200
+    )
+    phone.ready()
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    caches = page.evaluate("caches.keys()")
+    assert "patrol-shell-v999" in caches
+    assert not set(old_cache) & set(caches) - {c for c in caches if c.startswith("patrol-lazy")}
+    assert page.evaluate("window.patrolApp.store.state.pending") == 3
+
+    # The new version still has every record, and hands them in once.
+    page.context.unroute("**/api/sync/push")
+    phone.sync()
+    phone.wait_synced()
+    session.rollback()
+    assert len(session.exec(select(Hazard)).all()) == 2
+    assert len(session.exec(select(GateCheck)).all()) == 1
+    assert len(session.exec(select(Mutation)).all()) == 3
+
+
+def test_a_server_answering_500_then_recovering_loses_nothing_and_duplicates_nothing(
+    phone, session, town
+):
+    phone.open()
+    page = phone.login("member_a1")
+    phone.context.set_offline(True)
+    make_pending_records(phone, n_hazards=3)
+    phone.context.set_offline(False)
+
+    calls = []
+
+    def flaky(route):
+        calls.append(route.request.post_data_json)
+        if len(calls) == 1:
+            # The server applied the batch but the answer was lost on the way.
+            route.fetch()
+            route.fulfill(status=500, body=json.dumps({"error": {"code": "internal"}}))
+        elif len(calls) <= 3:
+            route.fulfill(status=500, body=json.dumps({"error": {"code": "internal"}}))
+        else:
+            route.continue_()
+
+    page.context.route("**/api/sync/push", flaky)
+    for _ in range(3):
+        phone.sync()
+        page.wait_for_function("() => !window.patrolApp.store.state.syncing")
+        assert page.evaluate("window.patrolApp.store.state.pending") == 4
+    assert page.locator("[data-sync-error]").count() == 1
+    phone.sync()
+    phone.wait_synced()
+
+    # Every attempt carried its own sent_at and the outbox depth; the ids never changed.
+    assert len(calls) == 4
+    assert len({c["sent_at"] for c in calls}) == 4
+    assert all(c["outbox_depth"] == 4 for c in calls)
+    assert len({tuple(m["id"] for m in c["mutations"]) for c in calls}) == 1
+
+    session.rollback()
+    assert len(session.exec(select(Hazard)).all()) == 3
+    assert len(session.exec(select(GateCheck)).all()) == 1
+    assert len(session.exec(select(Mutation)).all()) == 4
+    page.goto(f"{phone.base}/#/home")
+    page.wait_for_selector("[data-records] li[data-record]")
+    states = page.eval_on_selector_all("[data-records] li[data-record]", "els => els.map(e => e.dataset.state)")
+    assert states == ["synced"] * 4
+
+
+def test_the_service_worker_precaches_every_shell_file_and_nothing_else():
+    sw = (PWA / "sw.js").read_text()
+    listed = set(re.findall(r"^  '(/[^']*)',$", sw, re.M))
+    on_disk = {
+        "/" + p.relative_to(PWA).as_posix()
+        for p in PWA.rglob("*")
+        if p.is_file()
+        and "node_modules" not in p.parts
+        and p.name not in {"sw.js", "package.json", "package-lock.json"}
+    }
+    assert listed - {"/"} == on_disk
