@@ -55,6 +55,8 @@ ROLE_ALIASES = {
     "督查": Role.supervisor,
     "管理员": Role.admin,
 }
+# UserBase declares this pattern, but SQLModel's Field(regex=...) does not enforce it.
+_USERNAME = re.compile(r"^[A-Za-z0-9._@+-]{2,64}$")
 _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–~至]\s*(\d{1,2}):(\d{2})\s*$")
 Rows = list[tuple[int, dict[str, str]]]
 
@@ -223,6 +225,9 @@ def import_users(session: Session, *, content: bytes, actor_id: int) -> list[Use
             "phone": row.get("phone") or None,
             "home_site_id": home_site_id,
         }
+        if data["username"] and not _USERNAME.match(data["username"]):
+            problems.add(line, "username", "use 2-64 letters, digits or . _ @ + - (no spaces)")
+            continue
         try:
             user = UserCreate.model_validate(data)
         except ValidationError as exc:
