@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("patrol.errors")
@@ -59,6 +60,12 @@ class Unavailable(AppError):
     status_code, code = 503, "unavailable"
 
 
+UNSTORABLE_MESSAGE = (
+    "A value in the request cannot be stored: a number is out of range or a text contains "
+    "a NUL character."
+)
+
+
 def error_body(code: str, message: str, details: Any = None) -> dict:
     return {"error": {"code": code, "message": message, "details": details}}
 
@@ -107,6 +114,14 @@ def install_error_handlers(app: FastAPI) -> None:
         code = _HTTP_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         return JSONResponse(error_body(code, message), exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    async def _unstorable(request: Request, exc: Exception):
+        # A number too large for a 64-bit column (SQLite raises OverflowError, Postgres
+        # DataError) or a NUL character in text (Postgres): the client's input, not our fault.
+        log.warning("unstorable input on %s %s: %s", request.method, request.url.path, exc)
+        return JSONResponse(error_body("invalid", UNSTORABLE_MESSAGE), 422)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):

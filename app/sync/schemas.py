@@ -1,6 +1,6 @@
 """Request and response shapes of the sync endpoints (see docs/sync.md)."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
@@ -17,6 +17,21 @@ Text = Annotated[str, AfterValidator(_no_nul)]
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 
+def _plausible(value: datetime) -> datetime:
+    try:
+        year = value.astimezone(UTC).year
+    except OverflowError:
+        year = 0
+    if not 1900 <= year <= 2200:
+        raise ValueError("a time must lie between the years 1900 and 2200")
+    return value
+
+
+# A phone's clock may be far off (reset to 1970, set to 2100): still a time we can correct.
+# Years far outside that range would overflow the clock arithmetic and are refused.
+DeviceTime = Annotated[AwareDatetime, AfterValidator(_plausible)]
+
+
 class Payload(BaseModel):
     """Base of every mutation payload; unknown fields from newer app versions are ignored."""
 
@@ -25,13 +40,13 @@ class Payload(BaseModel):
 
 class MutationIn(BaseModel):
     id: Annotated[str, Field(pattern=r"^[0-9a-fA-F-]{32,36}$")]
-    type: Annotated[str, Field(max_length=40)]
-    occurred_at: AwareDatetime
+    type: Annotated[Text, Field(max_length=40)]
+    occurred_at: DeviceTime
     payload: dict[str, Any]
 
 
 class PushRequest(BaseModel):
-    sent_at: AwareDatetime
+    sent_at: DeviceTime
     outbox_depth: Annotated[int, Field(ge=0, le=10_000_000)] = 0
     mutations: list[dict[str, Any]]
 

@@ -6,7 +6,7 @@ import uuid
 from pydantic import ValidationError
 from sqlalchemy import select as sa_select
 from sqlalchemy import text, tuple_, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, select
 
 import app.gate.service  # noqa: F401  (registers handlers)
@@ -15,7 +15,7 @@ import app.shifts.service  # noqa: F401
 from app.auth.models import Device, User
 from app.config import get_settings
 from app.db import utcnow
-from app.errors import AppError, Gone, Invalid, TooLarge
+from app.errors import UNSTORABLE_MESSAGE, AppError, Gone, Invalid, TooLarge
 from app.groups.service import visible_site_ids
 from app.sync.engine import HANDLERS, Conflicted, PushContext, Rejected, payload_hash, serialize
 from app.sync.models import Mutation, MutationStatus, SyncChange, SyncState
@@ -155,9 +155,11 @@ def _process(
         savepoint.rollback()
         ctx.changed = changed_before
         return _after_clash(ctx, m.id, digest)
-    except (Rejected, Conflicted, AppError) as exc:
+    except (Rejected, Conflicted, AppError, DataError, OverflowError) as exc:
         savepoint.rollback()
         ctx.changed = changed_before
+        if isinstance(exc, DataError | OverflowError):  # e.g. a site id beyond 64 bits
+            exc = Rejected(UNSTORABLE_MESSAGE)
         status = MutationStatus.conflict if isinstance(exc, Conflicted) else MutationStatus.rejected
         row = _log_row(ctx, m, digest, status, getattr(exc, "rule", None), exc.message)
         current = exc.current if isinstance(exc, Conflicted) else None
