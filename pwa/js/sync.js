@@ -17,6 +17,7 @@ const BACKOFF_BASE_MS = 2_000;
 const BACKOFF_MAX_MS = 5 * 60_000;
 
 let running = null;
+let again = false;
 let failures = 0;
 let retryTimer = null;
 let started = false;
@@ -160,10 +161,15 @@ async function run() {
 
 /** Starts a sync unless one runs (then returns that one). Safe to call from anywhere. */
 export function syncNow() {
-  if (running) return running;
+  if (running) { again = true; return running; } // a record made mid-sync gets another pass
   if (!store.user || store.get('needsLogin')) return Promise.resolve();
   if (!navigator.onLine) { store.set({ online: false }); return Promise.resolve(); }
-  running = run().finally(() => { running = null; });
+  running = (async () => {
+    do {
+      again = false;
+      await run();
+    } while (again && failures === 0 && store.user && !store.get('needsLogin') && navigator.onLine);
+  })().finally(() => { running = null; });
   return running;
 }
 

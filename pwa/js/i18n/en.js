@@ -98,6 +98,7 @@ export default {
   'hazard.severity': 'Severity',
   'hazard.description': 'Description',
   'hazard.photos': 'Photos',
+  'hazard.add_photo': 'Take / choose photos',
   'hazard.photos_hint': 'Take or choose photos; they are shrunk on the phone',
   'hazard.within_300m': 'Within 300 m of the school',
   'hazard.distance': 'About {m} m from the school',

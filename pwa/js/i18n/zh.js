@@ -98,6 +98,7 @@ export default {
   'hazard.severity': '严重程度',
   'hazard.description': '情况描述',
   'hazard.photos': '照片',
+  'hazard.add_photo': '拍照 / 选择照片',
   'hazard.photos_hint': '可拍照或从相册选择，手机上自动压缩',
   'hazard.within_300m': '学校周边300米内',
   'hazard.distance': '距学校约 {m} 米',

@@ -35,7 +35,7 @@ export function mount(root) {
   const place = selectOf('place_type', PLACES.map((p) => [p, t(`place.${p}`)]), '', t('common.choose'));
   const severity = selectOf('severity', SEVERITIES.map((s) => [s, t(`sev.${s}`)]), 'medium');
   const description = h('textarea', { name: 'description', maxlength: '4000', required: true });
-  const fileInput = h('input', { type: 'file', name: 'photos', accept: 'image/*', capture: 'environment', multiple: true });
+  const fileInput = h('input', { type: 'file', name: 'photos', accept: 'image/*', multiple: true, class: 'hidden-input' });
   const thumbs = h('div', { class: 'thumbs', data: { thumbs: '' } });
   const within = h('input', { type: 'checkbox', name: 'within_300m' });
   const gps = h('p', { class: 'muted', data: { gps: '' } }, t('common.gps_none'));
@@ -111,7 +111,8 @@ export function mount(root) {
     h('label', {}, `${t('hazard.place_type')} ${t('common.optional')}`, place),
     h('label', {}, t('hazard.severity'), severity),
     h('label', {}, t('hazard.description'), description),
-    h('label', {}, t('hazard.photos'), fileInput), h('p', { class: 'muted' }, t('hazard.photos_hint')), thumbs,
+    h('label', {}, t('hazard.photos')), h('label', { class: 'btn' }, t('hazard.add_photo'), fileInput),
+    h('p', { class: 'muted' }, t('hazard.photos_hint')), thumbs,
     gps,
     h('label', { class: 'check' }, within, t('hazard.within_300m')),
     submit);
