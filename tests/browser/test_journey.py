@@ -77,7 +77,9 @@ def test_records_made_offline_survive_reload_and_browser_restart_and_sync_exactl
     page = phone.page
     page.goto(f"{phone.base}/#/home")
     page.wait_for_selector("[data-records] li[data-record]")
-    states = page.eval_on_selector_all("[data-records] li[data-record]", "els => els.map(e => e.dataset.state)")
+    states = page.eval_on_selector_all(
+        "[data-records] li[data-record]", "els => els.map(e => e.dataset.state)"
+    )
     assert states == ["pending"] * 6
     assert page.get_attribute("[data-pending]", "data-pending") == "6"
 
@@ -98,7 +100,9 @@ def test_records_made_offline_survive_reload_and_browser_restart_and_sync_exactl
     phone.context.set_offline(False)
     phone.wait_synced()
     page.wait_for_selector("[data-records] li[data-record]")
-    states = page.eval_on_selector_all("[data-records] li[data-record]", "els => els.map(e => e.dataset.state)")
+    states = page.eval_on_selector_all(
+        "[data-records] li[data-record]", "els => els.map(e => e.dataset.state)"
+    )
     assert states == ["synced"] * 6
     assert phone.dialogs == []
 

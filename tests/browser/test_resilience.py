@@ -108,7 +108,9 @@ def test_a_server_answering_500_then_recovering_loses_nothing_and_duplicates_not
     assert len(session.exec(select(Mutation)).all()) == 4
     page.goto(f"{phone.base}/#/home")
     page.wait_for_selector("[data-records] li[data-record]")
-    states = page.eval_on_selector_all("[data-records] li[data-record]", "els => els.map(e => e.dataset.state)")
+    states = page.eval_on_selector_all(
+        "[data-records] li[data-record]", "els => els.map(e => e.dataset.state)"
+    )
     assert states == ["synced"] * 4
 
 
