@@ -66,7 +66,7 @@ class BodyLimitMiddleware:
             await _too_large(send, limit)
             return
         seen = 0
-        refused = False
+        refused = answered = False
 
         async def _receive() -> Message:
             nonlocal seen, refused
@@ -78,10 +78,22 @@ class BodyLimitMiddleware:
                     raise _BodyTooLarge()
             return message
 
-        try:
-            await self.app(scope, _receive, send)
-        except _BodyTooLarge:
+        async def _send(message: Message) -> None:
+            # FastAPI turns an exception while reading the body into its own 400 answer:
+            # once the body went over the limit, that answer is replaced by the 413.
+            nonlocal answered
             if refused:
+                if not answered and message["type"] == "http.response.start":
+                    answered = True
+                    await _too_large(send, limit)
+                return
+            await send(message)
+
+        try:
+            await self.app(scope, _receive, _send)
+        except _BodyTooLarge:
+            if refused and not answered:
+                answered = True
                 await _too_large(send, limit)
 
 
