@@ -370,15 +370,12 @@ def test_gps_out_of_range_is_rejected(client, town, login, session):
     ]
     results = push(client, headers, [_hazard(town, **fix) for fix in fixes])
     assert [r["status"] for r in results] == ["rejected"] * len(fixes)
+    now = datetime.now(SHANGHAI).isoformat()
     raw = (
-        '{"sent_at": "%s", "mutations": [{"id": "%s", "type": "hazard.report", '
-        '"occurred_at": "%s", "payload": {"site_id": %d, "category": "fire", '
-        '"description": "x", "lat": NaN, "lon": Infinity}}]}'
-    ) % (
-        datetime.now(SHANGHAI).isoformat(),
-        "0190f5c2-0000-7000-8000-000000000001",
-        datetime.now(SHANGHAI).isoformat(),
-        town.sites["a"].id,
+        f'{{"sent_at": "{now}", "mutations": [{{"id": "0190f5c2-0000-7000-8000-000000000001", '
+        f'"type": "hazard.report", "occurred_at": "{now}", "payload": {{"site_id": '
+        f'{town.sites["a"].id}, "category": "fire", "description": "x", '
+        '"lat": NaN, "lon": Infinity}}]}'
     )
     res = client.post(
         "/api/sync/push",
