@@ -13,6 +13,7 @@ from app.groups.models import (
 )
 from app.hazards.models import Hazard, HazardEvent
 from app.photos.models import Photo, RecordPhoto
+from app.reports.models import ReportCoverageDay, ReportWatermark
 from app.shifts.models import CheckpointScan, PatrolShift, ShiftMember, ShiftReview
 from app.sites.models import Checkpoint, GateWindow, Site
 from app.sync.models import Mutation, SyncChange, SyncState
@@ -35,6 +36,8 @@ __all__ = [
     "Photo",
     "RecordPhoto",
     "RefreshToken",
+    "ReportCoverageDay",
+    "ReportWatermark",
     "Roster",
     "RosterShift",
     "RosterShiftMember",

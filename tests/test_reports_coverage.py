@@ -3,7 +3,10 @@
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlmodel import select
+
 from app.reports import service as svc
+from app.reports.models import ReportCoverageDay
 from app.shifts.models import PatrolShift
 from tests.report_fixtures import add_shift, local, utc
 
@@ -266,3 +269,33 @@ def test_members_and_gate_staff_get_403(client, town, login):
         assert (
             client.get("/api/reports/coverage/summary", headers=login(username)).status_code == 403
         )
+
+
+def test_finished_days_are_pre_aggregated_and_a_late_or_changed_shift_refreshes_them(
+    client, town, session, login
+):
+    a = town.sites["a"]
+    past = date(2026, 11, 20)
+    headers = login("supervisor")
+    params = {"from": past.isoformat(), "to": past.isoformat(), "site_id": a.id}
+
+    def summary():
+        res = client.get("/api/reports/coverage/summary", params=params, headers=headers)
+        assert res.status_code == 200, res.text
+        return res.json()["sites"][0]
+
+    assert summary()["gap_h"] == 24
+    session.rollback()
+    cached = session.exec(select(ReportCoverageDay).where(ReportCoverageDay.site_id == a.id)).all()
+    assert [(c.local_date, c.covered_s) for c in cached] == [(past, 0)]
+    late = add_shift(
+        session, a, local(past, 8), local(past, 20), _members(town), received_at=local(DAY, 9)
+    )
+    session.commit()
+    assert (summary()["covered_h"], summary()["gap_h"]) == (12, 12)
+    # the leader returns it: sync bumps the record's version with the change
+    late.status = "returned"
+    late.version = late.version + 1000
+    session.add(late)
+    session.commit()
+    assert summary()["gap_h"] == 24

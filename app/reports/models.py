@@ -2,7 +2,10 @@
 
 from datetime import date, datetime
 
-from sqlmodel import SQLModel
+from sqlalchemy import BigInteger, Index
+from sqlmodel import Field, SQLModel
+
+from app.shifts.models import PatrolShift
 
 
 # One synced record in the log, whatever its type.
@@ -186,3 +189,29 @@ class DeviceRow(SQLModel):
     last_clock_offset_s: float | None
     max_abs_clock_offset_s: float | None
     revoked: bool
+
+
+# --- pre-aggregation: finished local days of coverage, kept so year summaries stay fast -------
+
+
+# One site's finished local day; rows are dropped when a shift touching that day changes.
+class ReportCoverageDay(SQLModel, table=True):
+    __tablename__ = "report_coverage_day"
+    site_id: int = Field(foreign_key="site.id", primary_key=True)
+    local_date: date = Field(primary_key=True)
+    covered_s: int
+    under_s: int
+    length_s: int  # 86400, or 82800/90000 on a daylight-saving change
+    required: int  # the site's required_patrol_staff when computed
+    timezone: str = Field(max_length=64)
+
+
+# The change-feed version up to which shift changes have been applied to the cache above.
+class ReportWatermark(SQLModel, table=True):
+    __tablename__ = "report_watermark"
+    name: str = Field(primary_key=True, max_length=32)
+    version: int = Field(default=0, sa_type=BigInteger)
+
+
+# Finding the shifts changed since the watermark must not scan the whole table.
+Index("ix_patrol_shift_version", PatrolShift.__table__.c.version)

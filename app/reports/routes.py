@@ -3,10 +3,11 @@
 from datetime import date, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from app.auth.deps import LeaderOrSupervisor
-from app.db import ReadSessionDep
+from app.auth.models import User
+from app.db import ReadSessionDep, SessionDep
 from app.reports import export
 from app.reports import service as svc
 from app.reports.models import (
@@ -20,6 +21,16 @@ from app.reports.models import (
 )
 
 router = APIRouter(prefix="/api", tags=["reports"])
+
+
+def _report_user(user: LeaderOrSupervisor, auth_session: SessionDep) -> User:
+    """Ends the auth lookup's transaction (BEGIN IMMEDIATE on SQLite) before a long report,
+    so the report neither holds the write lock nor blocks storing its pre-aggregated days."""
+    auth_session.commit()
+    return user
+
+
+ReportUser = Annotated[User, Depends(_report_user)]
 
 DateFrom = Annotated[date | None, Query(alias="from", description="first local date")]
 DateTo = Annotated[date | None, Query(alias="to", description="last local date (inclusive)")]
@@ -37,7 +48,7 @@ def _range(date_from: date | None, date_to: date | None, default_days: int = 1):
 
 @router.get("/reports/coverage", response_model=CoverageReport)
 def coverage(
-    user: LeaderOrSupervisor,
+    user: ReportUser,
     session: ReadSessionDep,
     date_from: DateFrom = None,
     date_to: DateTo = None,
@@ -49,7 +60,13 @@ def coverage(
     """Per site per local day: covered, understaffed and gap hours, with the timeline."""
     frm, to = _range(date_from, date_to)
     sites = svc.scoped_sites(session, user=user, site_ids=site_ids, group_id=group_id)
-    report = svc.coverage(session, sites=sites, date_from=frm, date_to=to, with_segments=timeline)
+    report = svc.coverage(
+        session,
+        sites=sites,
+        date_from=frm,
+        date_to=to,
+        with_segments=timeline,
+    )
     if format == "csv":
         if timeline:
             rows = [
@@ -70,7 +87,7 @@ def coverage(
 
 @router.get("/reports/coverage/summary", response_model=CoverageSummary)
 def coverage_summary(
-    user: LeaderOrSupervisor,
+    user: ReportUser,
     session: ReadSessionDep,
     date_from: DateFrom = None,
     date_to: DateTo = None,
@@ -90,7 +107,7 @@ def coverage_summary(
 
 @router.get("/reports/gate", response_model=GateReport)
 def gate(
-    user: LeaderOrSupervisor,
+    user: ReportUser,
     session: ReadSessionDep,
     date_from: DateFrom = None,
     date_to: DateTo = None,
@@ -112,7 +129,7 @@ def gate(
 
 @router.get("/reports/logs", response_model=LogPage)
 def logs(
-    user: LeaderOrSupervisor,
+    user: ReportUser,
     session: ReadSessionDep,
     date_from: DateFrom = None,
     date_to: DateTo = None,
@@ -149,7 +166,7 @@ def logs(
 
 @router.get("/reports/rosters", response_model=RosterReport)
 def rosters(
-    user: LeaderOrSupervisor,
+    user: ReportUser,
     session: ReadSessionDep,
     date_from: DateFrom = None,
     date_to: DateTo = None,
@@ -168,7 +185,7 @@ def rosters(
 
 @router.get("/reports/hazards", response_model=HazardBoard)
 def hazards(
-    user: LeaderOrSupervisor,
+    user: ReportUser,
     session: ReadSessionDep,
     site_ids: SiteIds = [],  # noqa: B006
     group_id: GroupId = None,
@@ -188,7 +205,7 @@ def hazards(
 
 
 @router.get("/reports/devices", response_model=list[DeviceRow])
-def devices(user: LeaderOrSupervisor, session: ReadSessionDep, format: Format = "json"):
+def devices(user: ReportUser, session: ReadSessionDep, format: Format = "json"):
     """Device health: last sync, records pending on it then, clock offsets seen."""
     rows = svc.devices(session, user=user)
     if format == "csv":

@@ -13,8 +13,9 @@ Days are the site's local days (its `timezone`, Asia/Shanghai by default); stora
 
 import base64
 import binascii
+import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, String, and_, case, cast, func, literal, or_, union_all
 from sqlalchemy import select as sa_select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 from app.auth.models import Device, User
@@ -53,6 +55,8 @@ from app.reports.models import (
     LogRow,
     NoticeItem,
     PlaceGroup,
+    ReportCoverageDay,
+    ReportWatermark,
     RosterReport,
     RosterShiftCheck,
     SiteCoverage,
@@ -275,6 +279,7 @@ def _site_days(
     date_from: date,
     date_to: date,
     with_segments: bool,
+    later: Callable[..., None] | None = None,
 ) -> Iterable[tuple[Site, list[_DayResult]]]:
     for site in sites:
         bounds = _bounds(site.timezone, date_from, date_to)
@@ -292,13 +297,13 @@ def coverage(
     date_to: date,
     with_segments: bool,
     now: datetime | None = None,
+    later: Callable[..., None] | None = None,
 ) -> CoverageReport:
     """Per site per local day: covered, understaffed and gap hours, with the timeline if asked."""
     check_range(date_from, date_to, 62 if with_segments else MAX_DAYS)
     now = now or utcnow()
-    intervals = _load_intervals(session, sites, date_from, date_to, now)
     out = []
-    for site, days in _site_days(sites, intervals, date_from, date_to, with_segments):
+    for site, days in _per_site_days(session, sites, date_from, date_to, now, with_segments, later):
         zone = _zone(site.timezone)
         rows = []
         for i, d in enumerate(days):
@@ -334,6 +339,27 @@ def coverage(
     return CoverageReport(date_from=date_from, date_to=date_to, generated_at=now, sites=out)
 
 
+def _per_site_days(
+    session: Session,
+    sites: list[Site],
+    date_from: date,
+    date_to: date,
+    now: datetime,
+    with_segments: bool,
+    later: Callable[..., None] | None = None,
+) -> Iterable[tuple[Site, list[_DayResult]]]:
+    """Timelines are swept live; day totals come through the pre-aggregated days."""
+    if with_segments:
+        intervals = _load_intervals(session, sites, date_from, date_to, now)
+        yield from _site_days(sites, intervals, date_from, date_to, True)
+        return
+    totals = day_totals(
+        session, sites=sites, date_from=date_from, date_to=date_to, now=now, later=later
+    )
+    for site in sites:
+        yield site, [_DayResult(c, u, n, None) for c, u, n in totals[site.id]]
+
+
 def _load_intervals(session, sites, date_from, date_to, now):
     if not sites:
         return {}
@@ -352,13 +378,13 @@ def coverage_summary(
     date_from: date,
     date_to: date,
     now: datetime | None = None,
+    later: Callable[..., None] | None = None,
 ) -> CoverageSummary:
     """Per site totals over a period (e.g. the county's year)."""
     check_range(date_from, date_to)
     now = now or utcnow()
-    intervals = _load_intervals(session, sites, date_from, date_to, now)
     out = []
-    for site, days in _site_days(sites, intervals, date_from, date_to, False):
+    for site, days in _per_site_days(session, sites, date_from, date_to, now, False, later):
         covered = sum(d.covered for d in days)
         under = sum(d.under for d in days)
         length = sum(d.length for d in days)
@@ -906,3 +932,156 @@ def devices(session: Session, *, user: User) -> list[DeviceRow]:
         )
         for d, name in rows
     ]
+
+
+# --- pre-aggregated coverage days ------------------------------------------------------------
+
+WATERMARK = "coverage"
+_log = logging.getLogger("patrol.reports")
+
+DayTotals = tuple[int, int, int]  # covered, under, length (seconds)
+
+
+def _dirty_days(session: Session, watermark: int) -> tuple[int, set[tuple[int, date]]]:
+    """Site-days touched by shifts changed after the watermark, and the newest version seen.
+    A shift counts for at most 24 h, so its start day and the next are all it can change."""
+    newest = session.execute(sa_select(func.max(PatrolShift.version))).scalar_one() or 0
+    if newest <= watermark:
+        return newest, set()
+    rows = session.execute(
+        sa_select(PatrolShift.site_id, PatrolShift.event_time).where(
+            PatrolShift.version > watermark
+        )
+    ).all()
+    zones = dict(session.execute(sa_select(Site.id, Site.timezone)).all())
+    dirty: set[tuple[int, date]] = set()
+    for site_id, start in rows:
+        zone = _zone(zones.get(site_id, DEFAULT_TIMEZONE))
+        for edge in (start, start + timedelta(seconds=MAX_SHIFT_S)):
+            dirty.add((site_id, edge.astimezone(zone).date()))
+    return newest, dirty
+
+
+def day_totals(
+    session: Session,
+    *,
+    sites: list[Site],
+    date_from: date,
+    date_to: date,
+    now: datetime,
+    use_cache: bool = True,
+    later: Callable[..., None] | None = None,
+) -> dict[int, list[DayTotals]]:
+    """Per site, per local day of the range: (covered, under, length) seconds. Finished days
+    come from report_coverage_day when still valid; the rest are swept and then stored."""
+    if not sites:
+        return {}
+    ndays = (date_to - date_from).days + 1
+    now_s = int(now.timestamp())
+    cached: dict[tuple[int, date], DayTotals] = {}
+    watermark, newest, dirty = 0, 0, set()
+    if use_cache:
+        watermark = (
+            session.execute(
+                sa_select(ReportWatermark.version).where(ReportWatermark.name == WATERMARK)
+            ).scalar_one_or_none()
+            or 0
+        )
+        newest, dirty = _dirty_days(session, watermark)
+        total = session.exec(select(func.count()).select_from(Site)).one()
+        stmt = sa_select(ReportCoverageDay).where(
+            ReportCoverageDay.local_date >= date_from, ReportCoverageDay.local_date <= date_to
+        )
+        if len(sites) != total:
+            stmt = stmt.where(col(ReportCoverageDay.site_id).in_([s.id for s in sites]))
+        by_id = {s.id: s for s in sites}
+        for (row,) in session.execute(stmt):
+            site = by_id.get(row.site_id)
+            key = (row.site_id, row.local_date)
+            if (
+                site is not None
+                and key not in dirty
+                and row.required == site.required_patrol_staff
+                and row.timezone == site.timezone
+            ):
+                cached[key] = (row.covered_s, row.under_s, row.length_s)
+    # Which days must be swept: per site, the span from its first to last missing day.
+    spans: dict[int, tuple[int, int]] = {}
+    for site in sites:
+        missing = [
+            i for i in range(ndays) if (site.id, date_from + timedelta(days=i)) not in cached
+        ]
+        if missing:
+            spans[site.id] = (missing[0], missing[-1])
+    fresh: list[dict] = []
+    out: dict[int, list[DayTotals]] = {}
+    if spans:
+        lo_day = date_from + timedelta(days=min(a for a, _ in spans.values()))
+        hi_day = date_from + timedelta(days=max(b for _, b in spans.values()))
+        swept_sites = [s for s in sites if s.id in spans]
+        intervals = _load_intervals(session, swept_sites, lo_day, hi_day, now)
+    for site in sites:
+        days: list[DayTotals | None] = [
+            cached.get((site.id, date_from + timedelta(days=i))) for i in range(ndays)
+        ]
+        if site.id in spans:
+            a, b = spans[site.id]
+            first = date_from + timedelta(days=a)
+            bounds = _bounds(site.timezone, first, date_from + timedelta(days=b))
+            swept = sweep(intervals.get(site.id, ()), bounds, site.required_patrol_staff)
+            for j, d in enumerate(swept):
+                i = a + j
+                if days[i] is not None:
+                    continue
+                days[i] = (d.covered, d.under, d.length)
+                if bounds[j + 1] <= now_s:  # a finished day: safe to keep
+                    fresh.append(
+                        {
+                            "site_id": site.id,
+                            "local_date": date_from + timedelta(days=i),
+                            "covered_s": d.covered,
+                            "under_s": d.under,
+                            "length_s": d.length,
+                            "required": site.required_patrol_staff,
+                            "timezone": site.timezone,
+                        }
+                    )
+        out[site.id] = days  # type: ignore[assignment]
+    if use_cache and (fresh or dirty or newest != watermark):
+        # After the response when the route can (the request's own sessions are closed then).
+        (later or _call)(_store, fresh, dirty, newest)
+    return out
+
+
+def _call(fn: Callable[..., None], *args) -> None:
+    fn(*args)
+
+
+def _store(fresh: list[dict], dirty: set[tuple[int, date]], newest: int) -> None:
+    """Writes the cache in its own short transaction; on any contention it just skips."""
+    from app.db import get_engine
+
+    try:
+        with Session(get_engine()) as w:
+            table = ReportCoverageDay.__table__
+            keys = dirty | {(r["site_id"], r["local_date"]) for r in fresh}
+            by_site: dict[int, list[date]] = defaultdict(list)
+            for site_id, d in keys:
+                by_site[site_id].append(d)
+            for site_id, dates in by_site.items():
+                for i in range(0, len(dates), 500):
+                    w.execute(
+                        table.delete().where(
+                            table.c.site_id == site_id, table.c.local_date.in_(dates[i : i + 500])
+                        )
+                    )
+            if fresh:
+                w.execute(table.insert(), fresh)
+            wm = w.get(ReportWatermark, WATERMARK)
+            if wm is None:
+                w.add(ReportWatermark(name=WATERMARK, version=newest))
+            elif newest > wm.version:
+                wm.version = newest
+            w.commit()
+    except (OperationalError, IntegrityError) as exc:  # another request stored it first
+        _log.info("coverage cache not stored: %s", exc.__class__.__name__)
