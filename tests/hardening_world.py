@@ -77,6 +77,7 @@ def expired_token(user_id: int, device_id: str) -> str:
 @dataclass
 class World:
     town: Town
+    client: object = None  # the TestClient, for rules that prepare a fresh object per call
     headers: dict[str, dict] = field(default_factory=dict)  # caller -> request headers
     devices: dict[str, str] = field(default_factory=dict)  # caller -> device id
     ids: dict[str, dict] = field(default_factory=dict)  # "a"/"b" -> ids of that group's records
@@ -162,7 +163,7 @@ def _group_records(client, town: Town, world: World, key: str) -> None:
 
 
 def build_world(client, town: Town) -> World:
-    world = World(town=town)
+    world = World(town=town, client=client)
     logins = {
         "member_a": "member_a1",
         "member_b": "member_b1",
@@ -206,15 +207,75 @@ def build_world(client, town: Town) -> World:
         headers=admin,
     )
     assert res.status_code == 201, res.text
+    spare_window = res.json()["id"]
     login_tokens(client, "member_a3", "dev-spare-phone")
+    groups = {}
+    for name in ("group", "group_deact"):
+        res = client.post(
+            "/api/groups",
+            json={
+                "name": unique("备用巡逻组"),
+                "member_ids": [town.users["member_a3"].id],
+                "site_ids": [spare_site],
+            },
+            headers=admin,
+        )
+        assert res.status_code == 201, res.text
+        groups[name] = res.json()["id"]
     world.spare = {
         "site": spare_site,
         "checkpoint": spare_cp,
-        "window": res.json()["id"],
+        "window": spare_window,
         "device": "dev-spare-phone",
         "user": town.users["member_a3"].id,
+        **groups,
     }
+    world.ids["a"]["roster"] = new_roster(world)
+    world.ids["a"]["roster_shift"] = new_roster_shift(world, world.ids["a"]["roster"])
+    world.ids["b"]["roster"] = new_roster(world, "b")
     return world
+
+
+def new_roster(world: World, key: str = "a", *, submitted: bool = False) -> int:
+    """A draft (or submitted) duty roster of the group, made by its leader."""
+    client, leader = world.client, world.headers[f"leader_{key}"]
+    today = datetime.now(SHANGHAI).date()
+    res = client.post(
+        "/api/rosters",
+        json={
+            "group_id": world.town.groups[key].id,
+            "period_start": today.isoformat(),
+            "period_end": (today + timedelta(days=6)).isoformat(),
+        },
+        headers=leader,
+    )
+    assert res.status_code == 201, res.text
+    roster = res.json()["id"]
+    if submitted:
+        new_roster_shift(world, roster, key)
+        res = client.post(f"/api/rosters/{roster}/submit", headers=leader)
+        assert res.status_code == 200, res.text
+    return roster
+
+
+def roster_shift_body(world: World, key: str = "a") -> dict:
+    start = datetime.now(SHANGHAI).replace(hour=20, minute=0, second=0, microsecond=0)
+    return {
+        "site_id": world.town.sites[key].id,
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=12)).isoformat(),
+        "member_ids": [world.town.users[f"member_{key}{i}"].id for i in (1, 2, 3, 4)],
+    }
+
+
+def new_roster_shift(world: World, roster: int, key: str = "a") -> int:
+    res = world.client.post(
+        f"/api/rosters/{roster}/shifts",
+        json=roster_shift_body(world, key),
+        headers=world.headers[f"leader_{key}"],
+    )
+    assert res.status_code == 201, res.text
+    return res.json()["id"]
 
 
 def unique(prefix: str = "x") -> str:

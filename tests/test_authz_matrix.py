@@ -18,7 +18,18 @@ from app.gate.models import VisitorEntry
 from app.hazards.models import Hazard
 from app.main import create_app
 from app.shifts.models import PatrolShift
-from tests.hardening_world import ACTIVE, CALLERS, World, build_world, png_bytes, sha, unique
+from tests.hardening_world import (
+    ACTIVE,
+    CALLERS,
+    World,
+    build_world,
+    new_roster,
+    new_roster_shift,
+    png_bytes,
+    roster_shift_body,
+    sha,
+    unique,
+)
 from tests.sync_helpers import SHANGHAI, mut, pull_all, push
 
 PUBLIC = {
@@ -36,6 +47,9 @@ ADMIN = frozenset({"admin"})
 SUPERVISOR = frozenset({"supervisor", "admin"})
 LEADERS_A = frozenset({"leader_a", "supervisor", "admin"})
 SEES_SITE_A = frozenset({"member_a", "gate", "leader_a", "supervisor", "admin"})
+IN_GROUP_A = frozenset({"member_a", "leader_a", "supervisor", "admin"})
+LEADS_A = frozenset({"leader_a", "admin"})
+LEADERS = frozenset({"leader_a", "leader_b", "supervisor", "admin"})
 
 Build = Callable[[World, str], tuple[dict, dict]]  # -> (extra path values, request kwargs)
 
@@ -74,6 +88,12 @@ def _new_chunk(w: World, c: str) -> tuple[dict, dict]:
 
 def _empty_push(w: World, c: str) -> dict:
     return {"sent_at": datetime.now(SHANGHAI).isoformat(), "mutations": []}
+
+
+def _roster_with_a_shift(w: World) -> int:
+    roster = new_roster(w)
+    new_roster_shift(w, roster)
+    return roster
 
 
 _group_a = _params(lambda w, c: {"group_id": w.ids["a"]["group"]})
@@ -159,7 +179,69 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/sync/push"): Rule(ACTIVE, disabled_ok=True, build=_json(_empty_push)),
     ("GET", "/api/sync/pull"): Rule(ACTIVE),
     ("GET", "/api/sync/bootstrap"): Rule(ACTIVE),
+    # patrol groups: admins manage them, members and leaders read their own
+    ("GET", "/api/groups"): Rule(ACTIVE),
+    ("POST", "/api/groups"): Rule(
+        ADMIN, ok=(201,), build=_json(lambda w, c: {"name": unique("新巡逻组")})
+    ),
+    ("GET", "/api/groups/{group_id}"): Rule(IN_GROUP_A, scoped=True),
+    ("PATCH", "/api/groups/{group_id}"): Rule(
+        ADMIN, build=_json(lambda w, c: {"name": unique("东风片区巡逻组")})
+    ),
+    ("POST", "/api/groups/{group_id}/deactivate"): Rule(
+        ADMIN, build=lambda w, c: ({"group_id": w.spare["group_deact"]}, {})
+    ),
+    ("PUT", "/api/groups/{group_id}/leader"): Rule(
+        ADMIN, ids="spare", build=_json(lambda w, c: {"user_id": w.town.users["leader_a"].id})
+    ),
+    ("POST", "/api/groups/{group_id}/members"): Rule(
+        ADMIN,
+        ok=(201,),
+        ids="spare",
+        build=_json(lambda w, c: {"user_id": w.town.users["member_a2"].id}),
+    ),
+    ("DELETE", "/api/groups/{group_id}/members/{user_id}"): Rule(ADMIN, ids="spare"),
+    ("POST", "/api/groups/{group_id}/sites"): Rule(
+        ADMIN, ok=(201,), ids="spare", build=_json(lambda w, c: {"site_id": w.town.sites["a2"].id})
+    ),
+    ("DELETE", "/api/groups/{group_id}/sites/{site_id}"): Rule(ADMIN, ids="spare"),
+    # duty rosters: the group's leader plans and submits, supervisors reopen
+    ("GET", "/api/rosters"): Rule(ACTIVE),
+    ("POST", "/api/rosters"): Rule(
+        LEADS_A,
+        ok=(201,),
+        scoped=True,
+        build=_json(
+            lambda w, c: {
+                "group_id": w.ids["a"]["group"],
+                "period_start": "2030-01-01",
+                "period_end": "2030-01-07",
+            }
+        ),
+    ),
+    ("GET", "/api/rosters/{roster_id}"): Rule(IN_GROUP_A, scoped=True),
+    ("POST", "/api/rosters/{roster_id}/shifts"): Rule(
+        LEADS_A, ok=(201,), scoped=True, build=_json(lambda w, c: roster_shift_body(w))
+    ),
+    ("DELETE", "/api/rosters/{roster_id}/shifts/{shift_id}"): Rule(
+        LEADS_A,
+        ok=(204,),
+        scoped=True,
+        build=lambda w, c: ({"shift_id": new_roster_shift(w, w.ids["a"]["roster"])}, {}),
+    ),
+    ("POST", "/api/rosters/{roster_id}/submit"): Rule(
+        LEADS_A, scoped=True, build=lambda w, c: ({"roster_id": _roster_with_a_shift(w)}, {})
+    ),
+    ("POST", "/api/rosters/{roster_id}/reopen"): Rule(
+        SUPERVISOR, build=lambda w, c: ({"roster_id": new_roster(w, submitted=True)}, {})
+    ),
+    # the audit trail: read-only, supervisors
+    ("GET", "/api/audit"): Rule(SUPERVISOR),
     # reports, asked for group A
+    ("GET", "/api/reports/devices"): Rule(LEADERS),
+    ("GET", "/api/reports/logs"): Rule(LEADERS_A, scoped=True, build=_group_a),
+    ("GET", "/api/reports/rosters"): Rule(LEADERS_A, scoped=True, build=_group_a),
+    ("GET", "/api/reports/hazards"): Rule(LEADERS_A, scoped=True, build=_group_a),
     ("GET", "/api/reports/coverage"): Rule(LEADERS_A, scoped=True, build=_group_a),
     ("GET", "/api/reports/coverage/summary"): Rule(LEADERS_A, scoped=True, build=_group_a),
     ("GET", "/api/reports/gate"): Rule(LEADERS_A, scoped=True, build=_group_a),
@@ -204,11 +286,15 @@ def path_values(world: World, source: str) -> dict:
             "window_id": s["window"],
             "device_id": s["device"],
             "user_id": s["user"],
+            "group_id": s["group"],
         }
     ids = world.ids[source]
     values = {f"{k}_id": v for k, v in ids.items()}
     values.update(
-        sha256=ids["photo"], user_id=ids["member"], device_id=world.devices["member_" + source]
+        sha256=ids["photo"],
+        user_id=ids["member"],
+        device_id=world.devices["member_" + source],
+        shift_id=ids["roster_shift"],  # the {shift_id} of roster routes is a planned shift
     )
     return values
 
