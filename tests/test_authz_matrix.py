@@ -299,8 +299,11 @@ def path_values(world: World, source: str) -> dict:
     return values
 
 
-def call(client, world: World, method: str, path: str, rule: Rule, caller: str):
-    extra, kwargs = rule.build(world, caller) if rule.build else ({}, {})
+def call(client, world: World, method: str, path: str, rule: Rule, caller: str, prepared=None):
+    """One request; `prepared` is an already built (path values, kwargs) pair."""
+    if prepared is None:
+        prepared = rule.build(world, caller) if rule.build else ({}, {})
+    extra, kwargs = prepared
     url = path.format(**{**path_values(world, rule.ids), **extra})
     return client.request(method, url, headers=world.headers[caller], **kwargs)
 

@@ -83,6 +83,7 @@ def update_user(session: Session, *, user: User, changes: dict, actor_id: int) -
 
 
 def revoke_device(session: Session, *, device: Device, actor_id: int) -> None:
+    before = audit.snapshot(device)
     auth_service.revoke_device(session, device=device)
     audit.record(
         session,
@@ -90,5 +91,6 @@ def revoke_device(session: Session, *, device: Device, actor_id: int) -> None:
         action="device.revoke",
         entity="device",
         entity_id=device.id,
-        after={"user_id": device.user_id},
+        before=before,
+        after=audit.snapshot(device),
     )
