@@ -2,13 +2,14 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
-from sqlmodel import select
+from sqlmodel import Session, select
 
-from app.auth.deps import AnyCaller, CurrentUser
-from app.auth.models import User, UserPublic
-from app.db import ReadSessionDep, SessionDep, utcnow
+from app.auth.deps import Caller, CurrentUser, get_active_caller, get_caller
+from app.auth.models import Device, User, UserPublic
+from app.db import ReadSessionDep, get_engine, utcnow
+from app.errors import NotAuthenticated
 from app.groups.models import GroupMember, GroupSite, PatrolGroup
 from app.groups.service import group_ids_of, sees_everything, user_public, visible_site_ids
 from app.sites.models import Checkpoint, GateWindow, Site
@@ -25,19 +26,42 @@ class Bootstrap(BaseModel):
     groups: list[dict[str, Any]]
 
 
+def sync_caller(request: Request) -> Caller:
+    """The caller, looked up in a short read-only session that is closed before the endpoint
+    runs. Push and pull then do all their database work inside the endpoint's own thread:
+    no request holds a pooled connection (or SQLite's write lock) while it waits for another
+    threadpool thread. With a hundred phones at once, requests that did (auth in one thread,
+    work in the next) starved each other: every thread waited for a connection or the lock
+    held by a request that was waiting for a thread, until "database is locked" (30 s)."""
+    engine = get_engine().execution_options(read_only=True)
+    with Session(engine, expire_on_commit=False) as session:
+        return get_caller(request, session)
+
+
+SyncCaller = Annotated[Caller, Depends(sync_caller)]
+
+
 @router.post("/push", response_model=PushResponse)
-def push(body: PushRequest, session: SessionDep, caller: AnyCaller) -> PushResponse:
-    return service.push(session, user=caller.user, device=caller.device, request=body)
+def push(body: PushRequest, caller: SyncCaller) -> PushResponse:
+    with Session(get_engine(), expire_on_commit=False) as session:
+        # Read again in the writing transaction (BEGIN IMMEDIATE on SQLite).
+        user = session.get(User, caller.user.id)
+        device = session.get(Device, caller.device.id)
+        if user is None or device is None or device.revoked_at is not None:
+            raise NotAuthenticated("The access token is not valid; log in again.")
+        return service.push(session, user=user, device=device, request=body)
 
 
 @router.get("/pull", response_model=PullResponse)
 def pull(
-    session: ReadSessionDep,
-    user: CurrentUser,
+    caller: SyncCaller,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> PullResponse:
-    return service.pull(session, user=user, cursor=cursor, limit=limit)
+    user = get_active_caller(caller).user
+    with Session(get_engine(), expire_on_commit=False) as session:
+        session.connection(execution_options={"read_only": True})
+        return service.pull(session, user=user, cursor=cursor, limit=limit)
 
 
 @router.get("/bootstrap", response_model=Bootstrap)
