@@ -384,10 +384,14 @@ def coverage_summary(
     check_range(date_from, date_to)
     now = now or utcnow()
     out = []
-    for site, days in _per_site_days(session, sites, date_from, date_to, now, False, later):
-        covered = sum(d.covered for d in days)
-        under = sum(d.under for d in days)
-        length = sum(d.length for d in days)
+    totals = day_totals(
+        session, sites=sites, date_from=date_from, date_to=date_to, now=now, later=later
+    )
+    for site in sites:
+        days = totals[site.id]
+        covered = sum(d[0] for d in days)
+        under = sum(d[1] for d in days)
+        length = sum(d[2] for d in days)
         out.append(
             SiteCoverageTotal(
                 site_id=site.id,
@@ -396,8 +400,8 @@ def coverage_summary(
                 covered_h=_hours(covered),
                 under_h=_hours(under),
                 gap_h=_hours(length - covered),
-                days_with_gap=sum(1 for d in days if d.covered < d.length),
-                days_understaffed=sum(1 for d in days if d.under > 0),
+                days_with_gap=sum(1 for d in days if d[0] < d[2]),
+                days_understaffed=sum(1 for d in days if d[1] > 0),
             )
         )
     return CoverageSummary(date_from=date_from, date_to=date_to, generated_at=now, sites=out)
@@ -978,7 +982,7 @@ def day_totals(
         return {}
     ndays = (date_to - date_from).days + 1
     now_s = int(now.timestamp())
-    cached: dict[tuple[int, date], DayTotals] = {}
+    cached: dict[int, dict[int, DayTotals]] = {}  # site -> day index -> totals
     watermark, newest, dirty = 0, 0, set()
     if use_cache:
         watermark = (
@@ -989,29 +993,32 @@ def day_totals(
         )
         newest, dirty = _dirty_days(session, watermark)
         total = session.exec(select(func.count()).select_from(Site)).one()
-        stmt = sa_select(ReportCoverageDay).where(
-            ReportCoverageDay.local_date >= date_from, ReportCoverageDay.local_date <= date_to
-        )
+        t = ReportCoverageDay.__table__.c
+        stmt = sa_select(
+            t.site_id,
+            cast(t.local_date, String),  # text keys: parsing 200k dates would cost a second
+            t.covered_s,
+            t.under_s,
+            t.length_s,
+            t.required,
+            t.timezone,
+        ).where(t.local_date >= date_from, t.local_date <= date_to)
         if len(sites) != total:
-            stmt = stmt.where(col(ReportCoverageDay.site_id).in_([s.id for s in sites]))
-        by_id = {s.id: s for s in sites}
-        for (row,) in session.execute(stmt):
-            site = by_id.get(row.site_id)
-            key = (row.site_id, row.local_date)
-            if (
-                site is not None
-                and key not in dirty
-                and row.required == site.required_patrol_staff
-                and row.timezone == site.timezone
-            ):
-                cached[key] = (row.covered_s, row.under_s, row.length_s)
+            stmt = stmt.where(t.site_id.in_([s.id for s in sites]))
+        index = {(date_from + timedelta(days=i)).isoformat(): i for i in range(ndays)}
+        expect = {s.id: (s.required_patrol_staff, s.timezone) for s in sites}
+        stale = {(site_id, d.isoformat()) for site_id, d in dirty}
+        for site_id, iso, covered, under, length, required, tz in session.execute(stmt):
+            i = index.get(iso[:10])
+            if i is None or expect.get(site_id) != (required, tz) or (site_id, iso[:10]) in stale:
+                continue
+            cached.setdefault(site_id, {})[i] = (covered, under, length)
     # Which days must be swept: per site, the span from its first to last missing day.
     spans: dict[int, tuple[int, int]] = {}
     for site in sites:
-        missing = [
-            i for i in range(ndays) if (site.id, date_from + timedelta(days=i)) not in cached
-        ]
-        if missing:
+        have = cached.get(site.id, {})
+        if len(have) < ndays:
+            missing = [i for i in range(ndays) if i not in have]
             spans[site.id] = (missing[0], missing[-1])
     fresh: list[dict] = []
     out: dict[int, list[DayTotals]] = {}
@@ -1021,9 +1028,8 @@ def day_totals(
         swept_sites = [s for s in sites if s.id in spans]
         intervals = _load_intervals(session, swept_sites, lo_day, hi_day, now)
     for site in sites:
-        days: list[DayTotals | None] = [
-            cached.get((site.id, date_from + timedelta(days=i))) for i in range(ndays)
-        ]
+        have = cached.get(site.id, {})
+        days: list[DayTotals | None] = [have.get(i) for i in range(ndays)]
         if site.id in spans:
             a, b = spans[site.id]
             first = date_from + timedelta(days=a)
