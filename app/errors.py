@@ -6,7 +6,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("patrol.errors")
@@ -122,6 +122,20 @@ def install_error_handlers(app: FastAPI) -> None:
         # DataError) or a NUL character in text (Postgres): the client's input, not our fault.
         log.warning("unstorable input on %s %s: %s", request.method, request.url.path, exc)
         return JSONResponse(error_body("invalid", UNSTORABLE_MESSAGE), 422)
+
+    @app.exception_handler(OperationalError)
+    async def _database_unavailable(request: Request, exc: OperationalError):
+        # The connection was cut (database restart, failover) or SQLite stayed locked: the
+        # transaction was rolled back, nothing was half-stored, and a retry will work.
+        log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        return JSONResponse(
+            error_body(
+                "database_unavailable",
+                "The database is briefly unavailable; nothing was saved. Try again shortly.",
+            ),
+            503,
+            headers={"Retry-After": "2"},
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
