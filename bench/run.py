@@ -1,0 +1,509 @@
+"""`make bench`: every benchmark part in order, then docs/benchmarks.md and docs/benchmarks.json.
+
+    python -m bench.run            # the full run (about 30 minutes on 2 cores)
+    python -m bench.run --quick    # a small smoke run (about 5 minutes)
+    python -m bench.run --parts push,pull --no-postgres
+
+Every figure is a ratio or a curve measured in the same run (the machine is shared and noisy),
+or a median of several repetitions. Each part is bounded; a part that fails is reported as
+failed and the others still run. Every server and database the run starts is stopped/dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from bench.common import ROOT, load_average, log, machine_info, now_utc, pg_available
+
+PARTS = ["push", "pull", "phones", "memory", "phone_side"]
+PWA_BENCH = ROOT / "pwa" / "bench" / "pwa_open.py"
+DOCS = ROOT / "docs"
+
+
+def _sigterm(_signum, _frame):
+    raise KeyboardInterrupt  # unwinds every `finally`: servers stopped, databases dropped
+
+
+def part_push(quick: bool, backends: list[str]) -> dict:
+    from bench import push_ingest
+
+    return push_ingest.run(backends, 4000 if quick else 20_000, 2 if quick else 3)
+
+
+def part_pull(quick: bool, backends: list[str]) -> dict:
+    from bench import pull
+
+    return pull.run(backends, quick)
+
+
+def part_phones(quick: bool, backends: list[str]) -> dict:
+    from bench import many_phones
+
+    if quick:
+        return many_phones.run(backends, (100,), 15.0)
+    return many_phones.run(backends, (100, 500), 60.0)
+
+
+def part_memory(quick: bool, backends: list[str]) -> dict:
+    from bench import memory
+
+    return {"soak": memory.soak(1.0 if quick else 10.0, 100, "sqlite")}
+
+
+def part_phone_side(quick: bool, backends: list[str]) -> dict:
+    if not PWA_BENCH.exists():
+        return {"available": False, "note": f"{PWA_BENCH.relative_to(ROOT)} was not available"}
+    cmd = [sys.executable, str(PWA_BENCH)] + (["--quick"] if quick else [])
+    log("phone side:", " ".join(cmd))
+    try:
+        proc = subprocess.run(
+            cmd, cwd=ROOT, capture_output=True, text=True, timeout=900, start_new_session=True
+        )
+    except subprocess.TimeoutExpired:
+        return {"available": True, "error": "timed out after 900 s", "command": " ".join(cmd)}
+    out = {"available": True, "command": " ".join(cmd), "returncode": proc.returncode}
+    text = proc.stdout.strip()
+    try:
+        out["result"] = json.loads(text[text.index("{") :]) if "{" in text else None
+    except ValueError:
+        out["result"] = None
+    if out["result"] is None:
+        out["stdout_tail"] = text[-3000:]
+    if proc.returncode:
+        out["stderr_tail"] = proc.stderr[-2000:]
+    return out
+
+
+RUNNERS = {
+    "push": part_push,
+    "pull": part_pull,
+    "phones": part_phones,
+    "memory": part_memory,
+    "phone_side": part_phone_side,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a small smoke run")
+    parser.add_argument("--parts", default=",".join(PARTS), help=f"subset of {','.join(PARTS)}")
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--out", type=Path, default=DOCS, help="where the report goes")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _sigterm)
+    parts = [p for p in args.parts.split(",") if p]
+    backends = ["sqlite"] if args.no_postgres or not pg_available() else ["sqlite", "postgres"]
+    command = "python -m bench.run" + (" --quick" if args.quick else "")
+    if args.parts != ",".join(PARTS):
+        command += f" --parts {args.parts}"
+    report: dict = {
+        "started": now_utc(),
+        "command": command,
+        "quick": args.quick,
+        "machine": machine_info(),
+        "load_before": load_average(),
+        "other_processes": _busy_processes(),
+        "backends": backends,
+        "parts": {},
+    }
+    for part in parts:
+        log(f"=== part {part} ===")
+        started = time.monotonic()
+        try:
+            result = RUNNERS[part](args.quick, backends)
+        except KeyboardInterrupt:
+            report["parts"][part] = {"error": "interrupted"}
+            break
+        except Exception as exc:  # noqa: BLE001  (one part failing must not sink the report)
+            traceback.print_exc()
+            result = {"error": f"{type(exc).__name__}: {exc}"}
+        result["duration_s"] = round(time.monotonic() - started, 1)
+        result["load_after"] = load_average()
+        report["parts"][part] = result
+    report["finished"] = now_utc()
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "benchmarks.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    (args.out / "benchmarks.md").write_text(render(report))
+    log(f"wrote {args.out / 'benchmarks.md'} and benchmarks.json")
+    return 0
+
+
+def _busy_processes() -> list[str]:
+    """What else was using the CPU when the run started (the machine is shared)."""
+    try:
+        out = subprocess.run(
+            ["ps", "-eo", "pcpu,args", "--sort=-pcpu"], capture_output=True, text=True, timeout=5
+        ).stdout.splitlines()[1:6]
+    except (OSError, subprocess.SubprocessError):
+        return []
+    me = str(os.getpid())
+    return [line.strip()[:120] for line in out if me not in line and float(line.split()[0]) > 5]
+
+
+# --- the report ---------------------------------------------------------------------------
+
+ODK_SUBMISSIONS_PER_S = 41  # ODK Central, 500 devices, 2 GB server (central-install docs)
+
+# Hand-written: what profiling showed and what changed (figures measured with the commands
+# given, before and after each change, in the same session on this machine).
+OPTIMISATION = """_(not yet measured)_"""
+
+
+def _f(v, digits=0) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, float):
+        if v != v:  # NaN
+            return "–"
+        return f"{v:,.{digits}f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)
+
+
+def _table(header: list[str], rows: list[list]) -> str:
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(out)
+
+
+def render(r: dict) -> str:
+    m = r["machine"]
+    parts = r["parts"]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Written by `{r['command']}` (`make bench` runs the full version) on {r['started']}"
+        f" – {r['finished']}. Every server is a real uvicorn on 127.0.0.1 started by the"
+        " benchmark, against a freshly migrated SQLite file or a fresh Postgres database"
+        " (`patrol_bench_<random>`, dropped afterwards). Figures are medians of the"
+        " repetitions stated, and each comparison is made within the same run: the machine is"
+        " shared and noisy, so absolute numbers move between runs; the ratios and curves are"
+        " what to compare.",
+        "",
+        "## Machine",
+        "",
+        _table(
+            ["", ""],
+            [
+                ["CPU", f"{m.get('nproc')} × {m.get('cpu', '?')}"],
+                ["memory", f"{m.get('memory_gib', '?')} GiB"],
+                ["Python", m.get("python")],
+                ["SQLite", m.get("sqlite")],
+                ["Postgres", m.get("postgres", "not reachable")],
+                [
+                    "uvicorn",
+                    f"{m.get('uvicorn')} (httptools {m.get('httptools')},"
+                    f" uvloop {m.get('uvloop')})",
+                ],
+                ["load average before / after", _load(r)],
+                [
+                    "other busy processes at start",
+                    "; ".join(r.get("other_processes") or []) or "none above 5% CPU",
+                ],
+            ],
+        ),
+        "",
+        "The load generators (httpx clients) run on the same two cores as the servers and the"
+        " databases, so every figure here includes the client's CPU cost.",
+        "",
+    ]
+    lines += _push_section(parts.get("push"))
+    lines += _pull_section(parts.get("pull"))
+    lines += _phones_section(parts.get("phones"))
+    lines += _memory_section(parts.get("memory"), parts.get("phones"), parts.get("pull"))
+    lines += _phone_side_section(parts.get("phone_side"))
+    lines += ["## Profiling and optimisation", "", OPTIMISATION.strip(), ""]
+    return "\n".join(lines)
+
+
+def _load(r: dict) -> str:
+    after = [p.get("load_after") for p in r["parts"].values() if p.get("load_after")]
+    last = after[-1] if after else None
+    return f"{r.get('load_before')} / {last}"
+
+
+def _failed(name: str, part: dict | None) -> list[str] | None:
+    if part is None:
+        return [f"## {name}", "", "_Not run._", ""]
+    if "error" in part:
+        return [f"## {name}", "", f"**Failed:** `{part['error']}`", ""]
+    return None
+
+
+def _push_section(p: dict | None) -> list[str]:
+    name = "1. Push ingest"
+    if (f := _failed(name, p)) is not None:
+        return f
+    rows = []
+    for kind, b in p["backends"].items():
+        if "skipped" in b:
+            rows.append([kind, b["skipped"], "", "", "", ""])
+            continue
+        runs = b["runs"]
+        rows.append(
+            [
+                kind,
+                _f(b["http_records_per_s"]),
+                _f(b["raw_records_per_s"]),
+                f"{b['ratio_to_own_raw']:.1%}",
+                f"{b.get('ratio_to_raw_sqlite', float('nan')):.1%}",
+                _f(median_of(r["batch_ms_median"] for r in runs)),
+            ]
+        )
+    first = next((b for b in p["backends"].values() if "runs" in b), None)
+    mix = first["runs"][0]["mix"] if first else {}
+    total = sum(mix.values()) or 1
+    rows_written = first["runs"][0]["rows_total"] if first else 0
+    lines = [
+        f"## {name}",
+        "",
+        f"`python -m bench.push_ingest` — {p['records']:,} records in batches of"
+        f" {p['batch']} over HTTP (10 phones, one per patrol group, batches interleaved),"
+        f" {p['repetitions']} repetitions each on a fresh database; the bound writes the same"
+        f" rows ({rows_written:,} rows: records, shift members, photo links, the mutation log and"
+        " the change feed) straight into the same tables: sqlite3 `executemany` in one"
+        " transaction, psycopg `COPY`.",
+        "",
+        _table(
+            [
+                "backend",
+                "HTTP push, records/s",
+                "direct write, records/s",
+                "HTTP / own direct",
+                "HTTP / SQLite direct (target ≥ 25%)",
+                "ms per 500-record batch",
+            ],
+            rows,
+        ),
+        "",
+        "Mix: " + ", ".join(f"{k} {v / total:.0%}" for k, v in mix.items()) + ".",
+        "",
+    ]
+    s = p["backends"].get("sqlite", {})
+    if "ratio_to_raw_sqlite" in s:
+        verdict = "meets" if s["ratio_to_raw_sqlite"] >= 0.25 else "misses"
+        lines += [
+            f"SQLite over HTTP reaches {s['ratio_to_raw_sqlite']:.1%} of the direct SQLite"
+            f" write: it **{verdict}** the 25% target.",
+            "",
+        ]
+    return lines
+
+
+def median_of(values) -> float:
+    from bench.common import median
+
+    return median(values)
+
+
+def _pull_section(p: dict | None) -> list[str]:
+    name = "2. Pull"
+    if (f := _failed(name, p)) is not None:
+        return f
+    lines = [
+        f"## {name}",
+        "",
+        "`python -m bench.pull` — the change feed is filled with copies of real change rows"
+        " (direct SQL), spread over 20 schools. A page is"
+        f" {p['page_limit']} changes from the middle of the feed, median of 15 requests after"
+        " two warm-ups; the supervisor sees every school, the member 2 of the 20.",
+        "",
+    ]
+    header = ["feed rows"]
+    kinds = [k for k, b in p["backends"].items() if "pages" in b]
+    for k in kinds:
+        header += [f"{k}: supervisor page ms", f"{k}: member page ms"]
+    rows = []
+    for size in p["sizes"]:
+        row = [_f(size)]
+        for k in kinds:
+            pg = next((x for x in p["backends"][k]["pages"] if x["rows"] == size), None)
+            row += [_f(pg and pg["supervisor_page_ms"], 1), _f(pg and pg["member_page_ms"], 1)]
+        rows.append(row)
+    growth = ["largest / smallest"]
+    for k in kinds:
+        b = p["backends"][k]
+        growth += [f"{b['page_growth_supervisor']}×", f"{b['page_growth_member']}×"]
+    rows.append(growth)
+    lines += [_table(header, rows), ""]
+    frows = []
+    for k in kinds:
+        fp = p["backends"][k].get("full_pull")
+        if fp:
+            frows.append(
+                [
+                    k,
+                    _f(fp["rows"]),
+                    _f(fp["rows_per_s"]),
+                    ", ".join(_f(x) for x in fp["runs_rows_per_s"]),
+                ]
+            )
+    lines += [
+        "A new device (supervisor) pulling the whole feed of 100,000 rows, 500 per page:",
+        "",
+        _table(["backend", "rows", "rows/s (median)", "repetitions"], frows),
+        "",
+    ]
+    for k in kinds:
+        b = p["backends"][k]
+        worst = max(b["page_growth_supervisor"], b["page_growth_member"])
+        verdict = "flat (within 2×)" if worst <= 2 else "NOT flat (more than 2×)"
+        lines.append(
+            f"- {k}: page time from {_f(p['sizes'][0])} to {_f(p['sizes'][-1])} rows"
+            f" is {verdict}: worst growth {worst}×."
+        )
+    lines.append("")
+    return lines
+
+
+def _phones_section(p: dict | None) -> list[str]:
+    name = "3. Many phones at once"
+    if (f := _failed(name, p)) is not None:
+        return f
+    rows = []
+    for r in p["runs"]:
+        if "skipped" in r:
+            rows.append([r["backend"], r["skipped"]] + [""] * 8)
+            continue
+        c = r["count_check"]
+        rows.append(
+            [
+                r["backend"],
+                f"{r['phones']} / {r['app_processes']}",
+                f"{r['push_p50_ms']:.0f} / {r['push_p95_ms']:.0f} / {r['push_p99_ms']:.0f}",
+                f"{r['pull_p50_ms']:.0f} / {r['pull_p95_ms']:.0f} / {r['pull_p99_ms']:.0f}",
+                f"{r['all_p95_ms']:.0f}",
+                r["errors"],
+                _f(r["requests_per_s"], 1),
+                _f(r["submissions_per_s"], 1),
+                f"{c['record_rows']:,} rows = {c['records_expected']:,} acked; log"
+                f" {c['applied_in_mutation_log']:,} = {c['acknowledged_applied']:,}"
+                f" {'✔' if c['ok'] else '✘ MISMATCH'}",
+                f"{r['resent_answered_duplicate']}/{r['resent']}",
+            ]
+        )
+    lines = [
+        f"## {name}",
+        "",
+        f"`python -m bench.many_phones` — each phone is its own device (a pool of 61 county"
+        f" users), syncs after a random offline gap of {p['gap_s'][0]}–{p['gap_s'][1]} s: a push"
+        f" of the {p['batch'][0]}–{p['batch'][1]} records made meanwhile, then pulls until"
+        " caught up; 1 push in 20 is sent twice (a lost answer). Each run lasts"
+        f" {p['seconds']:.0f} s, then the phones hand in what is left and the database is"
+        " counted. SQLite: one app process; Postgres: two app processes, phones split across"
+        " them.",
+        "",
+        _table(
+            [
+                "backend",
+                "phones / app processes",
+                "push p50 / p95 / p99 ms",
+                "pull p50 / p95 / p99 ms",
+                "all requests p95 ms",
+                "errors",
+                "requests/s",
+                "submissions/s (ODK Central: ~41 at 500 devices)",
+                "lost or doubled? (rows in DB vs acknowledged applied)",
+                "re-sent answered duplicate",
+            ],
+            rows,
+        ),
+        "",
+    ]
+    for r in p["runs"]:
+        if r.get("phones") == 100 and "push_p95_ms" in r:
+            ok = r["all_p95_ms"] < 250 and r["errors"] == 0
+            lines.append(
+                f"- {r['backend']}, 100 phones: p95 {r['all_p95_ms']:.0f} ms, {r['errors']}"
+                f" errors — target (p95 < 250 ms, 0 errors) **{'met' if ok else 'missed'}**."
+            )
+        if r.get("error_samples"):
+            lines.append(
+                f"  - {r['backend']} {r['phones']}: first errors: `{r['error_samples'][0][:200]}`"
+            )
+    lines.append("")
+    return lines
+
+
+def _memory_section(p, phones, pull) -> list[str]:
+    name = "4. Server memory"
+    lines = [f"## {name}", ""]
+    rows = []
+    for r in (phones or {}).get("runs", []):
+        if "rss_peak_mib" in r:
+            rows.append(
+                [
+                    f"{r['phones']} phones, {r['backend']} ({r['app_processes']} process"
+                    f"{'es, summed' if r['app_processes'] > 1 else ''})",
+                    _f(r["rss_peak_mib"], 1),
+                    "",
+                ]
+            )
+    for k, b in ((pull or {}).get("backends") or {}).items():
+        big = b.get("big_pull_rss") if isinstance(b, dict) else None
+        if big:
+            rows.append(
+                [
+                    f"pull of {big['rows_pulled']:,} rows from a {big['feed_rows']:,}-row"
+                    f" feed, {k} ({_f(big['rows_per_s'])} rows/s)",
+                    _f(big["rss_peak_mib"], 1),
+                    f"start {big['rss_start_mib']}, end {big['rss_end_mib']}",
+                ]
+            )
+    soak = (p or {}).get("soak")
+    if soak:
+        rows.append(
+            [
+                f"soak: {soak['phones']} phones on {soak['backend']} for {soak['minutes']:g} min",
+                _f(soak["rss_peak_mib"], 1),
+                f"first fifth {soak['rss_first_fifth_mib']}, last fifth"
+                f" {soak['rss_last_fifth_mib']}: growth {soak['growth_mib']} MiB —"
+                f" {'no growth' if soak['no_growth'] else 'GROWS'}",
+            ]
+        )
+    if not rows:
+        return [f"## {name}", "", "_Not run._", ""]
+    lines += [
+        "RSS of the app process(es), sampled every 0.5 s (soak: every few seconds);"
+        " `python -m bench.memory` runs the soak, the other rows come from parts 2 and 3.",
+        "",
+        _table(["while", "peak RSS MiB", "detail"], rows),
+        "",
+    ]
+    if soak:
+        lines += [
+            "Soak curve (seconds, MiB): " + " ".join(f"{t}:{v}" for t, v in soak["curve_mib"]),
+            "",
+        ]
+    if p and "error" in p:
+        lines += [f"Soak **failed**: `{p['error']}`", ""]
+    return lines
+
+
+def _phone_side_section(p) -> list[str]:
+    name = "5. On the phone"
+    if p is None:
+        return [f"## {name}", "", "_Not run._", ""]
+    if not p.get("available"):
+        return [f"## {name}", "", f"Not measured: {p.get('note')}.", ""]
+    lines = [f"## {name}", "", f"`{p.get('command')}` (the PWA's own benchmark):", ""]
+    if p.get("result"):
+        lines += ["```json", json.dumps(p["result"], indent=2, ensure_ascii=False), "```", ""]
+    else:
+        lines += ["```", p.get("stdout_tail", "") or p.get("error", ""), "```", ""]
+    if p.get("returncode"):
+        lines += [f"It exited with {p['returncode']}.", ""]
+    return lines
+
+
+if __name__ == "__main__":
+    sys.exit(main())
