@@ -6,7 +6,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("patrol.errors")
@@ -122,6 +122,20 @@ def install_error_handlers(app: FastAPI) -> None:
         # DataError) or a NUL character in text (Postgres): the client's input, not our fault.
         log.warning("unstorable input on %s %s: %s", request.method, request.url.path, exc)
         return JSONResponse(error_body("invalid", UNSTORABLE_MESSAGE), 422)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError):
+        # A safety net: a reference to a row that does not exist, or a unique value taken
+        # by a concurrent request. Routes should check first and say which field is wrong.
+        log.warning("integrity error on %s %s: %s", request.method, request.url.path, exc)
+        return JSONResponse(
+            error_body(
+                "conflict",
+                "The change refers to something that does not exist or clashes with stored "
+                "data; nothing was saved.",
+            ),
+            409,
+        )
 
     @app.exception_handler(OperationalError)
     async def _database_unavailable(request: Request, exc: OperationalError):

@@ -19,6 +19,16 @@ def _roles(roles: list[str] | list[Role]) -> str:
     return ",".join(r.value for r in Role if r in parsed)
 
 
+def _check_home_site(session: Session, site_id: int | None) -> None:
+    from app.sites.models import Site
+
+    if site_id is not None and session.get(Site, site_id) is None:
+        raise Invalid(
+            f"There is no site with id {site_id}.",
+            details=[{"field": "home_site_id", "message": "no such site"}],
+        )
+
+
 def create_user(
     session: Session,
     *,
@@ -33,6 +43,7 @@ def create_user(
     """Adds a user; the caller commits."""
     if session.exec(select(User.id).where(User.username == username)).first() is not None:
         raise Conflict(f"The username {username!r} is already taken.")
+    _check_home_site(session, home_site_id)
     user = User(
         username=username,
         display_name=display_name,
@@ -57,6 +68,7 @@ def create_user(
 def update_user(session: Session, *, user: User, changes: dict, actor_id: int) -> User:
     """Applies a PATCH; disabling revokes reading at once (see auth.service)."""
     before = audit.snapshot(user)
+    _check_home_site(session, changes.get("home_site_id"))
     if "password" in changes:
         user.password_hash = hash_password(changes.pop("password"))
     if "roles" in changes:
