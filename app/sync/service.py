@@ -2,10 +2,11 @@
 
 import logging
 import uuid
+from types import SimpleNamespace
 
 from pydantic import ValidationError
+from sqlalchemy import insert, text, tuple_, update
 from sqlalchemy import select as sa_select
-from sqlalchemy import text, tuple_, update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, select
 
@@ -76,9 +77,27 @@ def push(session: Session, *, user: User, device: Device, request: PushRequest) 
         if ids
         else {}
     )
+    results = _push_batch(ctx, request.mutations, dict(seen))
+    if results is None:  # something needed a mutation's own savepoint: one by one
+        results = _push_one_by_one(ctx, request.mutations, seen)
+    device.last_sync_at = received_at
+    device.last_seen_at = received_at
+    device.last_outbox_depth = request.outbox_depth
+    device.last_clock_offset_s = round(offset_s, 3)
+    device.max_abs_clock_offset_s = max(abs(offset_s), device.max_abs_clock_offset_s or 0.0)
+    session.add(device)
+    session.commit()
+    return PushResponse(server_time=received_at, clock_offset_s=round(offset_s, 3), results=results)
+
+
+def _push_one_by_one(
+    ctx: PushContext, mutations: list[dict], seen: dict[str, Mutation]
+) -> list[MutationResult]:
+    """Each mutation in its own savepoint: a clash or a refusal undoes that mutation alone."""
+    session = ctx.session
     results: list[MutationResult] = []
     logged: list[Mutation] = []
-    for index, raw in enumerate(request.mutations):
+    for index, raw in enumerate(mutations):
         results.append(_process(ctx, raw, index, seen, logged))
 
     if ctx.changed:
@@ -99,14 +118,102 @@ def push(session: Session, *, user: User, device: Device, request: PushRequest) 
         for row in logged:
             if row.status == MutationStatus.applied:
                 row.version = version
-    device.last_sync_at = received_at
-    device.last_seen_at = received_at
-    device.last_outbox_depth = request.outbox_depth
-    device.last_clock_offset_s = round(offset_s, 3)
-    device.max_abs_clock_offset_s = max(abs(offset_s), device.max_abs_clock_offset_s or 0.0)
-    session.add(device)
-    session.commit()
-    return PushResponse(server_time=received_at, clock_offset_s=round(offset_s, 3), results=results)
+    return results
+
+
+class _Fallback(Exception):
+    """The batch path cannot decide this mutation; the batch goes one by one instead."""
+
+
+def _push_batch(ctx: PushContext, mutations: list[dict], seen: dict) -> list[MutationResult] | None:
+    """The fast path, for the usual batch in which every mutation applies: the handlers run
+    without a savepoint and a flush each, and the records, the mutation log and the change
+    feed are written in a few bulk statements at the end (profiling showed ~60% of a push in
+    per-mutation flushes). The whole batch runs in one savepoint; anything that is not a
+    clean outcome (a handler refusing or failing, a clash on insert) rolls it back and
+    returns None, and the caller redoes the batch one mutation per savepoint, which decides
+    every case exactly as before. Outcomes, rows and versions are the same on both paths."""
+    session = ctx.session
+    savepoint = session.begin_nested()
+    try:
+        results: list[MutationResult] = []
+        rows: list[dict] = []
+        for index, raw in enumerate(mutations):
+            raw_id = raw.get("id") if isinstance(raw.get("id"), str) else f"#{index}"
+            try:
+                m = MutationIn.model_validate(raw)
+            except ValidationError as exc:
+                results.append(
+                    MutationResult(
+                        id=raw_id,
+                        status="rejected",
+                        message=f"Malformed mutation: {_error_text(exc)}",
+                    )
+                )
+                continue
+            digest = payload_hash(m.type, m.occurred_at, m.payload)
+            previous = seen.get(m.id)
+            if previous is not None:
+                results.append(_duplicate(previous, digest))
+                continue
+            registration = HANDLERS.get(m.type)
+            if registration is None:
+                raise _Fallback
+            payload = registration.payload_model.model_validate(m.payload)
+            record_id = registration.handler(ctx, payload, m.id, m.occurred_at).record_id
+            row = _log_values(ctx, m, digest, record_id)
+            rows.append(row)
+            seen[m.id] = SimpleNamespace(**row)
+            results.append(MutationResult(id=m.id, status="applied", record_id=record_id))
+        if ctx.changed:
+            version = _next_version(session)
+            for record in ctx.changed.values():
+                record.version = version
+                session.add(record)
+            session.flush()
+            changes = [
+                {
+                    "version": version,
+                    "entity": entity_name,
+                    "entity_id": record_id,
+                    "site_id": record.site_id,
+                    "data": serialize(session, entity_name, record),
+                }
+                for (entity_name, record_id), record in ctx.changed.items()
+            ]
+            session.execute(insert(SyncChange), changes)
+            for row in rows:
+                row["version"] = version
+        if rows:
+            session.execute(insert(Mutation), rows)
+        savepoint.commit()
+        return results
+    except Exception:  # noqa: BLE001  (decided again, one by one, by the exact path)
+        savepoint.rollback()
+        ctx.changed = {}
+        return None
+
+
+def _log_values(ctx: PushContext, m: MutationIn, digest: str, record_id: str | None) -> dict:
+    """The mutation log row of an applied mutation (as _log_row, for a bulk insert)."""
+    _, flags = ctx.corrected(m.occurred_at)
+    return {
+        "id": m.id,
+        "device_id": ctx.device.id,
+        "user_id": ctx.user.id,
+        "type": m.type,
+        "payload_hash": digest,
+        "status": MutationStatus.applied.value,
+        "rule": None,
+        "message": None,
+        "record_id": record_id,
+        "device_time": m.occurred_at,
+        "sent_at": ctx.sent_at,
+        "received_at": ctx.received_at,
+        "clock_offset_s": round(ctx.offset_s, 3),
+        "clock_flag": ",".join(flags) or None,
+        "version": None,
+    }
 
 
 def _next_version(session: Session) -> int:
