@@ -82,3 +82,21 @@ def test_the_zone_offset_of_the_phone_is_kept_and_times_stored_as_utc(client, to
     assert hazard.device_tz_offset_min == 480
     assert hazard.device_time.hour == 15
     assert hazard.device_time.utcoffset() == timedelta(0)
+
+
+def test_a_shift_ended_under_a_changed_clock_is_kept_and_flagged_not_rejected(
+    client, town, login, session
+):
+    headers = login("member_a1")
+    from app.shifts.models import PatrolShift
+
+    start = mut("shift.start", {"site_id": town.sites["a"].id, "member_ids": []})
+    push(client, headers, [start])
+    end = mut("shift.end", {"shift_id": start["id"]}, at=datetime.now(SHANGHAI))
+    # the clock is set two days ahead before the end is sent: the correction overshoots
+    [r] = push(client, headers, [end], sent_at=datetime.now(SHANGHAI) + timedelta(days=2))
+    assert r["status"] == "applied"
+    session.rollback()
+    shift = session.get(PatrolShift, start["id"])
+    assert shift.ended_at >= shift.event_time
+    assert "clock_changed" in shift.clock_flag

@@ -5,10 +5,11 @@ from typing import Annotated
 
 import jwt
 from fastapi import Depends, Request
+from sqlmodel import Session
 
 from app.auth.models import Device, Role, User
 from app.auth.security import SCOPE_ALL, decode_access_token
-from app.db import SessionDep
+from app.db import get_engine
 from app.errors import Forbidden, NotAuthenticated
 
 
@@ -27,8 +28,18 @@ def _bearer(request: Request) -> str:
     return token.strip()
 
 
-def get_caller(request: Request, session: SessionDep) -> Caller:
-    """Any valid token, including a disabled user's push-only one; see docs/sync.md."""
+def get_caller(request: Request) -> Caller:
+    """Any valid token, including a disabled user's push-only one; see docs/sync.md.
+
+    Looked up in a short read-only session of its own, closed before the endpoint runs: on
+    SQLite a request must not hold the write lock (or a pooled connection) while it waits
+    for another threadpool thread, or a hundred phones at once starve each other."""
+    engine = get_engine().execution_options(read_only=True)
+    with Session(engine, expire_on_commit=False) as session:
+        return lookup_caller(request, session)
+
+
+def lookup_caller(request: Request, session: Session) -> Caller:
     try:
         claims = decode_access_token(_bearer(request))
     except jwt.ExpiredSignatureError as exc:

@@ -6,6 +6,7 @@ from enum import StrEnum
 from sqlmodel import Field, SQLModel
 
 from app.db import utc_field, utcnow
+from app.fields import CleanInput
 
 
 class Role(StrEnum):
@@ -16,8 +17,10 @@ class Role(StrEnum):
     admin = "admin"  # 管理员
 
 
-class UserBase(SQLModel):
-    username: str = Field(min_length=2, max_length=64, regex=r"^[A-Za-z0-9._@+-]+$")
+class UserBase(CleanInput):
+    username: str = Field(
+        min_length=2, max_length=64, schema_extra={"pattern": r"^[A-Za-z0-9._@+-]+$"}
+    )
     display_name: str = Field(min_length=1, max_length=100)
     phone: str | None = Field(default=None, max_length=32)
     home_site_id: int | None = Field(default=None, foreign_key="site.id")  # gate staff's school
@@ -48,7 +51,7 @@ class UserCreate(UserBase):
 
 
 # Body of PATCH /api/users/{id}.
-class UserUpdate(SQLModel):
+class UserUpdate(CleanInput):
     display_name: str | None = Field(default=None, min_length=1, max_length=100)
     phone: str | None = Field(default=None, max_length=32)
     home_site_id: int | None = None

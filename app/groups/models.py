@@ -6,9 +6,10 @@ from pydantic import model_validator
 from sqlmodel import Field, SQLModel
 
 from app.db import utc_field, utcnow
+from app.fields import CleanInput
 
 
-class PatrolGroupBase(SQLModel):
+class PatrolGroupBase(CleanInput):
     name: str = Field(min_length=1, max_length=200)
     leader_id: int | None = Field(default=None, foreign_key="app_user.id")
 
@@ -25,7 +26,7 @@ class PatrolGroupCreate(PatrolGroupBase):
     site_ids: list[int] = []
 
 
-class PatrolGroupUpdate(SQLModel):
+class PatrolGroupUpdate(CleanInput):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     leader_id: int | None = None
     active: bool | None = None
@@ -64,7 +65,7 @@ class Roster(SQLModel, table=True):
     created_at: datetime = utc_field(default_factory=utcnow)
 
 
-class RosterCreate(SQLModel):
+class RosterCreate(CleanInput):
     group_id: int
     period_start: date
     period_end: date
@@ -95,7 +96,7 @@ class RosterShiftMember(SQLModel, table=True):
     user_id: int = Field(foreign_key="app_user.id", primary_key=True, index=True)
 
 
-class RosterShiftCreate(SQLModel):
+class RosterShiftCreate(CleanInput):
     site_id: int
     starts_at: datetime
     ends_at: datetime

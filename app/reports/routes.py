@@ -3,11 +3,10 @@
 from datetime import date, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from app.auth.deps import LeaderOrSupervisor
-from app.auth.models import User
-from app.db import ReadSessionDep, SessionDep
+from app.db import ReadSessionDep
 from app.reports import export
 from app.reports import service as svc
 from app.reports.models import (
@@ -23,14 +22,9 @@ from app.reports.models import (
 router = APIRouter(prefix="/api", tags=["reports"])
 
 
-def _report_user(user: LeaderOrSupervisor, auth_session: SessionDep) -> User:
-    """Ends the auth lookup's transaction (BEGIN IMMEDIATE on SQLite) before a long report,
-    so the report neither holds the write lock nor blocks storing its pre-aggregated days."""
-    auth_session.commit()
-    return user
-
-
-ReportUser = Annotated[User, Depends(_report_user)]
+# The caller is looked up in a short session of its own (app.auth.deps.get_caller), so a
+# long report never holds SQLite's write lock for the auth lookup.
+ReportUser = LeaderOrSupervisor
 
 DateFrom = Annotated[date | None, Query(alias="from", description="first local date")]
 DateTo = Annotated[date | None, Query(alias="to", description="last local date (inclusive)")]

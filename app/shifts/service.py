@@ -118,9 +118,12 @@ def _shift_for_member(ctx: PushContext, shift_id: str) -> PatrolShift:
 @mutation("shift.end", ShiftEnd)
 def end_shift(ctx: PushContext, p: ShiftEnd, mutation_id: str, occurred_at: datetime):
     shift = _shift_for_member(ctx, p.shift_id)
-    event_time, _ = ctx.corrected(occurred_at)
+    event_time, flags = ctx.corrected(occurred_at)
     if event_time < shift.event_time:
-        raise Rejected("A shift cannot end before it started; check the phone's clock.")
+        # The phone's clock changed between start and end: keep the record, flag it.
+        event_time = shift.event_time
+        flags = sorted({*flags, *(shift.clock_flag or "").split(","), "clock_changed"} - {""})
+        shift.clock_flag = ",".join(flags)
     shift.ended_at = event_time
     shift.ended_device_time = occurred_at
     shift.status = ShiftStatus.ended

@@ -5,9 +5,10 @@ from enum import StrEnum
 
 from pydantic import field_validator
 from sqlalchemy import String
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from app.db import utc_field, utcnow
+from app.fields import CleanInput
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
@@ -36,7 +37,7 @@ def _check_timezone(value: str) -> str:
 
 
 # Fields a client may set on a site.
-class SiteBase(SQLModel):
+class SiteBase(CleanInput):
     name: str = Field(min_length=1, max_length=200)
     kind: SiteKind = Field(default=SiteKind.school, sa_type=String(20))
     address: str = Field(default="", max_length=500)
@@ -63,7 +64,7 @@ class SiteCreate(SiteBase):
 
 
 # Body of PATCH /api/sites/{id}; every field optional.
-class SiteUpdate(SQLModel):
+class SiteUpdate(CleanInput):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     kind: SiteKind | None = None
     address: str | None = Field(default=None, max_length=500)
@@ -87,7 +88,7 @@ class SitePublic(SiteBase):
 
 
 # Fields of a gate duty window, in the site's local time.
-class GateWindowBase(SQLModel):
+class GateWindowBase(CleanInput):
     name: str = Field(min_length=1, max_length=100)
     kind: WindowKind = Field(sa_type=String(20))
     starts: time
@@ -122,9 +123,9 @@ class GateWindowPublic(GateWindowBase):
 
 
 # Fields of a checkpoint (巡逻点) with its printed QR code.
-class CheckpointBase(SQLModel):
+class CheckpointBase(CleanInput):
     name: str = Field(min_length=1, max_length=200)
-    code: str = Field(min_length=3, max_length=64, regex=r"^[A-Za-z0-9._-]+$")
+    code: str = Field(min_length=3, max_length=64, schema_extra={"pattern": r"^[A-Za-z0-9._-]+$"})
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
 
@@ -140,7 +141,7 @@ class CheckpointCreate(CheckpointBase):
     pass
 
 
-class CheckpointUpdate(SQLModel):
+class CheckpointUpdate(CleanInput):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)

@@ -2,11 +2,11 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlmodel import Session, select
 
-from app.auth.deps import Caller, CurrentUser, get_active_caller, get_caller
+from app.auth.deps import AnyCaller, CurrentUser, get_active_caller
 from app.auth.models import Device, User, UserPublic
 from app.db import ReadSessionDep, get_engine, utcnow
 from app.errors import NotAuthenticated
@@ -26,23 +26,8 @@ class Bootstrap(BaseModel):
     groups: list[dict[str, Any]]
 
 
-def sync_caller(request: Request) -> Caller:
-    """The caller, looked up in a short read-only session that is closed before the endpoint
-    runs. Push and pull then do all their database work inside the endpoint's own thread:
-    no request holds a pooled connection (or SQLite's write lock) while it waits for another
-    threadpool thread. With a hundred phones at once, requests that did (auth in one thread,
-    work in the next) starved each other: every thread waited for a connection or the lock
-    held by a request that was waiting for a thread, until "database is locked" (30 s)."""
-    engine = get_engine().execution_options(read_only=True)
-    with Session(engine, expire_on_commit=False) as session:
-        return get_caller(request, session)
-
-
-SyncCaller = Annotated[Caller, Depends(sync_caller)]
-
-
 @router.post("/push", response_model=PushResponse)
-def push(body: PushRequest, caller: SyncCaller) -> PushResponse:
+def push(body: PushRequest, caller: AnyCaller) -> PushResponse:
     with Session(get_engine(), expire_on_commit=False) as session:
         # Read again in the writing transaction (BEGIN IMMEDIATE on SQLite).
         user = session.get(User, caller.user.id)
@@ -54,7 +39,7 @@ def push(body: PushRequest, caller: SyncCaller) -> PushResponse:
 
 @router.get("/pull", response_model=PullResponse)
 def pull(
-    caller: SyncCaller,
+    caller: AnyCaller,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> PullResponse:

@@ -5,16 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
-
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("text must not contain NUL characters")
-    return value
-
-
-# Free text from a phone: no NUL bytes (Postgres cannot store them).
-Text = Annotated[str, AfterValidator(_no_nul)]
-Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+from app.fields import Sha256, Text  # noqa: F401  (re-exported for the handlers)
 
 
 def _plausible(value: datetime) -> datetime:
