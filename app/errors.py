@@ -6,7 +6,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, PendingRollbackError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("patrol.errors")
@@ -138,10 +138,18 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(OperationalError)
-    async def _database_unavailable(request: Request, exc: OperationalError):
+    @app.exception_handler(PendingRollbackError)
+    async def _database_unavailable(request: Request, exc: Exception):
         # The connection was cut (database restart, failover) or SQLite stayed locked: the
         # transaction was rolled back, nothing was half-stored, and a retry will work.
-        log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        # PendingRollbackError is what code that carries on after the cut connection gets.
+        log.error(
+            "database unavailable on %s %s: %s",
+            request.method,
+            request.url.path,
+            exc,
+            exc_info=isinstance(exc, PendingRollbackError),
+        )
         return JSONResponse(
             error_body(
                 "database_unavailable",
