@@ -1,6 +1,8 @@
 """Push (exactly-once, per-mutation outcomes), pull (gap-free cursor) and bootstrap."""
 
 import logging
+import random
+import time
 import uuid
 from types import SimpleNamespace
 
@@ -86,6 +88,7 @@ def push(session: Session, *, user: User, device: Device, request: PushRequest) 
     device.last_clock_offset_s = round(offset_s, 3)
     device.max_abs_clock_offset_s = max(abs(offset_s), device.max_abs_clock_offset_s or 0.0)
     session.add(device)
+    _chaos_pause(session)
     session.commit()
     return PushResponse(server_time=received_at, clock_offset_s=round(offset_s, 3), results=results)
 
@@ -216,8 +219,18 @@ def _log_values(ctx: PushContext, m: MutationIn, digest: str, record_id: str | N
     }
 
 
+def _chaos_pause(session: Session) -> None:
+    """Tests only (PATROL_CHAOS_DELAY_MS): a random pause with the rows written but not yet
+    committed, so transactions that started earlier commit later."""
+    chaos_ms = get_settings().chaos_delay_ms
+    if chaos_ms:
+        session.flush()
+        time.sleep(random.uniform(0, chaos_ms) / 1000)
+
+
 def _next_version(session: Session) -> int:
     """Taken last, just before commit: the row lock makes version order equal commit order."""
+    _chaos_pause(session)
     return session.execute(
         update(SyncState)
         .where(SyncState.id == 1)
