@@ -175,6 +175,11 @@ RULES: dict[tuple[str, str], Rule] = {
     # Upload progress of a hash the caller already knows (size, complete), never the bytes.
     ("GET", "/api/photos/{sha256}/upload"): Rule(ACTIVE, disabled_ok=True),
     ("GET", "/api/photos/{sha256}"): Rule(SEES_SITE_A, scoped=True),
+    # one synced record by id: whoever sees its site (others get 404, the id is not confirmed)
+    ("GET", "/api/hazards/{hazard_id}"): Rule(SEES_SITE_A, scoped=True),
+    ("GET", "/api/shifts/{shift_id}"): Rule(
+        SEES_SITE_A, scoped=True, build=lambda w, c: ({"shift_id": w.ids["a"]["shift"]}, {})
+    ),
     # sync
     ("POST", "/api/sync/push"): Rule(ACTIVE, disabled_ok=True, build=_json(_empty_push)),
     ("GET", "/api/sync/pull"): Rule(ACTIVE),

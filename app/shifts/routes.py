@@ -1,5 +1,51 @@
-"""HTTP routes of the shifts area."""
+"""A patrol shift with who was present, its scans and the checkpoints it missed."""
 
 from fastapi import APIRouter
+from sqlmodel import SQLModel, select
+
+from app.auth.deps import CurrentUser
+from app.db import ReadSessionDep
+from app.records import visible_record
+from app.shifts.models import CheckpointScan, PatrolShift, ShiftReview
+from app.shifts.service import shift_data
+from app.sites.models import Checkpoint
 
 router = APIRouter(prefix="/api", tags=["shifts"])
+
+
+class ShiftDetail(SQLModel):
+    shift: dict  # includes member_ids and clock_flag
+    scans: list[dict]
+    missed_checkpoints: list[dict]  # active checkpoints of the site never scanned this shift
+    reviews: list[dict]
+
+
+@router.get("/shifts/{shift_id}", response_model=ShiftDetail)
+def get_shift(shift_id: str, session: ReadSessionDep, user: CurrentUser) -> ShiftDetail:
+    shift = visible_record(session, PatrolShift, shift_id, user)
+    scans = session.exec(
+        select(CheckpointScan)
+        .where(CheckpointScan.shift_id == shift.id)
+        .order_by(CheckpointScan.event_time)
+    ).all()
+    scanned = {s.checkpoint_id for s in scans}
+    checkpoints = session.exec(
+        select(Checkpoint)
+        .where(Checkpoint.site_id == shift.site_id, Checkpoint.active)
+        .order_by(Checkpoint.id)
+    ).all()
+    reviews = session.exec(
+        select(ShiftReview)
+        .where(ShiftReview.shift_id == shift.id)
+        .order_by(ShiftReview.received_at)
+    ).all()
+    return ShiftDetail(
+        shift=shift_data(session, shift),
+        scans=[s.model_dump(mode="json") for s in scans],
+        missed_checkpoints=[
+            c.model_dump(mode="json", include={"id", "name", "code"})
+            for c in checkpoints
+            if c.id not in scanned
+        ],
+        reviews=[r.model_dump(mode="json") for r in reviews],
+    )
