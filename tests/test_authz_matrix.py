@@ -177,6 +177,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/photos/{sha256}"): Rule(SEES_SITE_A, scoped=True),
     # one synced record by id: whoever sees its site (others get 404, the id is not confirmed)
     ("GET", "/api/hazards/{hazard_id}"): Rule(SEES_SITE_A, scoped=True),
+    ("GET", "/api/sites/{site_id}/visitors"): Rule(
+        SEES_SITE_A, scoped=True, build=_params(lambda w, c: {"day": "2026-11-30"})
+    ),
     ("GET", "/api/shifts/{shift_id}"): Rule(
         SEES_SITE_A, scoped=True, build=lambda w, c: ({"shift_id": w.ids["a"]["shift"]}, {})
     ),

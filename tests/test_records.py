@@ -83,3 +83,56 @@ def test_a_hazard_shows_its_lifecycle_and_the_photos_still_missing(client, town,
     detail = client.get(f"/api/hazards/{report['id']}", headers=login("supervisor")).json()
     assert detail["missing_photos"] == []
     assert client.get(f"/api/hazards/{report['id']}", headers=login("member_b1")).status_code == 404
+
+
+def test_the_visitor_register_lists_a_schools_day_with_who_is_still_inside(client, town, login):
+    from datetime import datetime
+
+    from tests.sync_helpers import SHANGHAI
+
+    at = datetime(2026, 11, 30, 10, 0, tzinfo=SHANGHAI)
+    first = mut(
+        "visitor.enter",
+        {
+            "site_id": town.sites["a"].id,
+            "name": "家长 周女士",
+            "visiting": "三年级班主任",
+            "host_approved": True,
+        },
+        at=at,
+    )
+    second = mut(
+        "visitor.enter",
+        {
+            "site_id": town.sites["a"].id,
+            "name": "维修工 吴师傅",
+            "visiting": "总务处",
+            "host_approved": True,
+            "goods": "工具箱",
+            "pass_slip_no": "CM-2031",
+        },
+        at=at,
+    )
+    gate = login("gate_a")
+    push(
+        client,
+        gate,
+        [first, second, mut("visitor.leave", {"visitor_id": first["id"]}, at=at)],
+        sent_at=at,
+    )
+    res = client.get(
+        f"/api/sites/{town.sites['a'].id}/visitors", params={"day": "2026-11-30"}, headers=gate
+    )
+    body = res.json()
+    assert [v["name"] for v in body["visitors"]] == ["家长 周女士", "维修工 吴师傅"]
+    assert body["still_inside"] == 1
+    other_day = client.get(
+        f"/api/sites/{town.sites['a'].id}/visitors", params={"day": "2026-12-01"}, headers=gate
+    ).json()
+    assert other_day["visitors"] == []
+    res = client.get(
+        f"/api/sites/{town.sites['a'].id}/visitors",
+        params={"day": "2026-11-30"},
+        headers=login("gate_b"),
+    )
+    assert res.status_code == 404

@@ -1,5 +1,49 @@
-"""HTTP routes of the gate area."""
+"""The visitor register (准入登记) of one school for one local day."""
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
+from sqlmodel import SQLModel, select
+
+from app.auth.deps import CurrentUser
+from app.db import ReadSessionDep
+from app.errors import NotFound
+from app.gate.models import VisitorEntry
+from app.groups.service import can_see_site
+from app.sites.models import Site
 
 router = APIRouter(prefix="/api", tags=["gate"])
+
+
+class VisitorRegister(SQLModel):
+    site_id: int
+    date: date
+    visitors: list[dict]  # in order of arrival; time_out null = still inside
+    still_inside: int
+
+
+@router.get("/sites/{site_id}/visitors", response_model=VisitorRegister)
+def visitor_register(
+    site_id: int, day: date, session: ReadSessionDep, user: CurrentUser
+) -> VisitorRegister:
+    site = session.get(Site, site_id)
+    if site is None or not can_see_site(session, user, site_id):
+        raise NotFound(f"No site with id {site_id} that you may see.")
+    zone = ZoneInfo(site.timezone)
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    rows = session.exec(
+        select(VisitorEntry)
+        .where(
+            VisitorEntry.site_id == site_id,
+            VisitorEntry.event_time >= start,
+            VisitorEntry.event_time < start + timedelta(days=1),
+        )
+        .order_by(VisitorEntry.event_time)
+    ).all()
+    return VisitorRegister(
+        site_id=site_id,
+        date=day,
+        visitors=[v.model_dump(mode="json") for v in rows],
+        still_inside=sum(1 for v in rows if v.time_out is None),
+    )
