@@ -156,6 +156,7 @@ class Server:
     proc: subprocess.Popen
     port: int
     log_path: Path
+    profiler: subprocess.Popen | None = None
 
     @property
     def base_url(self) -> str:
@@ -179,9 +180,10 @@ def start_server(db: Database, workdir: Path, *, extra_env: dict | None = None) 
     )
     env.update(extra_env or {})
     log_path = workdir / f"server-{port}.log"
+    app_path = "app.main:create_app"
     with open(log_path, "wb") as fh:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"]
+            [sys.executable, "-m", "uvicorn", app_path, "--factory"]
             + ["--host", "127.0.0.1", "--port", str(port)]
             + ["--log-level", "warning", "--no-access-log"],
             cwd=ROOT,
@@ -199,6 +201,16 @@ def start_server(db: Database, workdir: Path, *, extra_env: dict | None = None) 
             raise RuntimeError(f"server exited: {log_path.read_text()[-2000:]}")
         with contextlib.suppress(httpx.HTTPError):
             if httpx.get(f"{server.base_url}/readyz", timeout=2).status_code == 200:
+                if os.environ.get("PATROL_BENCH_PROFILE"):  # py-spy on every server started
+                    out = Path(os.environ["PATROL_BENCH_PROFILE"]) / f"server-{port}.txt"
+                    out.parent.mkdir(parents=True, exist_ok=True)
+                    spy = [str(Path(sys.executable).parent / "py-spy"), "record", "--gil"]
+                    spy += ["-f", "raw"]
+                    server.profiler = subprocess.Popen(
+                        [*spy, "-r", "100", "-o", str(out), "-p", str(proc.pid)],
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    )
                 return server
         time.sleep(0.1)
     stop_server(server)
@@ -206,6 +218,13 @@ def start_server(db: Database, workdir: Path, *, extra_env: dict | None = None) 
 
 
 def stop_server(server: Server) -> None:
+    if server.profiler is not None and server.profiler.poll() is None:
+        server.profiler.send_signal(signal.SIGINT)  # py-spy writes its output
+        try:
+            server.profiler.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.profiler.kill()
+            server.profiler.wait()
     proc = server.proc
     if proc.poll() is None:
         with contextlib.suppress(ProcessLookupError):
@@ -240,7 +259,10 @@ def workspace() -> Iterator[Path]:
     try:
         yield path
     finally:
-        shutil.rmtree(path, ignore_errors=True)
+        if os.environ.get("PATROL_BENCH_KEEP"):  # keep logs and databases for a look
+            log(f"kept {path}")
+        else:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 # --- RSS ----------------------------------------------------------------------------------

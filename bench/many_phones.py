@@ -154,7 +154,11 @@ async def phone(
 
 async def _load(servers, county: County, n_phones: int, seconds: float, seed: int) -> Stats:
     stats = Stats()
-    limits = httpx.Limits(max_connections=n_phones + 10, max_keepalive_connections=n_phones + 10)
+    # Idle connections are dropped by the client before uvicorn's 5 s keep-alive closes them,
+    # so a push never races the server's close (a phone's HTTP stack does the same).
+    limits = httpx.Limits(
+        max_connections=n_phones + 10, max_keepalive_connections=n_phones + 10, keepalive_expiry=4
+    )
     timeout = httpx.Timeout(60.0)
     clients = [
         httpx.AsyncClient(base_url=s.base_url, limits=limits, timeout=timeout) for s in servers

@@ -216,7 +216,7 @@ def run(backends, quick: bool = False) -> dict:
     if quick:
         sizes, full_at, reps, big = [10_000, 100_000], 100_000, 1, 0.0
     else:
-        sizes, full_at, reps, big = [10_000, 100_000, 1_000_000], 100_000, 3, 240.0
+        sizes, full_at, reps, big = [10_000, 100_000, 1_000_000], 100_000, 3, 150.0
     out = {"page_limit": PAGE, "sizes": sizes, "backends": {}}
     for kind in backends:
         if kind == "postgres" and not pg_available():

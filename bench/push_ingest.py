@@ -16,6 +16,7 @@ import argparse
 import json
 import random
 import subprocess
+import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -149,7 +150,16 @@ def one_run(kind: str, n_records: int, seed: int, profile_dir: Path | None = Non
                 if profile_dir is not None:
                     profile_dir.mkdir(parents=True, exist_ok=True)
                     out = profile_dir / f"push-{kind}.txt"
-                    spy = ["py-spy", "record", "-f", "raw", "-o", str(out), "-r", "200"]
+                    spy = [
+                        str(Path(sys.executable).parent / "py-spy"),
+                        "record",
+                        "-f",
+                        "raw",
+                        "-o",
+                        str(out),
+                        "-r",
+                        "200",
+                    ]
                     profiler = subprocess.Popen(
                         [*spy, "-p", str(server.pid)],
                         stdout=subprocess.DEVNULL,

@@ -23,7 +23,9 @@ from pathlib import Path
 
 from bench.common import ROOT, load_average, log, machine_info, now_utc, pg_available
 
-PARTS = ["push", "pull", "phones", "memory", "phone_side"]
+PARTS = ["push", "pull", "phones", "memory", "phone_side", "before_after"]
+# The last commit before the push optimisation (ac34294): the "before" of the comparison.
+BEFORE_COMMIT = "7b4e7fd"
 PWA_BENCH = ROOT / "pwa" / "bench" / "pwa_open.py"
 DOCS = ROOT / "docs"
 
@@ -82,12 +84,74 @@ def part_phone_side(quick: bool, backends: list[str]) -> dict:
     return out
 
 
+def _bench_json(cwd: Path, module: str, args: list[str], timeout: float) -> dict:
+    cmd = [sys.executable, "-m", module, *args]
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode:
+        raise RuntimeError(f"{' '.join(cmd)} in {cwd} failed: {proc.stderr[-1500:]}")
+    text = proc.stdout
+    return json.JSONDecoder().raw_decode(text[text.index("{") :])[0]
+
+
+def part_before_after(quick: bool, backends: list[str]) -> dict:
+    """The same benchmarks against the tree before the optimisation (git archive of
+    BEFORE_COMMIT, with today's bench/) and against this tree, interleaved, in this run."""
+    import shutil
+    import tempfile
+
+    reps = 1 if quick else 3
+    records = 2000 if quick else 6000
+    seconds = 10 if quick else 20
+    old = Path(tempfile.mkdtemp(prefix="patrol-before-"))
+    try:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", BEFORE_COMMIT, "app", "migrations", "alembic.ini"],
+            capture_output=True,
+            check=True,
+            timeout=60,
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True, timeout=60)
+        shutil.copytree(ROOT / "bench", old / "bench", ignore=shutil.ignore_patterns("__pycache__"))
+        trees = {"before": old, "after": ROOT}
+        push: dict = {"before": [], "after": []}
+        phones: dict = {"before": [], "after": []}
+        for rep in range(reps):
+            for name, tree in trees.items():
+                log(f"before/after: push, {name}, repetition {rep + 1}/{reps}")
+                r = _bench_json(
+                    tree,
+                    "bench.push_ingest",
+                    ["--backend", "sqlite", "--records", str(records), "--reps", "1"],
+                    600,
+                )["backends"]["sqlite"]
+                push[name].append({"http": r["http_records_per_s"], "raw": r["raw_records_per_s"]})
+        for name, tree in trees.items():
+            log(f"before/after: 100 phones, {name}")
+            r = _bench_json(
+                tree,
+                "bench.many_phones",
+                ["--backend", "sqlite", "--phones", "100", "--seconds", str(seconds)],
+                600,
+            )["runs"][0]
+            r.pop("rss_samples_mib", None)
+            phones[name].append(r)
+    finally:
+        shutil.rmtree(old, ignore_errors=True)
+    out = {"before_commit": BEFORE_COMMIT, "records": records, "push": push, "phones": phones}
+    for name in ("before", "after"):
+        out[f"push_{name}_records_per_s"] = median_of(x["http"] for x in push[name])
+        out[f"push_{name}_ratio_to_raw"] = median_of(x["http"] / x["raw"] for x in push[name])
+    out["speedup"] = round(out["push_after_records_per_s"] / out["push_before_records_per_s"], 2)
+    return out
+
+
 RUNNERS = {
     "push": part_push,
     "pull": part_pull,
     "phones": part_phones,
     "memory": part_memory,
     "phone_side": part_phone_side,
+    "before_after": part_before_after,
 }
 
 
@@ -97,7 +161,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parts", default=",".join(PARTS), help=f"subset of {','.join(PARTS)}")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--out", type=Path, default=DOCS, help="where the report goes")
+    parser.add_argument(
+        "--render-only", action="store_true", help="rewrite benchmarks.md from benchmarks.json"
+    )
     args = parser.parse_args(argv)
+    if args.render_only:
+        report = json.loads((args.out / "benchmarks.json").read_text())
+        (args.out / "benchmarks.md").write_text(render(report))
+        return 0
     signal.signal(signal.SIGTERM, _sigterm)
     parts = [p for p in args.parts.split(",") if p]
     backends = ["sqlite"] if args.no_postgres or not pg_available() else ["sqlite", "postgres"]
@@ -222,6 +293,7 @@ def render(r: dict) -> str:
     lines += _memory_section(parts.get("memory"), parts.get("phones"), parts.get("pull"))
     lines += _phone_side_section(parts.get("phone_side"))
     lines += ["## Profiling and optimisation", "", OPTIMISATION.strip(), ""]
+    lines += _before_after_section(parts.get("before_after"))
     return "\n".join(lines)
 
 
@@ -487,6 +559,53 @@ def _memory_section(p, phones, pull) -> list[str]:
     if p and "error" in p:
         lines += [f"Soak **failed**: `{p['error']}`", ""]
     return lines
+
+
+def _before_after_section(p) -> list[str]:
+    name = "### Before and after, measured in this run"
+    if p is None:
+        return []
+    if "error" in p:
+        return [name, "", f"**Failed:** `{p['error']}`", ""]
+    rows = []
+    for label in ("before", "after"):
+        ph = p["phones"][label][0] if p["phones"][label] else {}
+        rows.append(
+            [
+                f"{label} ({p['before_commit'] if label == 'before' else 'this tree'})",
+                _f(p[f"push_{label}_records_per_s"]),
+                ", ".join(_f(x["http"]) for x in p["push"][label]),
+                f"{p[f'push_{label}_ratio_to_raw']:.1%}",
+                f"{ph.get('push_p50_ms', 0):.0f} / {ph.get('push_p95_ms', 0):.0f}"
+                f" / {ph.get('push_p99_ms', 0):.0f}",
+                f"{ph.get('all_p95_ms', 0):.0f}",
+                _f(ph.get("submissions_per_s"), 1),
+            ]
+        )
+    return [
+        name,
+        "",
+        "`python -m bench.run --parts before_after` — the pre-optimisation tree is `git archive"
+        f" {p['before_commit']}` (app/, migrations/) run with today's bench/, alternating with this"
+        f" tree: SQLite, {p['records']:,} records in batches of 500 (medians of"
+        f" {len(p['push']['before'])}), then 100 phones for a short run each.",
+        "",
+        _table(
+            [
+                "tree",
+                "push records/s",
+                "repetitions",
+                "of direct SQLite write",
+                "100 phones: push p50 / p95 / p99 ms",
+                "all requests p95 ms",
+                "submissions/s",
+            ],
+            rows,
+        ),
+        "",
+        f"Push throughput: **{p['speedup']}×**.",
+        "",
+    ]
 
 
 def _phone_side_section(p) -> list[str]:
