@@ -2,7 +2,7 @@
 // every file is cached (cache.addAll is awaited); activate deletes older versions. /api is
 // never served from or stored in a cache. Records live in IndexedDB, which a new version
 // never touches, so an update cannot drop or strand them.
-const VERSION = 'patrol-shell-v1';
+const VERSION = 'patrol-shell-v2';
 const LAZY = 'patrol-lazy-jsqr-1.4.0'; // the QR decoder (npm jsqr), not part of the shell
 const JSQR = '/node_modules/jsqr/dist/jsQR.js';
 
@@ -11,6 +11,7 @@ const SHELL = [
   '/index.html',
   '/manifest.webmanifest',
   '/css/app.css',
+  '/css/console.css',
   '/icons/icon.svg',
   '/icons/icon-192.png',
   '/icons/icon-512.png',
@@ -36,6 +37,9 @@ const SHELL = [
   '/js/views/hazard.js',
   '/js/views/gate.js',
   '/js/views/leader.js',
+  '/js/views/console-common.js',
+  '/js/views/console-coverage.js',
+  '/js/views/console-logs.js',
 ];
 
 self.addEventListener('install', (event) => {

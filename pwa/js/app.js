@@ -14,7 +14,20 @@ const VIEWS = {
   hazard: () => import('./views/hazard.js'),
   gate: () => import('./views/gate.js'),
   leader: () => import('./views/leader.js'),
+  // Supervisor console (督查): supervisors and admins see every site, leaders their groups'.
+  'console-coverage': () => import('./views/console-coverage.js'),
+  'console-logs': () => import('./views/console-logs.js'),
+  'console-gate': () => import('./views/console-gate.js'),
+  'console-rosters': () => import('./views/console-rosters.js'),
+  'console-hazards': () => import('./views/console-hazards.js'),
+  'console-devices': () => import('./views/console-devices.js'),
+  'console-report': () => import('./views/console-report.js'),
 };
+const CONSOLE_TAB = 'console-coverage'; // where the bottom tab "督查" opens the console
+
+function canUseConsole() {
+  return store.hasRole('supervisor') || store.hasRole('admin') || store.hasRole('leader');
+}
 
 const main = document.querySelector('[data-main]');
 const nav = document.querySelector('[data-nav]');
@@ -29,14 +42,20 @@ function tabsFor() {
   tabs.push('hazard');
   if (store.hasRole('gate') || store.hasRole('member')) tabs.push('gate');
   if (store.hasRole('leader')) tabs.push('leader');
+  if (canUseConsole()) tabs.push(CONSOLE_TAB);
   return tabs;
+}
+
+function allowed(name) {
+  if (name.startsWith('console-')) return canUseConsole();
+  return tabsFor().includes(name);
 }
 
 function routeName() {
   const name = (location.hash.replace(/^#\/?/, '') || 'home').split('?')[0];
   if (!store.get('session') || store.get('needsLogin')) return 'login';
   if (name === 'login') return 'home';
-  return VIEWS[name] && tabsFor().includes(name) ? name : 'home';
+  return VIEWS[name] && allowed(name) ? name : 'home';
 }
 
 async function route() {
@@ -57,8 +76,9 @@ function go() { routing = routing.then(route).catch((e) => console.error(e)); re
 function renderNav() {
   const name = current ? current.name : '';
   nav.hidden = name === 'login' || !store.get('session');
+  const active = (tab) => tab === name || (tab === CONSOLE_TAB && name.startsWith('console-'));
   nav.replaceChildren(...tabsFor().map((tab) => h('a', {
-    href: `#/${tab}`, class: tab === name ? 'active' : '', data: { tab },
+    href: `#/${tab}`, class: active(tab) ? 'active' : '', data: { tab },
   }, t(`nav.${tab}`))));
 }
 

@@ -3,7 +3,7 @@
 // skipped versions replays the missing steps in order (jakearchibald/idb's pattern).
 
 const DB_NAME = 'patrol';
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 
 function upgrade(db, oldVersion, tx) {
   if (oldVersion < 1) {
@@ -23,6 +23,11 @@ function upgrade(db, oldVersion, tx) {
   if (oldVersion < 2) {
     // Photos still to upload are found without scanning every blob.
     tx.objectStore('photos').createIndex('by_pending', 'pending');
+  }
+  if (oldVersion < 3) {
+    // Supervisor console: the last loaded JSON of each report view, keyed "user:view", so the
+    // reports stay readable offline. Only a cache of server answers; nothing the user made.
+    db.createObjectStore('reports', { keyPath: 'key' });
   }
 }
 

@@ -1,0 +1,221 @@
+// Supervisor console (督查): pieces every console view shares. Reports are read online from
+// /api/reports/*; the last answer of each view is kept in IndexedDB ("reports" store, keyed by
+// user and view) and shown with an "offline data" notice when the network is down. Charts are
+// SVG built with createElementNS; user text only ever goes in as text nodes.
+import { h, localDate } from '../util.js';
+import { t } from '../i18n/index.js';
+import { store } from '../store.js';
+import { api, ApiError, refreshTokens } from '../api.js';
+import { tx, req } from '../db.js';
+import * as model from '../model.js';
+
+export const CONSOLE_VIEWS = ['coverage', 'logs', 'gate', 'rosters', 'hazards', 'devices', 'report'];
+
+export const canUseConsole = () => store.hasRole('supervisor') || store.hasRole('admin') || store.hasRole('leader');
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** svg('rect', {x: 1}, 'text', child...) — attributes set one by one, text as text nodes. */
+export function svg(tag, attrs = {}, ...children) {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') el.setAttribute('class', v);
+    else if (k === 'data') for (const [dk, dv] of Object.entries(v)) el.dataset[dk] = dv;
+    else el.setAttribute(k, String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.appendChild(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+/** The console's own tab strip (under the app's bottom navigation). */
+export function consoleNav(active) {
+  return h('nav', { class: 'console-nav no-print', data: { consoleNav: '' } },
+    CONSOLE_VIEWS.map((v) => h('a', { href: `#/console-${v}`, class: v === active ? 'active' : '', data: { consoleTab: v } }, t(`console.nav.${v}`))));
+}
+
+/** "?a=1&site_id=2&site_id=3" from an object; empty values are left out, arrays repeat. */
+export function query(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v === undefined || v === null || v === '' || v === false) continue;
+    if (Array.isArray(v)) v.forEach((x) => q.append(k, String(x)));
+    else q.append(k, String(v));
+  }
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+const pad = (n) => String(n).padStart(2, '0');
+
+/** YYYY-MM-DD HH:MM:SS in the browser's zone (the town's). */
+export function fmtDateTime(iso) {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  return `${localDate(d)} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** HH:MM of an ISO time as written (a coverage segment is already in the site's zone). */
+export function clockOf(iso, dayDate) {
+  const s = String(iso);
+  if (dayDate && s.slice(0, 10) > dayDate) return '24:00';
+  return s.slice(11, 16);
+}
+
+export function addDays(dateStr, n) {
+  const d = new Date(`${dateStr}T12:00:00`);
+  d.setDate(d.getDate() + n);
+  return localDate(d);
+}
+
+export const hours = (x) => (Math.round(x * 10) / 10).toFixed(1);
+
+// --- the offline copy of each view's last answer ------------------------------------------
+
+const cacheKey = (view) => `${store.user ? store.user.id : 0}:${view}`;
+
+export async function saveReport(view, path, data) {
+  const row = { key: cacheKey(view), path, data, saved_at: new Date().toISOString() };
+  await tx('reports', 'readwrite', (s) => req(s.reports.put(row)));
+  return row;
+}
+
+export function loadCached(view) {
+  return tx('reports', 'readonly', (s) => req(s.reports.get(cacheKey(view))));
+}
+
+/**
+ * The report at path: from the server when it answers (and then kept for offline), else the
+ * last copy of this view. Resolves {data, saved_at, offline}; throws when there is neither.
+ */
+export async function loadReport(view, path, { keep = true } = {}) {
+  try {
+    if (!navigator.onLine) throw new ApiError(0, 'network', 'offline');
+    const data = await api(path);
+    if (keep) await saveReport(view, path, data);
+    return { data, saved_at: new Date().toISOString(), offline: false, path };
+  } catch (e) {
+    if (!(e instanceof ApiError) || e.status !== 0) throw e;
+    const row = await loadCached(view);
+    if (!row) throw e;
+    return { data: row.data, saved_at: row.saved_at, offline: true, path: row.path };
+  }
+}
+
+/** The "offline data, updated at …" notice (hidden when the data is fresh). */
+export function showFreshness(el, result) {
+  el.hidden = !result || !result.offline;
+  el.textContent = result && result.offline ? t('console.offline', { t: fmtDateTime(result.saved_at) }) : '';
+}
+
+export function errorText(e) {
+  if (e instanceof ApiError && e.status === 0) return t('console.offline_none');
+  if (e instanceof ApiError && e.status === 403) return t('console.forbidden');
+  return t('console.error', { msg: e && e.message ? e.message : String(e) });
+}
+
+// --- authenticated binary downloads (CSV, photos) ------------------------------------------
+
+/** GET path with the bearer token, as a Response (one refresh on 401, like api()). */
+export async function authFetch(path) {
+  let session = store.get('session');
+  if (!session) throw new ApiError(401, 'no_session', 'not logged in');
+  if (session.expires_at && session.expires_at - Date.now() < 30000) session = await refreshTokens();
+  const get = (s) => fetch(path, { headers: { Authorization: `Bearer ${s.access_token}` }, cache: 'no-store' });
+  let res;
+  try {
+    res = await get(session);
+    if (res.status === 401) res = await get(await refreshTokens());
+  } catch (e) {
+    if (e instanceof ApiError) throw e;
+    throw new ApiError(0, 'network', e.message);
+  }
+  if (!res.ok) throw new ApiError(res.status, `http_${res.status}`, res.statusText);
+  return res;
+}
+
+function filenameOf(res, fallback) {
+  const cd = res.headers.get('content-disposition') || '';
+  const star = /filename\*=UTF-8''([^;]+)/i.exec(cd);
+  if (star) { try { return decodeURIComponent(star[1]); } catch { /* fall through */ } }
+  const plain = /filename="?([^";]+)"?/i.exec(cd);
+  return plain ? plain[1] : fallback;
+}
+
+/** Fetches path (with ?format=csv) and saves it through a blob URL and <a download>. */
+export async function downloadCsv(path, fallbackName) {
+  const url = path + (path.includes('?') ? '&' : '?') + 'format=csv';
+  const res = await authFetch(url);
+  const blob = await res.blob();
+  const href = URL.createObjectURL(blob);
+  const a = h('a', { href, download: filenameOf(res, fallbackName), class: 'hidden-input' });
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(href), 10_000);
+}
+
+// --- the frame of a console view -------------------------------------------------------------
+
+/**
+ * Title, console tabs, a filter form, action buttons (CSV, print), the freshness notice and a
+ * message line; returns the parts the view fills in.
+ */
+export function frame(root, view, { filters = [], csv = null, print = false, onSubmit = null } = {}) {
+  const msg = h('div', { class: 'no-print', data: { msg: '' } });
+  const fresh = h('p', { class: 'msg warn offline-note', data: { offlineNote: '' }, hidden: true });
+  const body = h('div', { class: 'console-body', data: { consoleBody: view } });
+  const form = h('form', { class: 'card filters no-print', data: { form: `console-${view}` } },
+    ...filters,
+    h('div', { class: 'filter-actions' },
+      onSubmit ? h('button', { type: 'submit', class: 'small', data: { action: 'load' } }, t('console.load')) : null,
+      csv ? h('button', { type: 'button', class: 'small', data: { action: 'csv' }, onclick: async (ev) => {
+        ev.target.disabled = true;
+        try { await csv(); } catch (e) { msg.replaceChildren(h('p', { class: 'msg bad' }, errorText(e))); } finally { ev.target.disabled = false; }
+      } }, t('console.csv')) : null,
+      print ? h('button', { type: 'button', class: 'small', data: { action: 'print' }, onclick: () => window.print() }, t('console.print')) : null));
+  if (onSubmit) form.addEventListener('submit', (ev) => { ev.preventDefault(); onSubmit(); });
+  root.classList.add('console');
+  root.append(consoleNav(view), h('h2', {}, t(`console.title.${view}`)), form, fresh, msg, body);
+  return { msg, fresh, body, form };
+}
+
+export const field = (label, input) => h('label', { class: 'field' }, h('span', {}, label), input);
+
+export const dateInput = (name, value) => h('input', { type: 'date', name, value });
+
+export function siteSelect(name = 'site_id', value = '') {
+  return h('select', { name },
+    h('option', { value: '' }, t('console.all_sites')),
+    model.sites().map((s) => h('option', { value: String(s.id), selected: String(s.id) === String(value) }, s.name)));
+}
+
+export function groupSelect(name = 'group_id') {
+  return h('select', { name },
+    h('option', { value: '' }, t('console.all_groups')),
+    model.groups().map((g) => h('option', { value: String(g.id) }, g.name)));
+}
+
+export function personSelect(name = 'person') {
+  const seen = new Map();
+  for (const g of model.groups()) for (const m of model.membersOf(g)) if (!seen.has(m.id)) seen.set(m.id, m.name);
+  return h('select', { name },
+    h('option', { value: '' }, t('console.all_people')),
+    [...seen].map(([id, name2]) => h('option', { value: String(id) }, name2)));
+}
+
+export const siteName = (id) => { const s = model.site(id); return s ? s.name : `#${id}`; };
+
+export const today = () => localDate();
+
+/** A small table: head labels, rows as {cells: [text or node], attrs}. */
+export function table(head, rows) {
+  return h('div', { class: 'table-wrap' },
+    h('table', { class: 'grid' },
+      h('thead', {}, h('tr', {}, head.map((x) => h('th', {}, x)))),
+      h('tbody', {}, rows.map((r) => h('tr', r.attrs || {}, r.cells.map((c) => h('td', {}, c)))))));
+}

@@ -1,0 +1,263 @@
+"""Supervisor console (督查) in Chromium: each view shows the town's rules being kept or not.
+
+The data is recorded through the real push API, as phones would send it: yesterday (local
+Asia/Shanghai) school A had a 4-person shift 00:00-08:00, nobody 08:00-09:00 and a 3-person
+shift 09:00-24:00; three distinct staff (one twice) checked in at its arrival window; hazards in
+several states, one within 300 m with a photo, one overdue; a visitor and a hazard whose text is
+an XSS string.
+"""
+
+import hashlib
+import io
+import os
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from PIL import Image
+
+from app.hazards.models import Hazard
+from tests.browser.helpers import XSS
+from tests.factories import PASSWORD
+
+SHOTS = os.environ.get("PATROL_SCREENSHOTS")  # PATROL_SCREENSHOTS=docs/screenshots
+ZONE = ZoneInfo("Asia/Shanghai")
+DESKTOP = {"width": 1280, "height": 800}
+
+
+def local(d: date, hh: int, mm: int = 0) -> datetime:
+    return datetime.combine(d, time(0), tzinfo=ZONE) + timedelta(hours=hh, minutes=mm)
+
+
+class Api:
+    """One user's phone talking to the server directly."""
+
+    def __init__(self, base: str, username: str):
+        self.c = httpx.Client(base_url=base, timeout=30)
+        tok = self.c.post(
+            "/api/auth/login",
+            json={"username": username, "password": PASSWORD, "device_id": f"dev-{username}-01"},
+        ).json()
+        self.headers = {"Authorization": f"Bearer {tok['access_token']}"}
+        self.me = self.c.get("/api/auth/me", headers=self.headers).json()
+
+    def push(self, muts, *, depth=0, clock_behind_s=0) -> list[str]:
+        """Sends mutations [(type, occurred_at, payload)]; returns their ids."""
+        sent = datetime.now(UTC) - timedelta(seconds=clock_behind_s)
+        body = {
+            "sent_at": sent.isoformat(),
+            "outbox_depth": depth,
+            "mutations": [
+                {
+                    "id": str(uuid.uuid4()),
+                    "type": typ,
+                    "occurred_at": (when - timedelta(seconds=clock_behind_s)).isoformat(),
+                    "payload": payload,
+                }
+                for typ, when, payload in muts
+            ],
+        }
+        res = self.c.post("/api/sync/push", json=body, headers=self.headers)
+        assert res.status_code == 200, res.text
+        results = res.json()["results"]
+        assert {r["status"] for r in results} == {"applied"}, results
+        return [m["id"] for m in body["mutations"]]
+
+    def photo(self, color) -> str:
+        buf = io.BytesIO()
+        Image.new("RGB", (320, 240), color).save(buf, "JPEG")
+        data = buf.getvalue()
+        sha = hashlib.sha256(data).hexdigest()
+        res = self.c.put(
+            f"/api/photos/{sha}",
+            content=data,
+            headers={**self.headers, "Content-Type": "image/jpeg"},
+        )
+        assert res.status_code in (200, 201), res.text
+        return sha
+
+    def get(self, path, **params):
+        res = self.c.get(path, params=params, headers=self.headers)
+        assert res.status_code == 200, res.text
+        return res.json()
+
+
+@pytest.fixture
+def seeded(server, town):
+    """The day described in the module docstring; returns names of what was made."""
+    y = datetime.now(ZONE).date() - timedelta(days=1)
+    a = town.sites["a"].id
+    u = town.users
+    leader = Api(server, "leader_a")
+    members4 = [u["leader_a"].id, u["member_a1"].id, u["member_a2"].id, u["member_a3"].id]
+    (s1,) = leader.push([("shift.start", local(y, 0), {"site_id": a, "member_ids": members4})])
+    leader.push([("shift.end", local(y, 8), {"shift_id": s1})])
+    # The recorder is always one of the shift's people: member_a1 records the 3-person shift.
+    a1 = Api(server, "member_a1")
+    (s2,) = a1.push([("shift.start", local(y, 9), {"site_id": a, "member_ids": members4[1:]})])
+    a1.push([("shift.end", local(y, 24), {"shift_id": s2})])
+
+    # Gate: three distinct staff at the arrival window, one of them twice: a shortfall.
+    window = town.windows["a"][0].id
+    gate = Api(server, "gate_a")
+    check = {"site_id": a, "window_id": window, "local_date": y.isoformat(), "direction": "in"}
+    gate.push([("gate.check", local(y, 7, 25), check), ("gate.check", local(y, 7, 26), check)])
+    for name in ("member_a1", "member_a2"):
+        Api(server, name).push([("gate.check", local(y, 7, 28), check)])
+    # A visitor logged on a phone whose clock is an hour slow: a clock flag in the logs.
+    visitor = {"site_id": a, "name": XSS, "visiting": "总务处 王老师", "host_approved": True}
+    gate.push([("visitor.enter", local(y, 10), visitor)], depth=3, clock_behind_s=3600)
+
+    # Hazards, reported by a member.
+    m = Api(server, "member_a1")
+    near = m.photo((200, 40, 40))
+    hz = {"site_id": a, "severity": "high"}
+    (h_xss, h_near, h_late, h_done) = m.push(
+        [
+            ("hazard.report", local(y, 11), {**hz, "category": "fire", "description": XSS}),
+            (
+                "hazard.report",
+                local(y, 12),
+                {
+                    **hz,
+                    "category": "surroundings",
+                    "place_type": "internet_cafe",
+                    "description": "学校东门外约150米新开一家网吧",
+                    "lat": 30.5012,
+                    "lon": 114.3011,
+                    "within_300m": True,
+                    "distance_m": 150,
+                    "photos": [near],
+                },
+            ),
+            ("hazard.report", local(y, 13), {**hz, "category": "food_hygiene", "description": "小卖部出售过期食品"}),
+            ("hazard.report", local(y, 14), {**hz, "category": "traffic", "description": "校门口缺少减速带"}),
+        ]
+    )
+    sup = Api(server, "supervisor")
+    sup.push(
+        [
+            ("hazard.transition", local(y, 15), {"hazard_id": h_late, "action": "assign", "department": "market_regulation", "due_date": (y - timedelta(days=3)).isoformat()}),
+            ("hazard.transition", local(y, 15, 5), {"hazard_id": h_done, "action": "assign", "department": "traffic_police", "due_date": (y + timedelta(days=10)).isoformat()}),
+        ]
+    )
+    fix = m.photo((40, 160, 40))
+    m.push([("hazard.transition", local(y, 16), {"hazard_id": h_done, "action": "rectify", "photos": [fix]})])
+
+    # Group A's roster for yesterday plans member_a4 for the night; member_a4 never came.
+    ros = leader.c.post(
+        "/api/rosters",
+        json={"group_id": town.groups["a"].id, "period_start": y.isoformat(), "period_end": y.isoformat()},
+        headers=leader.headers,
+    ).json()
+    leader.c.post(
+        f"/api/rosters/{ros['id']}/shifts",
+        json={
+            "site_id": a,
+            "starts_at": local(y, 0).isoformat(),
+            "ends_at": local(y, 8).isoformat(),
+            "member_ids": [u["leader_a"].id, u["member_a1"].id, u["member_a2"].id, u["member_a4"].id],
+        },
+        headers=leader.headers,
+    ).raise_for_status()
+    leader.c.post(f"/api/rosters/{ros['id']}/submit", headers=leader.headers).raise_for_status()
+    return {
+        "day": y,
+        "site_a": a,
+        "xss": h_xss,
+        "near": h_near,
+        "late": h_late,
+        "done": h_done,
+        "near_photo": near,
+    }
+
+
+def shot(page, tmp_path: Path, name: str) -> None:
+    folder = Path(SHOTS) if SHOTS else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    page.evaluate("() => window.scrollTo(0, 0)")
+    page.wait_for_timeout(150)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def open_view(phone, view: str):
+    page = phone.page
+    page.goto(f"{phone.base}/#/console-{view}")
+    page.wait_for_selector(f"body[data-view=console-{view}]")
+    page.wait_for_selector("[data-console-body] > *")
+    return page
+
+
+def load_with(page, view: str, **fields) -> None:
+    form = page.locator(f"form[data-form=console-{view}]")
+    for name, value in fields.items():
+        el = form.locator(f"[name={name}]")
+        if el.evaluate("e => e.tagName") == "SELECT":
+            el.select_option(str(value))
+        else:
+            el.fill(str(value))
+    form.locator("[data-action=load]").click()
+    page.wait_for_timeout(100)
+    page.wait_for_selector("[data-msg]:empty", state="attached")
+
+
+def test_coverage_day_shows_the_hour_nobody_patrolled_and_the_hours_under_4(phone, seeded, tmp_path):
+    page = phone.open()
+    phone.login("supervisor")
+    open_view(phone, "coverage")
+    load_with(page, "coverage", date=seeded["day"].isoformat(), site_id=seeded["site_a"])
+    card = page.locator(f"[data-site-id='{seeded['site_a']}']")
+    assert card.locator("[data-gap='08:00-09:00']").count() == 1
+    assert "无人巡逻 08:00–09:00" in card.text_content()
+    assert card.locator("[data-under='09:00-24:00']").count() == 1
+    assert "仅 3 人在岗" in card.text_content()
+    assert card.locator("svg.timeline rect.seg.gap").count() == 1
+    assert "无人巡逻 1.0 小时" in card.locator("[data-totals]").text_content()
+    shot(page, tmp_path, "console-coverage-phone")
+
+    # Week heat map: yesterday's cell at school A is marked as a day with a gap.
+    load_with(page, "coverage", mode="week", date=seeded["day"].isoformat(), site_id="")
+    cell = page.locator(f"svg.heatmap rect[data-site='{seeded['site_a']}'][data-date='{seeded['day']}']")
+    assert cell.get_attribute("data-state") == "gap"
+    page.set_viewport_size(DESKTOP)
+    load_with(page, "coverage", mode="month")
+    shot(page, tmp_path, "console-coverage-heatmap-desktop")
+
+
+def test_logs_show_device_corrected_and_received_times_and_stay_readable_offline(phone, seeded, tmp_path):
+    page = phone.open()
+    phone.login("supervisor")
+    open_view(phone, "logs")
+    page.wait_for_selector("[data-logs] li[data-log]")
+    rows = page.locator("[data-logs] li[data-log]")
+    # Newest first by corrected time; the slow phone's visitor is flagged and shown as text.
+    times = rows.evaluate_all("els => els.map(e => e.querySelector('[data-event-time]').textContent)")
+    assert times == sorted(times, reverse=True)
+    visitor = page.locator("[data-logs] li[data-type=visitor]")
+    assert "skew" in visitor.get_attribute("data-flag").split(",")
+    assert "手机时间偏差" in visitor.text_content()
+    assert visitor.locator("[data-detail]").text_content() == XSS
+    assert page.locator("[data-logs] img").count() == 0
+    device = visitor.locator("[data-device-time]").text_content()
+    corrected = visitor.locator("[data-event-time]").text_content()
+    assert device != corrected  # an hour apart
+    shot(page, tmp_path, "console-logs-phone")
+
+    # Only the clock-flagged records.
+    page.check("[name=flagged]")
+    page.click("form[data-form=console-logs] [data-action=load]")
+    page.wait_for_function("() => document.querySelectorAll('[data-logs] li[data-log]').length === 1")
+    n = rows.count()
+
+    # Offline, after a reload: the last loaded page is still there, with the notice.
+    phone.context.set_offline(True)
+    page.reload()
+    phone.ready()
+    page.wait_for_selector("[data-logs] li[data-log]")
+    assert rows.count() == n
+    note = page.locator("[data-offline-note]")
+    assert note.is_visible() and "离线数据，更新于" in note.text_content()
+    phone.context.set_offline(False)
