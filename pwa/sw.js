@@ -40,6 +40,11 @@ const SHELL = [
   '/js/views/console-common.js',
   '/js/views/console-coverage.js',
   '/js/views/console-logs.js',
+  '/js/views/console-gate.js',
+  '/js/views/console-rosters.js',
+  '/js/views/console-hazards.js',
+  '/js/views/console-devices.js',
+  '/js/views/console-report.js',
 ];
 
 self.addEventListener('install', (event) => {

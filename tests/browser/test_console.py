@@ -261,3 +261,148 @@ def test_logs_show_device_corrected_and_received_times_and_stay_readable_offline
     note = page.locator("[data-offline-note]")
     assert note.is_visible() and "离线数据，更新于" in note.text_content()
     phone.context.set_offline(False)
+
+
+def both_sizes(phone, tmp_path, view: str, name: str | None = None) -> None:
+    """Screenshots of the view at phone size and (reloaded, so charts redraw) desktop size."""
+    page = phone.page
+    name = name or f"console-{view}"
+    shot(page, tmp_path, f"{name}-phone")
+    page.set_viewport_size(DESKTOP)
+    page.locator(f"form[data-form=console-{view}] [data-action=load]").click()
+    page.wait_for_timeout(300)
+    shot(page, tmp_path, f"{name}-desktop")
+    page.set_viewport_size({"width": 390, "height": 844})
+
+
+def test_gate_lists_the_window_where_only_3_distinct_staff_checked_in_and_exports_csv_with_bom(
+    phone, seeded, town, tmp_path
+):
+    page = phone.open()
+    phone.login("supervisor")
+    open_view(phone, "gate")
+    day = seeded["day"].isoformat()
+    load_with(page, "gate", **{"from": day, "to": day})
+    # A day the gate saw a check expects both windows (make-up school days), so 放学 with
+    # nobody is short too; at 上学 one person checking in twice counts once: 3 of 4.
+    window = town.windows["a"][0].id
+    short = page.locator(f"[data-shortfall='{seeded['site_a']}:{day}:{window}']")
+    assert page.locator("[data-shortfalls] li").count() == 2
+    assert "东风小学" in short.text_content() and "上学" in short.text_content()
+    assert "到岗 3 / 应到 4 人" in short.text_content() and "缺 1 人" in short.text_content()
+    with page.expect_download() as dl:
+        page.click("form[data-form=console-gate] [data-action=csv]")
+    download = dl.value
+    assert download.suggested_filename.endswith(".csv") and "校门口值班" in download.suggested_filename
+    data = Path(download.path()).read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert "东风小学" in data.decode("utf-8-sig")
+    both_sizes(phone, tmp_path, "gate")
+
+
+def test_rosters_name_the_planned_person_who_never_came_and_the_group_without_a_roster(
+    phone, seeded, tmp_path
+):
+    page = phone.open()
+    phone.login("supervisor")
+    open_view(phone, "rosters")
+    day = seeded["day"].isoformat()
+    load_with(page, "rosters", **{"from": day, "to": day})
+    group_a = page.locator("[data-roster-status]").first
+    assert "队员A4" in group_a.locator("[data-absence]").text_content()
+    assert group_a.locator("[data-planned]").get_attribute("data-planned") == "4"
+    assert group_a.locator("[data-planned]").get_attribute("data-present") == "3"
+    sheet = page.locator("[data-notice-sheet]")
+    assert sheet.locator("[data-notice=absent]").count() == 1
+    assert "红旗片区巡逻组" in sheet.locator("[data-notice=no_roster]").text_content()
+    # The public report prints from the page itself (print CSS), not from another site.
+    page.evaluate("() => { window.print = () => { window.__printed = (window.__printed || 0) + 1; }; }")
+    page.click("[data-action=print-notice]")
+    assert page.evaluate("() => window.__printed") == 1
+    both_sizes(phone, tmp_path, "rosters")
+
+
+def test_hazard_board_puts_the_overdue_first_and_an_assignment_from_it_reaches_the_server(
+    phone, seeded, session, tmp_path
+):
+    page = phone.open()
+    phone.login("supervisor")
+    open_view(phone, "hazards")
+    page.wait_for_selector("[data-hazards] li[data-hazard]")
+    cards = page.locator("[data-hazards] > li[data-hazard]")
+    assert cards.first.get_attribute("data-hazard") == seeded["late"]
+    assert cards.first.get_attribute("data-overdue") == "true"
+    assert "工商所" in cards.first.text_content()
+    # Within 300 m, grouped by place type: the internet cafe.
+    near = page.locator("[data-near] [data-place-type=internet_cafe]")
+    assert near.get_attribute("data-count") == "1" and "网吧" in near.text_content()
+    # The XSS text is text: no element made from it, no dialog.
+    xss = page.locator(f"[data-hazard='{seeded['xss']}']")
+    assert xss.locator("[data-description]").text_content() == XSS
+    assert page.locator("[data-hazards] [data-description] img").count() == 0
+    # The photo is fetched with the token and shown from a blob URL.
+    card = page.locator(f"[data-hazard='{seeded['near']}']")
+    assert card.locator("a[data-geo]").get_attribute("href").startswith("geo:30.50")
+    card.locator("[data-action=photos]").click()
+    img = card.locator(f"img[data-photo='{seeded['near_photo']}']")
+    img.wait_for()
+    assert img.get_attribute("src").startswith("blob:")
+    page.wait_for_function(
+        "sha => { const i = document.querySelector(`img[data-photo='${sha}']`);"
+        " return i && i.complete && i.naturalWidth === 320; }",
+        arg=seeded["near_photo"],
+    )
+    both_sizes(phone, tmp_path, "hazards")
+
+    # Assign the XSS hazard to the police station with a due date, through the outbox.
+    xss = page.locator(f"[data-hazard='{seeded['xss']}']")
+    xss.locator("[name=department]").select_option("police_station")
+    xss.locator("[name=due_date]").fill((seeded["day"] + timedelta(days=14)).isoformat())
+    xss.locator("[data-action=assign]").click()
+    page.wait_for_selector(f"[data-hazard='{seeded['xss']}'][data-status=assigned]")
+    # Verify and close the rectified one.
+    page.locator(f"[data-hazard='{seeded['done']}'] [data-action=close]").click()
+    page.wait_for_selector(f"[data-hazard='{seeded['done']}'][data-status=closed]")
+    phone.wait_synced()
+    session.rollback()
+    hz = session.get(Hazard, seeded["xss"])
+    assert (hz.status, hz.department) == ("assigned", "police_station")
+    assert session.get(Hazard, seeded["done"]).status == "closed"
+    assert phone.dialogs == []
+
+
+def test_device_health_shows_the_slow_phone_and_the_report_pages_print(phone, seeded, tmp_path):
+    page = phone.open()
+    phone.login("supervisor")
+    open_view(phone, "devices")
+    gate_phone = page.locator("[data-device='dev-gate_a-01']")
+    assert gate_phone.locator(".skew").count() >= 1  # an hour slow
+    assert "3" in gate_phone.locator("[data-outbox-depth]").text_content()
+    assert "3600" in gate_phone.text_content()
+    both_sizes(phone, tmp_path, "devices")
+
+    open_view(phone, "report")
+    load_with(page, "report", date=seeded["day"].isoformat())
+    page.wait_for_selector("[data-report=daily] svg.bars")
+    assert page.locator("[data-kpi=gate-short] b").text_content() == "2"  # 上学 3/4, 放学 0/4
+    assert page.locator("[data-kpi=overdue] b").text_content() == "1"
+    both_sizes(phone, tmp_path, "report", "console-report-daily")
+    page.select_option("[name=kind]", "monthly")
+    page.fill("[name=month]", seeded["day"].isoformat()[:7])
+    page.click("form[data-form=console-report] [data-action=load]")
+    page.wait_for_selector("[data-report=monthly] svg.heatmap")
+    both_sizes(phone, tmp_path, "report", "console-report-monthly")
+
+
+def test_a_leader_sees_only_her_own_groups_sites(phone, seeded, tmp_path):
+    page = phone.open()
+    phone.login("leader_b")
+    open_view(phone, "coverage")
+    load_with(page, "coverage", mode="week", date=seeded["day"].isoformat())
+    names = page.locator("svg.heatmap text.rowlbl").all_text_contents()
+    assert names == ["红旗中学"]
+    open_view(phone, "hazards")
+    assert page.locator("[data-hazard]").count() == 0
+    open_view(phone, "logs")
+    assert page.locator("[data-logs] li[data-log]").count() == 0
+    assert "东风小学" not in page.text_content("main")

@@ -267,6 +267,7 @@ export default {
   'gatec.short': '{n} short',
   'gatec.shortfalls': 'Windows with fewer than {req} staff',
   'gatec.no_shortfalls': 'Every window had its staff.',
+  'gatec.count_col': 'Checked in / required',
   'gatec.all': 'All windows',
   'ros.group': 'Group',
   'ros.leader': 'Leader',

@@ -267,6 +267,7 @@ export default {
   'gatec.short': '缺 {n} 人',
   'gatec.shortfalls': '校门口值班不足{req}人的时段',
   'gatec.no_shortfalls': '所有时段均达到应到人数。',
+  'gatec.count_col': '到岗 / 应到',
   'gatec.all': '全部时段',
   'ros.group': '巡逻组',
   'ros.leader': '组长',

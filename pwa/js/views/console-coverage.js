@@ -85,7 +85,7 @@ export function heatmapSvg(report, width, onPick) {
   sites.forEach((s, r) => {
     const y = top + r * rowH;
     const name = s.site_name.length > 7 ? `${s.site_name.slice(0, 7)}…` : s.site_name;
-    root.appendChild(C.svg('text', { x: 0, y: y + 16, class: 'rowlbl' }, name, C.svg('title', {}, s.site_name)));
+    root.appendChild(C.svg('g', {}, C.svg('title', {}, s.site_name), C.svg('text', { x: 0, y: y + 16, class: 'rowlbl' }, name)));
     s.days.forEach((d, i) => {
       const state = d.gap_h > 0.01 ? 'gap' : d.under_h > 0.01 ? 'under' : 'ok';
       const rect = C.svg('rect', {

@@ -1,0 +1,66 @@
+// Console: gate duty (校门口值班) per school, local day and window: distinct staff checked in
+// against the required 4; the windows that fell short listed first.
+import { h } from '../util.js';
+import { t } from '../i18n/index.js';
+import * as C from './console-common.js';
+
+function windowLabel(w) {
+  const kind = t(`gate.window_kind.${w.kind}`);
+  return w.window_name && w.window_name !== kind ? `${w.window_name}（${kind}）` : w.window_name || kind;
+}
+
+export function mount(root) {
+  const from = C.dateInput('from', C.addDays(C.today(), -6));
+  const to = C.dateInput('to', C.today());
+  const site = C.siteSelect();
+  const group = C.groupSelect();
+  const params = () => ({ from: from.value, to: to.value, site_id: site.value, group_id: group.value });
+  let loaded = false;
+
+  const ui = C.frame(root, 'gate', {
+    filters: [h('div', { class: 'filter-grid' },
+      C.field(t('console.from'), from), C.field(t('console.to'), to), C.field(t('common.site'), site), C.field(t('common.group'), group))],
+    csv: () => C.downloadCsv(`/api/reports/gate${C.query(params())}`, 'gate.csv'),
+    print: true,
+    onSubmit: () => load(),
+  });
+
+  function render(report) {
+    const req = report.windows.length ? report.windows[0].required : 4;
+    const shortfalls = report.shortfalls.map((w) => h('li', {
+      class: 'short', data: { shortfall: `${w.site_id}:${w.date}:${w.window_id}` },
+    }, h('div', { class: 'rec-head' },
+      h('span', { class: 'rec-title' }, `${w.site_name} · ${windowLabel(w)}`),
+      h('span', { class: 'rec-time' }, w.date)),
+    h('div', { class: 'rec-body' },
+      h('span', { class: 'bad-text' }, t('gatec.checked', { n: w.checked_in, req: w.required })), ' · ',
+      t('gatec.short', { n: w.required - w.checked_in }))));
+    const rows = report.windows.map((w) => ({
+      attrs: { class: w.shortfall ? 'short' : '', data: { window: `${w.site_id}:${w.date}:${w.window_id}`, checkedIn: String(w.checked_in) } },
+      cells: [w.site_name, w.date, windowLabel(w),
+        h('span', { class: w.shortfall ? 'bad-text' : 'ok-text' }, `${w.checked_in} / ${w.required}`),
+        w.shortfall ? t('gatec.short', { n: w.required - w.checked_in }) : '✓'],
+    }));
+    ui.body.replaceChildren(
+      h('p', { class: 'muted' }, `${report.date_from} – ${report.date_to}`),
+      h('h3', {}, t('gatec.shortfalls', { req })),
+      shortfalls.length ? h('ul', { class: 'list', data: { shortfalls: '' } }, shortfalls) : h('p', { class: 'ok-text' }, t('gatec.no_shortfalls')),
+      h('h3', {}, t('gatec.all')),
+      rows.length ? C.table([t('common.site'), t('console.date'), t('gatec.window'), t('gatec.count_col'), ''], rows)
+        : h('p', { class: 'muted' }, t('console.empty')));
+  }
+
+  async function load() {
+    ui.msg.replaceChildren(h('p', { class: 'muted' }, t('console.loading')));
+    try {
+      const res = await C.loadReport('gate', `/api/reports/gate${C.query(params())}`);
+      C.showFreshness(ui.fresh, res);
+      ui.msg.replaceChildren();
+      render(res.data);
+    } catch (e) {
+      ui.msg.replaceChildren(h('p', { class: 'msg bad' }, C.errorText(e)));
+    }
+  }
+
+  return { async update() { if (!loaded) { loaded = true; await load(); } } };
+}
