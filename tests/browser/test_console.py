@@ -179,8 +179,11 @@ def shot(page, tmp_path: Path, name: str) -> None:
     folder = Path(SHOTS) if SHOTS else tmp_path
     folder.mkdir(parents=True, exist_ok=True)
     page.evaluate("() => window.scrollTo(0, 0)")
+    # A full-page picture: the fixed bottom tabs go to the end of the page instead of the middle.
+    page.evaluate("() => { document.querySelector('[data-nav]').style.position = 'static'; }")
     page.wait_for_timeout(150)
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+    page.evaluate("() => { document.querySelector('[data-nav]').style.position = ''; }")
 
 
 def open_view(phone, view: str):
@@ -216,15 +219,14 @@ def test_coverage_day_shows_the_hour_nobody_patrolled_and_the_hours_under_4(phon
     assert "仅 3 人在岗" in card.text_content()
     assert card.locator("svg.timeline rect.seg.gap").count() == 1
     assert "无人巡逻 1.0 小时" in card.locator("[data-totals]").text_content()
-    shot(page, tmp_path, "console-coverage-phone")
+    both_sizes(phone, tmp_path, "coverage", "console-coverage-day")
 
     # Week heat map: yesterday's cell at school A is marked as a day with a gap.
     load_with(page, "coverage", mode="week", date=seeded["day"].isoformat(), site_id="")
     cell = page.locator(f"svg.heatmap rect[data-site='{seeded['site_a']}'][data-date='{seeded['day']}']")
     assert cell.get_attribute("data-state") == "gap"
-    page.set_viewport_size(DESKTOP)
     load_with(page, "coverage", mode="month")
-    shot(page, tmp_path, "console-coverage-heatmap-desktop")
+    both_sizes(phone, tmp_path, "coverage", "console-coverage-heatmap")
 
 
 def test_logs_show_device_corrected_and_received_times_and_stay_readable_offline(phone, seeded, tmp_path):
@@ -244,7 +246,7 @@ def test_logs_show_device_corrected_and_received_times_and_stay_readable_offline
     device = visitor.locator("[data-device-time]").text_content()
     corrected = visitor.locator("[data-event-time]").text_content()
     assert device != corrected  # an hour apart
-    shot(page, tmp_path, "console-logs-phone")
+    both_sizes(phone, tmp_path, "logs")
 
     # Only the clock-flagged records.
     page.check("[name=flagged]")

@@ -343,5 +343,6 @@ export default {
   'rep.notice': '4. Public report (通报)',
   'rep.gate_summary': '{n} windows, {s} with fewer than {req}',
   'rep.hazard_summary': '{open} open, {overdue} overdue',
+  'rep.gap_sites': 'Sites with hours nobody patrolled',
   'rep.bar_legend': 'Hours with nobody / under 4 people, per site',
 };

@@ -343,5 +343,6 @@ export default {
   'rep.notice': '四、通报',
   'rep.gate_summary': '共 {n} 个时段，不足{req}人 {s} 个',
   'rep.hazard_summary': '未销号 {open} 条，其中逾期 {overdue} 条',
+  'rep.gap_sites': '出现无人巡逻的学校',
   'rep.bar_legend': '每校无人巡逻、不足4人小时数',
 };

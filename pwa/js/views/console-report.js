@@ -69,7 +69,7 @@ export function mount(root) {
       h('h2', {}, k === 'daily' ? t('rep.title_daily', { d: r.from }) : t('rep.title_monthly', { m: r.from.slice(0, 7) })),
       h('p', { class: 'muted' }, `${r.from} – ${r.to} · ${t('console.generated', { t: C.fmtDateTime(rep.at) })}`),
       h('div', { class: 'kpis' },
-        h('div', { class: 'kpi', data: { kpi: 'gap-sites' } }, h('b', {}, String(gapSites)), t('cov.legend_gap')),
+        h('div', { class: 'kpi', data: { kpi: 'gap-sites' } }, h('b', {}, String(gapSites)), t('rep.gap_sites')),
         h('div', { class: 'kpi', data: { kpi: 'gate-short' } }, h('b', {}, String(gate.shortfalls.length)), t('gatec.shortfalls', { req })),
         h('div', { class: 'kpi', data: { kpi: 'overdue' } }, h('b', {}, String(hazards.overdue)), t('hz.overdue_badge')),
         h('div', { class: 'kpi', data: { kpi: 'notice' } }, h('b', {}, String(rosters.notice.length)), t('ros.notice'))),
