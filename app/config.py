@@ -1,11 +1,13 @@
 """Settings from the environment (PATROL_*); fail fast on unsafe production values."""
 
+import json
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DATA_DIR = Path("data")
 DEMO_PASSWORD = "patrol-demo"
@@ -20,7 +22,8 @@ class Settings(BaseSettings):
     access_token_minutes: int = 15
     refresh_token_days: int = 30
     upload_dir: Path = DATA_DIR / "uploads"
-    allowed_origins: list[str] = []
+    # Comma-separated (or a JSON list): origins allowed by CORS when the PWA is served elsewhere.
+    allowed_origins: Annotated[list[str], NoDecode] = []
     max_photo_bytes: int = 10 * 1024 * 1024
     max_body_bytes: int = 8 * 1024 * 1024
     max_batch_mutations: int = 1000
@@ -33,6 +36,16 @@ class Settings(BaseSettings):
     db_pool_size: int = 5
     chaos_delay_ms: int = 0  # tests only: random delay before a push takes its version
     argon2_memory_kib: int = 65536  # tests lower this; production keeps the default
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip()
+            if value.startswith("["):
+                return json.loads(value)
+            return [o.strip() for o in value.split(",") if o.strip()]
+        return value
 
     @property
     def is_sqlite(self) -> bool:

@@ -191,7 +191,16 @@ def _push_batch(ctx: PushContext, mutations: list[dict], seen: dict) -> list[Mut
             session.execute(insert(Mutation), rows)
         savepoint.commit()
         return results
-    except Exception:  # noqa: BLE001  (decided again, one by one, by the exact path)
+    except (
+        _Fallback,
+        ValidationError,
+        IntegrityError,
+        Rejected,
+        Conflicted,
+        AppError,
+        DataError,
+        OverflowError,
+    ):  # decided again, one by one, by the exact path; a lost connection propagates (503)
         savepoint.rollback()
         ctx.changed = {}
         return None
