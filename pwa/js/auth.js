@@ -15,8 +15,9 @@ async function deviceId() {
 
 /** Drops the local copy of server data (pulled records, cursor, reference data). */
 export async function clearServerCopy() {
-  await tx(['records', 'meta'], 'readwrite', (s) => {
+  await tx(['records', 'meta', 'reports'], 'readwrite', (s) => {
     s.records.clear();
+    s.reports.clear(); // the last loaded console reports belong to this user too
     for (const k of ['cursor', 'bootstrap', 'last_sync', 'data_owner']) s.meta.delete(k);
   });
 }
