@@ -161,6 +161,7 @@ class HazardRow(SQLModel):
     lat: float | None
     lon: float | None
     photos: list[str]
+    fix_photos: list[str] = []  # photos of the latest rectification, to verify before closing
     event_time: datetime
 
 

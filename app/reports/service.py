@@ -862,6 +862,7 @@ def hazard_board(
         .limit(limit)
     ).all()
     site_names = _site_names(session, {h.site_id for h in rows})
+    fix_photos = _latest_fix_photos(session, [h.id for h in rows])
     hazards = [
         HazardRow(
             id=h.id,
@@ -882,6 +883,7 @@ def hazard_board(
             lat=h.lat,
             lon=h.lon,
             photos=list(h.photos or []),
+            fix_photos=fix_photos.get(h.id, []),
             event_time=h.event_time,
         )
         for h in rows
@@ -902,6 +904,20 @@ def hazard_board(
             PlaceGroup(place_type=k, count=len(v), hazard_ids=v) for k, v in sorted(near.items())
         ],
     )
+
+
+def _latest_fix_photos(session: Session, hazard_ids: list[str]) -> dict[str, list[str]]:
+    """The photos of each hazard's latest rectification (整改), to check before closing."""
+    latest: dict[str, list[str]] = {}
+    if not hazard_ids:
+        return latest
+    for hazard_id, photos in session.execute(
+        sa_select(HazardEvent.hazard_id, HazardEvent.photos)
+        .where(col(HazardEvent.hazard_id).in_(hazard_ids), HazardEvent.action == "rectify")
+        .order_by(HazardEvent.received_at, HazardEvent.id)
+    ):
+        latest[hazard_id] = list(photos or [])
+    return latest
 
 
 # --- devices ---------------------------------------------------------------------------------

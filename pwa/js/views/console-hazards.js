@@ -141,12 +141,8 @@ export function mount(root) {
     const mine = await model.myEntries();
     const pending = new Map(mine.filter((e) => e.type === 'hazard.transition' && e.state === 'pending')
       .map((e) => [e.payload.hazard_id, e.payload.action]));
-    // Rectification photos travel on the hazard_event records the console has pulled.
-    const fixes = new Map();
-    for (const ev of await model.pulled('hazard_event')) {
-      if (!ev.hazard_id || !(ev.photos || []).length) continue;
-      fixes.set(ev.hazard_id, [...(fixes.get(ev.hazard_id) || []), ...ev.photos]);
-    }
+    // The server sends the photos of each hazard's latest rectification with the board.
+    const fixes = new Map(board.hazards.map((x) => [x.id, x.fix_photos || []]));
     const hazards = board.hazards.filter((x) => !status.value || x.status === status.value);
     const byId = new Map(board.hazards.map((x) => [x.id, x]));
     const chip = (label, n, cls = '', data = {}) => h('span', { class: `chip ${cls}`, data }, `${label} ${n}`);
