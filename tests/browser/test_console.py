@@ -133,24 +133,62 @@ def seeded(server, town):
                     "photos": [near],
                 },
             ),
-            ("hazard.report", local(y, 13), {**hz, "category": "food_hygiene", "description": "小卖部出售过期食品"}),
-            ("hazard.report", local(y, 14), {**hz, "category": "traffic", "description": "校门口缺少减速带"}),
+            (
+                "hazard.report",
+                local(y, 13),
+                {**hz, "category": "food_hygiene", "description": "小卖部出售过期食品"},
+            ),
+            (
+                "hazard.report",
+                local(y, 14),
+                {**hz, "category": "traffic", "description": "校门口缺少减速带"},
+            ),
         ]
     )
     sup = Api(server, "supervisor")
     sup.push(
         [
-            ("hazard.transition", local(y, 15), {"hazard_id": h_late, "action": "assign", "department": "market_regulation", "due_date": (y - timedelta(days=3)).isoformat()}),
-            ("hazard.transition", local(y, 15, 5), {"hazard_id": h_done, "action": "assign", "department": "traffic_police", "due_date": (y + timedelta(days=10)).isoformat()}),
+            (
+                "hazard.transition",
+                local(y, 15),
+                {
+                    "hazard_id": h_late,
+                    "action": "assign",
+                    "department": "market_regulation",
+                    "due_date": (y - timedelta(days=3)).isoformat(),
+                },
+            ),
+            (
+                "hazard.transition",
+                local(y, 15, 5),
+                {
+                    "hazard_id": h_done,
+                    "action": "assign",
+                    "department": "traffic_police",
+                    "due_date": (y + timedelta(days=10)).isoformat(),
+                },
+            ),
         ]
     )
     fix = m.photo((40, 160, 40))
-    m.push([("hazard.transition", local(y, 16), {"hazard_id": h_done, "action": "rectify", "photos": [fix]})])
+    m.push(
+        [
+            (
+                "hazard.transition",
+                local(y, 16),
+                {"hazard_id": h_done, "action": "rectify", "photos": [fix]},
+            )
+        ]
+    )
 
     # Group A's roster for yesterday plans member_a4 for the night; member_a4 never came.
     ros = leader.c.post(
         "/api/rosters",
-        json={"group_id": town.groups["a"].id, "period_start": y.isoformat(), "period_end": y.isoformat()},
+        json={
+            "group_id": town.groups["a"].id,
+            "period_start": y.isoformat(),
+            "period_end": y.isoformat(),
+        },
         headers=leader.headers,
     ).json()
     leader.c.post(
@@ -159,7 +197,12 @@ def seeded(server, town):
             "site_id": a,
             "starts_at": local(y, 0).isoformat(),
             "ends_at": local(y, 8).isoformat(),
-            "member_ids": [u["leader_a"].id, u["member_a1"].id, u["member_a2"].id, u["member_a4"].id],
+            "member_ids": [
+                u["leader_a"].id,
+                u["member_a1"].id,
+                u["member_a2"].id,
+                u["member_a4"].id,
+            ],
         },
         headers=leader.headers,
     ).raise_for_status()
@@ -207,7 +250,9 @@ def load_with(page, view: str, **fields) -> None:
     page.wait_for_selector("[data-msg]:empty", state="attached")
 
 
-def test_coverage_day_shows_the_hour_nobody_patrolled_and_the_hours_under_4(phone, seeded, tmp_path):
+def test_coverage_day_shows_the_hour_nobody_patrolled_and_the_hours_under_4(
+    phone, seeded, tmp_path
+):
     page = phone.open()
     phone.login("supervisor")
     open_view(phone, "coverage")
@@ -223,20 +268,26 @@ def test_coverage_day_shows_the_hour_nobody_patrolled_and_the_hours_under_4(phon
 
     # Week heat map: yesterday's cell at school A is marked as a day with a gap.
     load_with(page, "coverage", mode="week", date=seeded["day"].isoformat(), site_id="")
-    cell = page.locator(f"svg.heatmap rect[data-site='{seeded['site_a']}'][data-date='{seeded['day']}']")
+    cell = page.locator(
+        f"svg.heatmap rect[data-site='{seeded['site_a']}'][data-date='{seeded['day']}']"
+    )
     assert cell.get_attribute("data-state") == "gap"
     load_with(page, "coverage", mode="month")
     both_sizes(phone, tmp_path, "coverage", "console-coverage-heatmap")
 
 
-def test_logs_show_device_corrected_and_received_times_and_stay_readable_offline(phone, seeded, tmp_path):
+def test_logs_show_device_corrected_and_received_times_and_stay_readable_offline(
+    phone, seeded, tmp_path
+):
     page = phone.open()
     phone.login("supervisor")
     open_view(phone, "logs")
     page.wait_for_selector("[data-logs] li[data-log]")
     rows = page.locator("[data-logs] li[data-log]")
     # Newest first by corrected time; the slow phone's visitor is flagged and shown as text.
-    times = rows.evaluate_all("els => els.map(e => e.querySelector('[data-event-time]').textContent)")
+    times = rows.evaluate_all(
+        "els => els.map(e => e.querySelector('[data-event-time]').textContent)"
+    )
     assert times == sorted(times, reverse=True)
     visitor = page.locator("[data-logs] li[data-type=visitor]")
     assert "skew" in visitor.get_attribute("data-flag").split(",")
@@ -251,7 +302,9 @@ def test_logs_show_device_corrected_and_received_times_and_stay_readable_offline
     # Only the clock-flagged records.
     page.check("[name=flagged]")
     page.click("form[data-form=console-logs] [data-action=load]")
-    page.wait_for_function("() => document.querySelectorAll('[data-logs] li[data-log]').length === 1")
+    page.wait_for_function(
+        "() => document.querySelectorAll('[data-logs] li[data-log]').length === 1"
+    )
     n = rows.count()
 
     # Offline, after a reload: the last loaded page is still there, with the notice.
@@ -295,7 +348,9 @@ def test_gate_lists_the_window_where_only_3_distinct_staff_checked_in_and_export
     with page.expect_download() as dl:
         page.click("form[data-form=console-gate] [data-action=csv]")
     download = dl.value
-    assert download.suggested_filename.endswith(".csv") and "校门口值班" in download.suggested_filename
+    assert (
+        download.suggested_filename.endswith(".csv") and "校门口值班" in download.suggested_filename
+    )
     data = Path(download.path()).read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     assert "东风小学" in data.decode("utf-8-sig")
@@ -318,7 +373,9 @@ def test_rosters_name_the_planned_person_who_never_came_and_the_group_without_a_
     assert sheet.locator("[data-notice=absent]").count() == 1
     assert "红旗片区巡逻组" in sheet.locator("[data-notice=no_roster]").text_content()
     # The public report prints from the page itself (print CSS), not from another site.
-    page.evaluate("() => { window.print = () => { window.__printed = (window.__printed || 0) + 1; }; }")
+    page.evaluate(
+        "() => { window.print = () => { window.__printed = (window.__printed || 0) + 1; }; }"
+    )
     page.click("[data-action=print-notice]")
     assert page.evaluate("() => window.__printed") == 1
     both_sizes(phone, tmp_path, "rosters")
