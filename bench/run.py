@@ -300,6 +300,10 @@ cores.
   500 on SQLite), is flat while pulling a million rows (~100 MiB: pages are streamed, not
   accumulated), and does not grow over the 10-minute soak.
 - Phone-side figures (part 5) come from `pwa/bench/pwa_open.py`, which did not exist yet.
+- The app changed under this run: the sync owner's commit 17666a8 (the batch path falls back
+  only for decided outcomes; a lost database connection answers 503) landed at 09:27, as part 3
+  began. Servers import the app when they start, so parts 1–2 ran on ac34294 and parts 3–4 and
+  the before/after "after" on 17666a8. Neither change touches the all-applied batch path.
 """
 
 
