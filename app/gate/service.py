@@ -52,10 +52,10 @@ def _require_gate_role(ctx: PushContext) -> None:
 def check(ctx: PushContext, p: Check, mutation_id: str, occurred_at: datetime):
     _require_gate_role(ctx)
     require_site(ctx, p.site_id)
-    key = ("gate_window", p.window_id)
-    if key not in ctx.cache:  # held here: the identity map is weak and would re-select it
-        ctx.cache[key] = ctx.session.get(GateWindow, p.window_id)
-    window = ctx.cache[key]
+    # Held for the push: the identity map is weak and would select it again.
+    window = ctx.lookup(
+        ("gate_window", p.window_id), lambda: ctx.session.get(GateWindow, p.window_id)
+    )
     if window is None or window.site_id != p.site_id:
         raise Rejected(f"Gate window {p.window_id} is not a window of this school.")
     record = GateCheck(

@@ -70,9 +70,12 @@ def shift_data(session: Session, shift: PatrolShift) -> dict:
 
 def _group_for(ctx: PushContext, site_id: int, group_id: int | None) -> int | None:
     """The author's group that patrols the site; a named group must be one of the author's."""
-    mine = group_ids_of(ctx.session, ctx.user)
-    patrolling = set(
-        ctx.session.exec(select(GroupSite.group_id).where(GroupSite.site_id == site_id)).all()
+    mine = ctx.lookup("my_groups", lambda: group_ids_of(ctx.session, ctx.user))
+    patrolling = ctx.lookup(
+        ("patrolling", site_id),
+        lambda: set(
+            ctx.session.exec(select(GroupSite.group_id).where(GroupSite.site_id == site_id))
+        ),
     )
     if group_id is not None:
         if group_id not in mine and not ctx.user.has_role(Role.supervisor, Role.admin):
@@ -91,15 +94,19 @@ def start_shift(ctx: PushContext, p: ShiftStart, mutation_id: str, occurred_at: 
     require_site(ctx, p.site_id)
     group_id = _group_for(ctx, p.site_id, p.group_id)
     member_ids = set(p.member_ids) | {ctx.user.id}
-    known = set(ctx.session.exec(select(User.id).where(User.id.in_(member_ids))).all())
-    if unknown := member_ids - known:
-        raise Rejected(f"Unknown people listed as present: {sorted(unknown)}.")
+    unknown = [
+        uid
+        for uid in sorted(member_ids)
+        if not ctx.lookup(("user", uid), lambda uid=uid: ctx.session.get(User, uid) is not None)
+    ]
+    if unknown:
+        raise Rejected(f"Unknown people listed as present: {unknown}.")
     shift = PatrolShift(
         **ctx.stamp(mutation_id, p.site_id, occurred_at), group_id=group_id, note=p.note
     )
     ctx.session.add(shift)
-    ctx.session.flush()
-    ctx.session.add_all(ShiftMember(shift_id=shift.id, user_id=uid) for uid in sorted(member_ids))
+    for uid in sorted(member_ids):
+        ctx.link(ShiftMember, shift_id=shift.id, user_id=uid)
     ctx.touch("shift", shift)
     return Applied(shift.id)
 
@@ -137,12 +144,12 @@ def end_shift(ctx: PushContext, p: ShiftEnd, mutation_id: str, occurred_at: date
 @mutation("shift.scan", Scan)
 def scan_checkpoint(ctx: PushContext, p: Scan, mutation_id: str, occurred_at: datetime):
     shift = _shift_for_member(ctx, p.shift_id)
-    key = ("checkpoint", p.checkpoint_code)
-    if key not in ctx.cache:
-        ctx.cache[key] = ctx.session.exec(
+    checkpoint = ctx.lookup(
+        ("checkpoint", p.checkpoint_code),
+        lambda: ctx.session.exec(
             select(Checkpoint).where(Checkpoint.code == p.checkpoint_code)
-        ).first()
-    checkpoint = ctx.cache[key]
+        ).first(),
+    )
     if checkpoint is None or checkpoint.site_id != shift.site_id:
         raise Rejected(f"Checkpoint code {p.checkpoint_code!r} does not belong to this site.")
     scan = CheckpointScan(

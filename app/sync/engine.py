@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import insert
+from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Session
 
 from app.auth.models import Device, User
@@ -44,6 +46,8 @@ class PushContext:
     base_flags: list[str]
     cache: dict[Any, Any] = field(default_factory=dict)
     changed: dict[tuple[str, str], FieldRecord] = field(default_factory=dict)
+    made: dict[str, FieldRecord] = field(default_factory=dict)  # by id: this push's records
+    links: list[tuple[type, dict]] = field(default_factory=list)  # rows that need the records
 
     @property
     def author_disabled(self) -> bool:
@@ -76,9 +80,41 @@ class PushContext:
             "author_disabled": self.author_disabled,
         }
 
+    def lookup(self, key: Any, load: Callable[[], Any]) -> Any:
+        """Reference data read once per push, without flushing the records made so far
+        (an autoflush per lookup was most of a push's time)."""
+        if key not in self.cache:
+            with self.session.no_autoflush:
+                self.cache[key] = load()
+        return self.cache[key]
+
     def touch(self, entity: str, record: FieldRecord) -> None:
         """Marks a record as changed: it goes into the pull feed at this push's version."""
         self.changed[(entity, record.id)] = record
+        self.made[record.id] = record
+
+    def link(self, model: type, **values: Any) -> None:
+        """A row that points at a record of this push (e.g. a shift's members): inserted by
+        flush_links once the records are in, since the ORM does not order inserts by
+        foreign key for models without relationships."""
+        self.links.append((model, values))
+
+    def flush_links(self) -> None:
+        self.session.flush()
+        by_model: dict[type, list[dict]] = {}
+        for model, values in self.links:
+            by_model.setdefault(model, []).append(values)
+        for model, rows in by_model.items():
+            self.session.execute(insert(model), rows)
+        self.links = []
+
+    def mark(self) -> tuple[dict, dict]:
+        return dict(self.changed), dict(self.made)
+
+    def undo(self, mark: tuple[dict, dict] = ({}, {})) -> None:
+        """After a savepoint rollback: forget what the rolled-back mutations touched."""
+        self.changed, self.made = dict(mark[0]), dict(mark[1])
+        self.links = []
 
 
 @dataclass
@@ -144,19 +180,14 @@ def serialize(session: Session, entity_name: str, record: Any) -> dict[str, Any]
 def visible_sites(ctx: PushContext) -> set[int] | None:
     from app.groups.service import visible_site_ids
 
-    if "sites" not in ctx.cache:
-        ctx.cache["sites"] = visible_site_ids(ctx.session, ctx.user)
-    return ctx.cache["sites"]
+    return ctx.lookup("sites", lambda: visible_site_ids(ctx.session, ctx.user))
 
 
 def require_site(ctx: PushContext, site_id: int):
     """The site exists and the author may record there; else a rejection a person understands."""
     from app.sites.models import Site
 
-    key = ("site", site_id)
-    if key not in ctx.cache:
-        ctx.cache[key] = ctx.session.get(Site, site_id)
-    site = ctx.cache[key]
+    site = ctx.lookup(("site", site_id), lambda: ctx.session.get(Site, site_id))
     if site is None:
         raise Rejected(f"There is no site with id {site_id}.")
     sites = visible_sites(ctx)
@@ -166,8 +197,15 @@ def require_site(ctx: PushContext, site_id: int):
 
 
 def require_record(ctx: PushContext, model: type, record_id: str, what: str):
-    """A record this mutation refers to, which the author may see."""
-    record = ctx.session.get(model, record_id)
+    """A record this mutation refers to, which the author may see: made earlier in this push
+    (not flushed yet) or stored."""
+    record = ctx.made.get(record_id)
+    if isinstance(record, model):
+        if sa_inspect(record).pending:
+            ctx.session.flush()  # rows pointing at it need it inserted first
+    else:
+        with ctx.session.no_autoflush:
+            record = ctx.session.get(model, record_id)
     if record is None:
         raise Rejected(f"The {what} {record_id} is unknown to the server; it was never synced.")
     sites = visible_sites(ctx)

@@ -105,19 +105,20 @@ def _push_one_by_one(
 
     if ctx.changed:
         version = _next_version(session)
-        for (entity_name, record_id), record in ctx.changed.items():
+        for record in ctx.changed.values():
             record.version = version
             session.add(record)
-            session.flush()
-            session.add(
-                SyncChange(
-                    version=version,
-                    entity=entity_name,
-                    entity_id=record_id,
-                    site_id=record.site_id,
-                    data=serialize(session, entity_name, record),
-                )
+        session.flush()
+        session.add_all(
+            SyncChange(
+                version=version,
+                entity=entity_name,
+                entity_id=record_id,
+                site_id=record.site_id,
+                data=serialize(session, entity_name, record),
             )
+            for (entity_name, record_id), record in ctx.changed.items()
+        )
         for row in logged:
             if row.status == MutationStatus.applied:
                 row.version = version
@@ -173,7 +174,7 @@ def _push_batch(ctx: PushContext, mutations: list[dict], seen: dict) -> list[Mut
             for record in ctx.changed.values():
                 record.version = version
                 session.add(record)
-            session.flush()
+            ctx.flush_links()
             changes = [
                 {
                     "version": version,
@@ -202,7 +203,7 @@ def _push_batch(ctx: PushContext, mutations: list[dict], seen: dict) -> list[Mut
         OverflowError,
     ):  # decided again, one by one, by the exact path; a lost connection propagates (503)
         savepoint.rollback()
-        ctx.changed = {}
+        ctx.undo()
         return None
 
 
@@ -264,7 +265,7 @@ def _process(
         return _duplicate(previous, digest)
     registration = HANDLERS.get(m.type)
     row = _log_row(ctx, m, digest, MutationStatus.applied)
-    changed_before = dict(ctx.changed)
+    before = ctx.mark()
     current = None
     savepoint = ctx.session.begin_nested()
     try:
@@ -278,15 +279,15 @@ def _process(
         except ValidationError as exc:
             raise Rejected(f"Invalid {m.type}: {_error_text(exc)}") from exc
         row.record_id = registration.handler(ctx, payload, m.id, m.occurred_at).record_id
-        ctx.session.flush()
+        ctx.flush_links()
         savepoint.commit()
     except IntegrityError:
         savepoint.rollback()
-        ctx.changed = changed_before
+        ctx.undo(before)
         return _after_clash(ctx, m.id, digest)
     except (Rejected, Conflicted, AppError, DataError, OverflowError) as exc:
         savepoint.rollback()
-        ctx.changed = changed_before
+        ctx.undo(before)
         if isinstance(exc, DataError | OverflowError):  # e.g. a site id beyond 64 bits
             exc = Rejected(UNSTORABLE_MESSAGE)
         status = MutationStatus.conflict if isinstance(exc, Conflicted) else MutationStatus.rejected
