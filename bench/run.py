@@ -26,7 +26,7 @@ from bench.common import ROOT, load_average, log, machine_info, now_utc, pg_avai
 PARTS = ["push", "pull", "phones", "memory", "phone_side", "before_after"]
 # The last commit before the push optimisation (ac34294): the "before" of the comparison.
 BEFORE_COMMIT = "7b4e7fd"
-PWA_BENCH = ROOT / "pwa" / "bench" / "pwa_open.py"
+PWA_BENCH = ROOT / "bench" / "pwa_open.py"
 DOCS = ROOT / "docs"
 
 
@@ -63,7 +63,9 @@ def part_memory(quick: bool, backends: list[str]) -> dict:
 def part_phone_side(quick: bool, backends: list[str]) -> dict:
     if not PWA_BENCH.exists():
         return {"available": False, "note": f"{PWA_BENCH.relative_to(ROOT)} was not available"}
-    cmd = [sys.executable, str(PWA_BENCH)] + (["--quick"] if quick else [])
+    cmd = [sys.executable, "-m", "bench.pwa_open"] + (
+        ["--runs", "3", "--records", "500"] if quick else []
+    )
     log("phone side:", " ".join(cmd))
     try:
         proc = subprocess.run(
@@ -299,7 +301,6 @@ cores.
 - Memory: RSS follows the number of requests in flight (~200 MiB at 100 phones, ~580 MiB at
   500 on SQLite), is flat while pulling a million rows (~100 MiB: pages are streamed, not
   accumulated), and does not grow over the 10-minute soak.
-- Phone-side figures (part 5) come from `pwa/bench/pwa_open.py`, which did not exist yet.
 - The app changed under this run: the sync owner's commit 17666a8 (the batch path falls back
   only for decided outcomes; a lost database connection answers 503) landed at 09:27, as part 3
   began. Servers import the app when they start, so parts 1–2 ran on ac34294 and parts 3–4 and
@@ -701,8 +702,32 @@ def _phone_side_section(p) -> list[str]:
     if not p.get("available"):
         return [f"## {name}", "", f"Not measured: {p.get('note')}.", ""]
     lines = [f"## {name}", "", f"`{p.get('command')}` (the PWA's own benchmark):", ""]
-    if p.get("result"):
-        lines += ["```json", json.dumps(p["result"], indent=2, ensure_ascii=False), "```", ""]
+    r = p.get("result")
+    if r:
+        throttle = r.get("cpu_throttle", 1)
+        sync = r.get("outbox_sync", {})
+        shell = r["shell"]
+        lines += [
+            f"Headless Chromium at 390×844 with the CPU throttled {throttle:g}× (DevTools "
+            "`Emulation.setCPUThrottlingRate`).",
+            "",
+            "| measure | figure | target |",
+            "| --- | --- | --- |",
+            f"| app shell (precached, uncompressed / gzip) | {shell['bytes']:,} B / "
+            f"{shell['gzip_bytes']:,} B in {shell['files']} files | ≤ 200 KB |",
+            f"| QR decoder, loaded only when needed | {shell['lazy_qr_decoder_bytes']:,} B | "
+            "not counted |",
+            f"| open offline, reload (median of {r['offline_reload']['runs']}) | "
+            f"{r['offline_reload']['median_ms']:.0f} ms | < 1.5 s |",
+            f"| open offline, new browser profile start (median of "
+            f"{r['offline_cold_start']['runs']}) | {r['offline_cold_start']['median_ms']:.0f} ms "
+            "| < 1.5 s |",
+            f"| save a record to the outbox, p95 of {r['save_to_outbox']['runs']} | "
+            f"{r['save_to_outbox']['p95_ms']} ms | < 50 ms |",
+            f"| sync an outbox of {sync.get('records')} records with {sync.get('photos')} "
+            f"photos | {sync.get('seconds', sync.get('error'))} s | — |",
+            "",
+        ]
     else:
         lines += ["```", p.get("stdout_tail", "") or p.get("error", ""), "```", ""]
     if p.get("returncode"):
