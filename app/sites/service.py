@@ -2,6 +2,7 @@
 
 import re
 from html import escape
+from typing import TypeVar
 
 import segno
 from sqlalchemy.exc import IntegrityError
@@ -23,9 +24,37 @@ from app.sites.models import (
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9._-]{3,64}$")
 
 
+T = TypeVar("T", Site, GateWindow, Checkpoint)
+
+
 def _snapshot(obj) -> dict:
     """audit.snapshot without pydantic's warning about enum fields loaded back as str."""
     return obj.model_dump(mode="json", warnings=False)
+
+
+def _patch(
+    session: Session, obj: T, changes: dict, *, actor_id: int, entity: str, nullable=frozenset()
+) -> T:
+    """Applies a PATCH (only the fields sent) and audits it with before and after."""
+    if empty := [k for k, v in changes.items() if v is None and k not in nullable]:
+        raise Invalid(
+            f"{empty[0]} cannot be empty.", details=[{"field": k, "message": "null"} for k in empty]
+        )
+    before = _snapshot(obj)
+    for key, value in changes.items():
+        setattr(obj, key, value)
+    session.add(obj)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action=f"{entity}.update",
+        entity=entity,
+        entity_id=obj.id,
+        before=before,
+        after=_snapshot(obj),
+    )
+    return obj
 
 
 # ---- sites -------------------------------------------------------------------------------
@@ -78,23 +107,7 @@ def create_site(session: Session, *, data: SiteCreate, actor_id: int | None) -> 
 
 def update_site(session: Session, *, site: Site, changes: dict, actor_id: int) -> Site:
     """Applies a PATCH to a site."""
-    before = _snapshot(site)
-    for key, value in changes.items():
-        if value is None and key not in ("lat", "lon"):
-            raise Invalid(f"{key} cannot be empty.", details=[{"field": key, "message": "null"}])
-        setattr(site, key, value)
-    session.add(site)
-    session.flush()
-    audit.record(
-        session,
-        actor_id=actor_id,
-        action="site.update",
-        entity="site",
-        entity_id=site.id,
-        before=before,
-        after=_snapshot(site),
-    )
-    return site
+    return _patch(session, site, changes, actor_id=actor_id, entity="site", nullable={"lat", "lon"})
 
 
 def deactivate_site(session: Session, *, site: Site, actor_id: int) -> Site:
@@ -142,28 +155,13 @@ def update_window(
     session: Session, *, window: GateWindow, changes: dict, actor_id: int
 ) -> GateWindow:
     """Applies a PATCH to a gate window; the window must still end after it starts."""
-    before = _snapshot(window)
-    for key, value in changes.items():
-        if value is None:
-            raise Invalid(f"{key} cannot be empty.", details=[{"field": key, "message": "null"}])
-        setattr(window, key, value)
-    if window.ends <= window.starts:
+    starts, ends = changes.get("starts", window.starts), changes.get("ends", window.ends)
+    if starts is not None and ends is not None and ends <= starts:
         raise Invalid(
             "A gate window must end after it starts.",
             details=[{"field": "ends", "message": "must be after starts"}],
         )
-    session.add(window)
-    session.flush()
-    audit.record(
-        session,
-        actor_id=actor_id,
-        action="gate_window.update",
-        entity="gate_window",
-        entity_id=window.id,
-        before=before,
-        after=_snapshot(window),
-    )
-    return window
+    return _patch(session, window, changes, actor_id=actor_id, entity="gate_window")
 
 
 # ---- checkpoints -------------------------------------------------------------------------
@@ -226,23 +224,10 @@ def update_checkpoint(
     session: Session, *, checkpoint: Checkpoint, changes: dict, actor_id: int
 ) -> Checkpoint:
     """Applies a PATCH to a checkpoint (the code is printed, so it does not change)."""
-    before = _snapshot(checkpoint)
-    for key, value in changes.items():
-        if value is None and key not in ("lat", "lon"):
-            raise Invalid(f"{key} cannot be empty.", details=[{"field": key, "message": "null"}])
-        setattr(checkpoint, key, value)
-    session.add(checkpoint)
-    session.flush()
-    audit.record(
-        session,
-        actor_id=actor_id,
-        action="checkpoint.update",
-        entity="checkpoint",
-        entity_id=checkpoint.id,
-        before=before,
-        after=_snapshot(checkpoint),
+    nullable = {"lat", "lon"}
+    return _patch(
+        session, checkpoint, changes, actor_id=actor_id, entity="checkpoint", nullable=nullable
     )
-    return checkpoint
 
 
 # ---- printable sheet ---------------------------------------------------------------------
