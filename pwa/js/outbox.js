@@ -77,6 +77,26 @@ export async function pendingCounts(userId) {
   return { mine, others: all.length - mine };
 }
 
+/** Conflicting or rejected entries of this user the user has not looked at yet. */
+export function attentionCount(userId) {
+  return tx('outbox', 'readonly', async (s) => {
+    let n = 0;
+    for (const state of [STATE.conflict, STATE.rejected]) {
+      const rows = await req(s.outbox.index('by_state').getAll(state));
+      n += rows.filter((e) => e.user_id === userId && !e.seen).length;
+    }
+    return n;
+  });
+}
+
+/** Photos of this user still waiting to upload (read by index, not through every entry). */
+export function photosPendingCount(userId) {
+  return tx('photos', 'readonly', async (s) => {
+    const rows = await req(s.photos.index('by_user').getAll(userId));
+    return rows.filter((p) => p.pending === 1).length;
+  });
+}
+
 /** Notes an attempt on a batch (before it is sent). */
 export function markAttempt(ids) {
   return tx('outbox', 'readwrite', async (s) => {
@@ -150,6 +170,25 @@ export function markPhotoFailed(sha, message) {
   return tx('photos', 'readwrite', async (s) => {
     const p = await req(s.photos.get(sha));
     if (p) { p.attempts = (p.attempts || 0) + 1; p.last_error = message; s.photos.put(p); }
+  });
+}
+
+/**
+ * After a sync: forget this user's entries synced more than keepDays ago (the server holds
+ * them, and the pulled copy stays), and uploaded photos no kept entry names, so a phone used
+ * for months does not slow down or fill up. Pending, conflicting and rejected entries stay.
+ */
+export function pruneSynced(userId, keepDays = 7) {
+  const cutoff = Date.now() - keepDays * 24 * 3600 * 1000;
+  return tx(['outbox', 'photos'], 'readwrite', async (s) => {
+    const mine = await req(s.outbox.index('by_user_seq').getAll(userRange(userId)));
+    const named = new Set();
+    for (const e of mine) {
+      if (e.state === STATE.synced && Date.parse(e.occurred_at) < cutoff) s.outbox.delete(e.id);
+      else for (const sha of e.photos || []) named.add(sha);
+    }
+    const photos = await req(s.photos.index('by_user').getAll(userId));
+    for (const p of photos) if (p.pending === 0 && !named.has(p.sha256)) s.photos.delete(p.sha256);
   });
 }
 

@@ -29,10 +29,8 @@ export async function refreshCounts() {
   const user = store.user;
   if (!user) return;
   const { mine, others } = await outbox.pendingCounts(user.id);
-  const entries = await outbox.listMine(user.id);
-  const attention = entries.filter((e) => (e.state === 'conflict' || e.state === 'rejected') && !e.seen).length;
-  const shas = [...new Set(entries.flatMap((e) => e.photos || []))];
-  const photosPending = (await outbox.photosPending(shas)).length;
+  const attention = await outbox.attentionCount(user.id);
+  const photosPending = await outbox.photosPendingCount(user.id);
   store.set({ pending: mine, pendingOthers: others, attention, photosPending });
 }
 
@@ -136,6 +134,7 @@ async function run() {
     await push(user.id);
     await uploadPhotos(user.id);
     await pull();
+    await outbox.pruneSynced(user.id);
     const now = new Date().toISOString();
     await setMeta('last_sync', now);
     failures = 0;
