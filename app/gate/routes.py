@@ -8,10 +8,8 @@ from sqlmodel import SQLModel, select
 
 from app.auth.deps import CurrentUser
 from app.db import ReadSessionDep
-from app.errors import NotFound
 from app.gate.models import VisitorEntry
-from app.groups.service import can_see_site
-from app.sites.models import Site
+from app.sites.service import get_visible_site
 
 router = APIRouter(prefix="/api", tags=["gate"])
 
@@ -27,9 +25,7 @@ class VisitorRegister(SQLModel):
 def visitor_register(
     site_id: int, day: date, session: ReadSessionDep, user: CurrentUser
 ) -> VisitorRegister:
-    site = session.get(Site, site_id)
-    if site is None or not can_see_site(session, user, site_id):
-        raise NotFound(f"No site with id {site_id} that you may see.")
+    site = get_visible_site(session, user=user, site_id=site_id)
     zone = ZoneInfo(site.timezone)
     start = datetime.combine(day, time.min, tzinfo=zone)
     rows = session.exec(
