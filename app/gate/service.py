@@ -58,14 +58,14 @@ def check(ctx: PushContext, p: Check, mutation_id: str, occurred_at: datetime):
     )
     if window is None or window.site_id != p.site_id:
         raise Rejected(f"Gate window {p.window_id} is not a window of this school.")
-    record = GateCheck(
-        **ctx.stamp(mutation_id, p.site_id, occurred_at),
+    record = ctx.create(
+        GateCheck,
+        "gate_check",
+        ctx.stamp(mutation_id, p.site_id, occurred_at),
         window_id=window.id,
         local_date=p.local_date,
         direction=p.direction.value,
     )
-    ctx.session.add(record)
-    ctx.touch("gate_check", record)
     return Applied(record.id)
 
 
@@ -73,12 +73,12 @@ def check(ctx: PushContext, p: Check, mutation_id: str, occurred_at: datetime):
 def visitor_enter(ctx: PushContext, p: VisitorEnter, mutation_id: str, occurred_at: datetime):
     _require_gate_role(ctx)
     require_site(ctx, p.site_id)
-    record = VisitorEntry(
-        **ctx.stamp(mutation_id, p.site_id, occurred_at),
+    record = ctx.create(
+        VisitorEntry,
+        "visitor",
+        ctx.stamp(mutation_id, p.site_id, occurred_at),
         **p.model_dump(exclude={"site_id"}),
     )
-    ctx.session.add(record)
-    ctx.touch("visitor", record)
     return Applied(record.id)
 
 
@@ -90,10 +90,8 @@ def visitor_leave(ctx: PushContext, p: VisitorLeave, mutation_id: str, occurred_
         raise Conflicted(
             "visitor_already_left",
             "This visitor was already signed out; the first exit time stands.",
-            {"entity": "visitor", "data": serialize(ctx.session, "visitor", record)},
+            {"entity": "visitor", "data": serialize(ctx, "visitor", record)},
         )
     time_out, _ = ctx.corrected(occurred_at)
-    record.time_out = max(time_out, record.event_time)
-    ctx.session.add(record)
-    ctx.touch("visitor", record)
+    ctx.update("visitor", record, time_out=max(time_out, record.event_time))
     return Applied(record.id)

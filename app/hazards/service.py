@@ -60,14 +60,14 @@ class Transition(Payload):
 def report(ctx: PushContext, p: Report, mutation_id: str, occurred_at: datetime):
     require_site(ctx, p.site_id)
     photos = list(dict.fromkeys(p.photos))
-    hazard = Hazard(
-        **ctx.stamp(mutation_id, p.site_id, occurred_at),
+    hazard = ctx.create(
+        Hazard,
+        "hazard",
+        ctx.stamp(mutation_id, p.site_id, occurred_at),
         **p.model_dump(exclude={"site_id", "photos"}),
         photos=photos,
     )
-    ctx.session.add(hazard)
-    link_photos(ctx.session, "hazard", hazard.id, p.site_id, photos)
-    ctx.touch("hazard", hazard)
+    link_photos(ctx, "hazard", hazard, photos)
     return Applied(hazard.id)
 
 
@@ -93,15 +93,17 @@ def transition(ctx: PushContext, p: Transition, mutation_id: str, occurred_at: d
             "hazard_lifecycle",
             f"A hazard that is {hazard.status} cannot be {p.action.value}ed; "
             f"that needs it to be {' or '.join(sorted(allowed_from))}.",
-            {"entity": "hazard", "data": serialize(ctx.session, "hazard", hazard)},
+            {"entity": "hazard", "data": serialize(ctx, "hazard", hazard)},
         )
     if p.action == HazardAction.assign and (p.department is None or p.due_date is None):
         raise Rejected("Assigning a hazard needs a department and a due date.")
     photos = list(dict.fromkeys(p.photos))
     if p.action == HazardAction.rectify and not photos:
         raise Rejected("Reporting a hazard rectified needs a photo of the fix.")
-    event = HazardEvent(
-        **ctx.stamp(mutation_id, hazard.site_id, occurred_at),
+    event = ctx.create(
+        HazardEvent,
+        "hazard_event",
+        ctx.stamp(mutation_id, hazard.site_id, occurred_at),
         hazard_id=hazard.id,
         action=p.action.value,
         from_status=hazard.status,
@@ -112,12 +114,13 @@ def transition(ctx: PushContext, p: Transition, mutation_id: str, occurred_at: d
         photos=photos,
     )
     before = {"status": hazard.status, "department": hazard.department}
-    hazard.status = to_status.value
-    if p.action == HazardAction.assign:
-        hazard.department = p.department.value
-        hazard.due_date = p.due_date
-    ctx.session.add_all([event, hazard])
-    link_photos(ctx.session, "hazard_event", event.id, hazard.site_id, photos)
+    assigned = (
+        {"department": p.department.value, "due_date": p.due_date}
+        if p.action == HazardAction.assign
+        else {}
+    )
+    ctx.update("hazard", hazard, status=to_status.value, **assigned)
+    link_photos(ctx, "hazard_event", event, photos)
     audit.record(
         ctx.session,
         actor_id=ctx.user.id,
@@ -127,6 +130,4 @@ def transition(ctx: PushContext, p: Transition, mutation_id: str, occurred_at: d
         before=before,
         after={"status": hazard.status, "department": hazard.department},
     )
-    ctx.touch("hazard_event", event)
-    ctx.touch("hazard", hazard)
     return Applied(event.id)

@@ -15,6 +15,7 @@ from app.config import get_settings
 from app.errors import Conflict, InsufficientStorage, Invalid, NotFound, TooLarge
 from app.groups.service import visible_site_ids
 from app.photos.models import Photo, RecordPhoto
+from app.sync.engine import PushContext, Record
 
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 MAX_PIXELS = 40_000_000  # a phone photo is ~12 MP; anything far beyond is a decompression bomb
@@ -32,11 +33,16 @@ def _partial_path(sha256: str) -> Path:
     return _root() / "partial" / f"{sha256}.part"
 
 
-def link_photos(session: Session, record_type: str, record_id: str, site_id: int, shas: list[str]):
-    session.add_all(
-        RecordPhoto(record_type=record_type, record_id=record_id, sha256=sha, site_id=site_id)
-        for sha in shas
-    )
+def link_photos(ctx: PushContext, record_type: str, record: Record, shas: list[str]) -> None:
+    """A record's photos, written with it; the bytes may arrive later (listed as missing)."""
+    for sha in shas:
+        ctx.add_row(
+            RecordPhoto,
+            record_type=record_type,
+            record_id=record.id,
+            sha256=sha,
+            site_id=record.site_id,
+        )
 
 
 def _inspect_image(data: bytes) -> tuple[str, int, int]:

@@ -7,7 +7,7 @@ from app.auth.deps import CurrentUser
 from app.db import ReadSessionDep
 from app.records import visible_record
 from app.shifts.models import CheckpointScan, PatrolShift, ShiftReview
-from app.shifts.service import shift_data
+from app.shifts.service import shift_members
 from app.sites.models import Checkpoint
 
 router = APIRouter(prefix="/api", tags=["shifts"])
@@ -40,7 +40,7 @@ def get_shift(shift_id: str, session: ReadSessionDep, user: CurrentUser) -> Shif
         .order_by(ShiftReview.received_at)
     ).all()
     return ShiftDetail(
-        shift=shift_data(session, shift),
+        shift={**shift.model_dump(mode="json"), "member_ids": shift_members(session, shift.id)},
         scans=[s.model_dump(mode="json") for s in scans],
         missed_checkpoints=[
             c.model_dump(mode="json", include={"id", "name", "code"})

@@ -1,6 +1,6 @@
 """Sync handlers for patrol shifts, checkpoint scans and the leader's review."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import Field
@@ -23,6 +23,7 @@ from app.sync.engine import (
     Applied,
     Conflicted,
     PushContext,
+    Record,
     Rejected,
     entity,
     mutation,
@@ -59,13 +60,16 @@ class Review(Payload):
     comment: Annotated[Text, Field(max_length=2000)] = ""
 
 
+def shift_members(session: Session, shift_id: str) -> list[int]:
+    return sorted(session.exec(select(ShiftMember.user_id).where(ShiftMember.shift_id == shift_id)))
+
+
 @entity("shift")
-def shift_data(session: Session, shift: PatrolShift) -> dict:
-    data = shift.model_dump(mode="json")
-    data["member_ids"] = sorted(
-        session.exec(select(ShiftMember.user_id).where(ShiftMember.shift_id == shift.id)).all()
-    )
-    return data
+def shift_data(ctx: PushContext, shift: Record) -> dict:
+    """A shift in the pull feed carries who was present."""
+    if shift.member_ids is None:
+        shift.member_ids = shift_members(ctx.session, shift.id)
+    return {**shift.json(), "member_ids": shift.member_ids}
 
 
 def _group_for(ctx: PushContext, site_id: int, group_id: int | None) -> int | None:
@@ -101,23 +105,26 @@ def start_shift(ctx: PushContext, p: ShiftStart, mutation_id: str, occurred_at: 
     ]
     if unknown:
         raise Rejected(f"Unknown people listed as present: {unknown}.")
-    shift = PatrolShift(
-        **ctx.stamp(mutation_id, p.site_id, occurred_at), group_id=group_id, note=p.note
+    shift = ctx.create(
+        PatrolShift,
+        "shift",
+        ctx.stamp(mutation_id, p.site_id, occurred_at),
+        group_id=group_id,
+        note=p.note,
     )
-    ctx.session.add(shift)
-    for uid in sorted(member_ids):
-        ctx.link(ShiftMember, shift_id=shift.id, user_id=uid)
-    ctx.touch("shift", shift)
+    shift.member_ids = sorted(member_ids)
+    for uid in shift.member_ids:
+        ctx.add_row(ShiftMember, shift_id=shift.id, user_id=uid)
     return Applied(shift.id)
 
 
-def _shift_for_member(ctx: PushContext, shift_id: str) -> PatrolShift:
+def _shift_for_member(ctx: PushContext, shift_id: str) -> Record:
     shift = require_record(ctx, PatrolShift, shift_id, "shift")
     if shift.status == ShiftStatus.confirmed:
         raise Conflicted(
             "shift_locked",
             "This shift was already confirmed by the group leader; it can no longer change.",
-            {"entity": "shift", "data": serialize(ctx.session, "shift", shift)},
+            {"entity": "shift", "data": serialize(ctx, "shift", shift)},
         )
     return shift
 
@@ -126,46 +133,45 @@ def _shift_for_member(ctx: PushContext, shift_id: str) -> PatrolShift:
 def end_shift(ctx: PushContext, p: ShiftEnd, mutation_id: str, occurred_at: datetime):
     shift = _shift_for_member(ctx, p.shift_id)
     event_time, flags = ctx.corrected(occurred_at)
+    changes = {"ended_device_time": occurred_at.astimezone(UTC), "status": ShiftStatus.ended}
     if event_time < shift.event_time:
         # The phone's clock changed between start and end: keep the record, flag it.
         event_time = shift.event_time
         flags = sorted({*flags, *(shift.clock_flag or "").split(","), "clock_changed"} - {""})
-        shift.clock_flag = ",".join(flags)
-    shift.ended_at = event_time
-    shift.ended_device_time = occurred_at
-    shift.status = ShiftStatus.ended
+        changes["clock_flag"] = ",".join(flags)
     if p.note is not None:
-        shift.note = p.note
-    ctx.session.add(shift)
-    ctx.touch("shift", shift)
+        changes["note"] = p.note
+    ctx.update("shift", shift, ended_at=event_time, **changes)
     return Applied(shift.id)
 
 
 @mutation("shift.scan", Scan)
 def scan_checkpoint(ctx: PushContext, p: Scan, mutation_id: str, occurred_at: datetime):
     shift = _shift_for_member(ctx, p.shift_id)
-    checkpoint = ctx.lookup(
-        ("checkpoint", p.checkpoint_code),
-        lambda: ctx.session.exec(
-            select(Checkpoint).where(Checkpoint.code == p.checkpoint_code)
-        ).first(),
+    # The site's checkpoint ids by code, read once per push (a scan round repeats them).
+    codes = ctx.lookup(
+        ("checkpoints", shift.site_id),
+        lambda: dict(
+            ctx.session.exec(
+                select(Checkpoint.code, Checkpoint.id).where(Checkpoint.site_id == shift.site_id)
+            ).all()
+        ),
     )
-    if checkpoint is None or checkpoint.site_id != shift.site_id:
+    checkpoint_id = codes.get(p.checkpoint_code)
+    if checkpoint_id is None:
         raise Rejected(f"Checkpoint code {p.checkpoint_code!r} does not belong to this site.")
-    scan = CheckpointScan(
-        **ctx.stamp(mutation_id, shift.site_id, occurred_at),
+    scan = ctx.create(
+        CheckpointScan,
+        "scan",
+        ctx.stamp(mutation_id, shift.site_id, occurred_at),
         shift_id=shift.id,
-        checkpoint_id=checkpoint.id,
+        checkpoint_id=checkpoint_id,
         lat=p.lat,
         lon=p.lon,
         accuracy_m=p.accuracy_m,
     )
-    ctx.session.add(scan)
     if shift.status == ShiftStatus.returned:  # the member amends a returned shift
-        shift.status = ShiftStatus.ended
-        ctx.session.add(shift)
-        ctx.touch("shift", shift)
-    ctx.touch("scan", scan)
+        ctx.update("shift", shift, status=ShiftStatus.ended)
     return Applied(scan.id)
 
 
@@ -174,7 +180,7 @@ def review_shift(ctx: PushContext, p: Review, mutation_id: str, occurred_at: dat
     shift = require_record(ctx, PatrolShift, p.shift_id, "shift")
     if not (leads_site(ctx.session, ctx.user, shift.site_id) or ctx.user.has_role(Role.admin)):
         raise Rejected("Only the leader of the group that patrols this site reviews its shifts.")
-    current = {"entity": "shift", "data": serialize(ctx.session, "shift", shift)}
+    current = {"entity": "shift", "data": serialize(ctx, "shift", shift)}
     if shift.status == ShiftStatus.open:
         raise Conflicted("shift_not_ended", "This shift has not ended yet.", current)
     if shift.status in (ShiftStatus.confirmed, ShiftStatus.returned):
@@ -187,19 +193,24 @@ def review_shift(ctx: PushContext, p: Review, mutation_id: str, occurred_at: dat
     if p.decision == ReviewDecision.return_ and not p.comment:
         raise Rejected("Say why the shift is returned: a comment is required.")
     before = {"status": shift.status}
-    review = ShiftReview(
-        **ctx.stamp(mutation_id, shift.site_id, occurred_at),
+    review = ctx.create(
+        ShiftReview,
+        "review",
+        ctx.stamp(mutation_id, shift.site_id, occurred_at),
         shift_id=shift.id,
         decision=p.decision.value,
         comment=p.comment,
     )
-    shift.status = (
-        ShiftStatus.confirmed if p.decision == ReviewDecision.confirm else ShiftStatus.returned
+    ctx.update(
+        "shift",
+        shift,
+        status=ShiftStatus.confirmed
+        if p.decision == ReviewDecision.confirm
+        else ShiftStatus.returned,
+        reviewed_by=ctx.user.id,
+        reviewed_at=ctx.received_at,
+        review_comment=p.comment or None,
     )
-    shift.reviewed_by = ctx.user.id
-    shift.reviewed_at = ctx.received_at
-    shift.review_comment = p.comment or None
-    ctx.session.add_all([review, shift])
     audit.record(
         ctx.session,
         actor_id=ctx.user.id,
@@ -209,6 +220,4 @@ def review_shift(ctx: PushContext, p: Review, mutation_id: str, occurred_at: dat
         before=before,
         after={"status": shift.status, "comment": p.comment},
     )
-    ctx.touch("review", review)
-    ctx.touch("shift", shift)
     return Applied(review.id)

@@ -4,16 +4,15 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import insert
-from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlmodel import Session
 
 from app.auth.models import Device, User
-from app.sync.models import FieldRecord
+from app.db import metadata
 
 
 class Rejected(Exception):
@@ -35,6 +34,68 @@ class Conflicted(Exception):
         self.current = current
 
 
+class Record:
+    """A field record as a push sees it: its columns as plain values, made by this push or
+    read from the store. Not an ORM object: building and flushing one per record was most of
+    a push's time. Changed only through PushContext.update, which keeps the undo journal."""
+
+    __slots__ = ("model", "values", "stored", "dirty", "member_ids")
+
+    def __init__(self, model: type, values: dict[str, Any], *, stored: bool):
+        object.__setattr__(self, "model", model)
+        object.__setattr__(self, "values", values)
+        object.__setattr__(self, "stored", stored)  # the row is in the database
+        object.__setattr__(self, "dirty", set())  # columns changed since it was written
+        object.__setattr__(self, "member_ids", None)  # a shift's people, once known
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name not in Record.__slots__:
+            raise AttributeError(f"set {name} through PushContext.update (it journals undo)")
+        object.__setattr__(self, name, value)
+
+    def json(self) -> dict[str, Any]:
+        """The columns as JSON, as the ORM model's model_dump(mode="json") gives them."""
+        return {k: _TO_JSON.get(type(v), _as_is)(v) for k, v in self.values.items()}
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _utc_text(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+# Record values are what the handlers and the database hand over: these are the only types
+# that are not JSON already (enums are str subclasses; lists of photo hashes are JSON).
+_TO_JSON: dict[type, Callable[[Any], Any]] = {datetime: _utc_text, date: date.isoformat}
+
+
+def _columns(model: type) -> tuple[dict[str, Any], dict[str, Callable[[], Any]], set[str]]:
+    """Per model, once: defaults, default factories and the columns a record must be given."""
+    cached = _COLUMNS.get(model)
+    if cached is None:
+        defaults, factories, required = {}, {}, set()
+        for name, info in model.model_fields.items():
+            if info.default_factory is not None:
+                factories[name] = info.default_factory
+            elif info.is_required():
+                required.add(name)
+            else:
+                defaults[name] = info.default
+        cached = _COLUMNS[model] = (defaults, factories, required)
+    return cached
+
+
+_COLUMNS: dict[type, tuple[dict[str, Any], dict[str, Callable[[], Any]], set[str]]] = {}
+
+
 @dataclass
 class PushContext:
     session: Session
@@ -44,10 +105,13 @@ class PushContext:
     sent_at: datetime
     offset_s: float
     base_flags: list[str]
-    cache: dict[Any, Any] = field(default_factory=dict)
-    changed: dict[tuple[str, str], FieldRecord] = field(default_factory=dict)
-    made: dict[str, FieldRecord] = field(default_factory=dict)  # by id: this push's records
-    links: list[tuple[type, dict]] = field(default_factory=list)  # rows that need the records
+    cache: dict[Any, Any] = field(default_factory=dict)  # reference data, read once
+    records: dict[str, Record] = field(default_factory=dict)  # by id: made or read so far
+    changed: dict[tuple[str, str], Record] = field(default_factory=dict)  # for the pull feed
+    unwritten: list[Record] = field(default_factory=list)  # made, not inserted yet
+    rows: list[tuple[Table, dict]] = field(default_factory=list)  # link rows, not inserted
+    dirty: dict[str, Record] = field(default_factory=dict)  # stored, changed, not updated
+    journal: list[tuple[Record, str, Any, bool]] = field(default_factory=list)  # for undo
 
     @property
     def author_disabled(self) -> bool:
@@ -55,7 +119,7 @@ class PushContext:
 
     def corrected(self, occurred_at: datetime) -> tuple[datetime, list[str]]:
         """Segment's rule: event time = device time + (server receive - device send)."""
-        event_time = occurred_at + timedelta(seconds=self.offset_s)
+        event_time = (occurred_at + timedelta(seconds=self.offset_s)).astimezone(UTC)
         flags = list(self.base_flags)
         if event_time > self.received_at + timedelta(seconds=5):
             flags.append("future")
@@ -71,7 +135,7 @@ class PushContext:
             "site_id": site_id,
             "recorded_by": self.user.id,
             "device_id": self.device.id,
-            "device_time": occurred_at,
+            "device_time": occurred_at.astimezone(UTC),  # the zone is kept just below
             "device_tz_offset_min": int(offset.total_seconds() // 60) if offset else 0,
             "received_at": self.received_at,
             "event_time": event_time,
@@ -81,40 +145,104 @@ class PushContext:
         }
 
     def lookup(self, key: Any, load: Callable[[], Any]) -> Any:
-        """Reference data read once per push, without flushing the records made so far
-        (an autoflush per lookup was most of a push's time)."""
+        """Reference data read once per push, without flushing what is pending."""
         if key not in self.cache:
             with self.session.no_autoflush:
                 self.cache[key] = load()
         return self.cache[key]
 
-    def touch(self, entity: str, record: FieldRecord) -> None:
-        """Marks a record as changed: it goes into the pull feed at this push's version."""
-        self.changed[(entity, record.id)] = record
-        self.made[record.id] = record
+    def create(self, model: type, entity_name: str, stamp: dict[str, Any], **values: Any) -> Record:
+        """A new record, written by the next write(); it goes into the pull feed."""
+        defaults, factories, required = _columns(model)
+        row = {**defaults, **{k: f() for k, f in factories.items()}, **stamp, **values}
+        missing = required - row.keys()
+        if missing:
+            raise TypeError(f"{model.__name__} needs {sorted(missing)}")
+        record = Record(model, row, stored=False)
+        self.records[record.id] = record
+        self.unwritten.append(record)
+        self.changed[(entity_name, record.id)] = record
+        return record
 
-    def link(self, model: type, **values: Any) -> None:
-        """A row that points at a record of this push (e.g. a shift's members): inserted by
-        flush_links once the records are in, since the ORM does not order inserts by
-        foreign key for models without relationships."""
-        self.links.append((model, values))
+    def add_row(self, model: type, **values: Any) -> None:
+        """A plain row beside the records (a shift's members, a photo link)."""
+        self.rows.append((model.__table__, values))
 
-    def flush_links(self) -> None:
-        self.session.flush()
-        by_model: dict[type, list[dict]] = {}
-        for model, values in self.links:
-            by_model.setdefault(model, []).append(values)
-        for model, rows in by_model.items():
-            self.session.execute(insert(model), rows)
-        self.links = []
+    def get(self, model: type, record_id: str) -> Record | None:
+        """A record made earlier in this push or stored; None when there is none of that kind."""
+        record = self.records.get(record_id)
+        if record is None:
+            table = model.__table__
+            with self.session.no_autoflush:
+                found = (
+                    self.session.execute(select(table).where(table.c.id == record_id))
+                    .mappings()
+                    .first()
+                )
+            if found is None:
+                return None
+            record = self.records[record_id] = Record(model, dict(found), stored=True)
+        return record if record.model is model else None
 
-    def mark(self) -> tuple[dict, dict]:
-        return dict(self.changed), dict(self.made)
+    def update(self, entity_name: str, record: Record, **values: Any) -> None:
+        """Changes a record's columns (journalled, so a rolled-back mutation's changes are
+        undone in memory too) and puts it into the pull feed."""
+        for name, value in values.items():
+            self.journal.append((record, name, record.values[name], name in record.dirty))
+            record.values[name] = value
+            if record.stored:
+                record.dirty.add(name)
+                self.dirty[record.id] = record
+        self.changed[(entity_name, record.id)] = record
 
-    def undo(self, mark: tuple[dict, dict] = ({}, {})) -> None:
-        """After a savepoint rollback: forget what the rolled-back mutations touched."""
-        self.changed, self.made = dict(mark[0]), dict(mark[1])
-        self.links = []
+    def write(self) -> None:
+        """Inserts what was made and updates what was changed since the last write, in a
+        few bulk statements, parents before children."""
+        batches: dict[Table, list[dict]] = {}
+        for record in self.unwritten:
+            batches.setdefault(record.model.__table__, []).append(record.values)
+            record.stored = True
+            record.dirty.clear()
+        for table, row in self.rows:
+            batches.setdefault(table, []).append(row)
+        for table in metadata.sorted_tables:
+            if table in batches:
+                self.session.execute(insert(table), batches[table])
+        self.unwritten, self.rows = [], []
+        updates: dict[tuple[Table, tuple[str, ...]], list[dict]] = {}
+        for record in self.dirty.values():
+            names = tuple(sorted(record.dirty))
+            if names:
+                params = {f"new_{n}": record.values[n] for n in names}
+                updates.setdefault((record.model.__table__, names), []).append(
+                    {"record_id": record.id, **params}
+                )
+                record.dirty.clear()
+        for (table, names), params in updates.items():
+            statement = (
+                update(table)
+                .where(table.c.id == bindparam("record_id"))
+                .values({n: bindparam(f"new_{n}") for n in names})
+            )
+            self.session.connection().execute(statement, params)
+        self.dirty = {}
+
+    def mark(self) -> tuple[int, int, dict]:
+        return len(self.journal), len(self.records), dict(self.changed)
+
+    def undo(self, mark: tuple[int, int, dict] = (0, 0, {})) -> None:
+        """After a savepoint rollback: forget what the rolled-back mutations did."""
+        journal_at, records_at, changed = mark
+        for record, name, old, was_dirty in reversed(self.journal[journal_at:]):
+            record.values[name] = old
+            if not was_dirty:
+                record.dirty.discard(name)
+        del self.journal[journal_at:]
+        for record_id in list(self.records)[records_at:]:
+            del self.records[record_id]
+        self.changed = dict(changed)
+        self.unwritten, self.rows = [], []
+        self.dirty = {k: r for k, r in self.dirty.items() if r.dirty}
 
 
 @dataclass
@@ -156,7 +284,7 @@ def payload_hash(type_name: str, occurred_at: datetime, payload: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-Serializer = Callable[[Session, Any], dict[str, Any]]
+Serializer = Callable[[PushContext, Record], dict[str, Any]]
 SERIALIZERS: dict[str, Serializer] = {}
 
 
@@ -170,11 +298,9 @@ def entity(name: str):
     return _register
 
 
-def serialize(session: Session, entity_name: str, record: Any) -> dict[str, Any]:
+def serialize(ctx: PushContext, entity_name: str, record: Record) -> dict[str, Any]:
     fn = SERIALIZERS.get(entity_name)
-    if fn is not None:
-        return fn(session, record)
-    return record.model_dump(mode="json")
+    return fn(ctx, record) if fn is not None else record.json()
 
 
 def visible_sites(ctx: PushContext) -> set[int] | None:
@@ -196,16 +322,10 @@ def require_site(ctx: PushContext, site_id: int):
     return site
 
 
-def require_record(ctx: PushContext, model: type, record_id: str, what: str):
+def require_record(ctx: PushContext, model: type, record_id: str, what: str) -> Record:
     """A record this mutation refers to, which the author may see: made earlier in this push
-    (not flushed yet) or stored."""
-    record = ctx.made.get(record_id)
-    if isinstance(record, model):
-        if sa_inspect(record).pending:
-            ctx.session.flush()  # rows pointing at it need it inserted first
-    else:
-        with ctx.session.no_autoflush:
-            record = ctx.session.get(model, record_id)
+    or stored."""
+    record = ctx.get(model, record_id)
     if record is None:
         raise Rejected(f"The {what} {record_id} is unknown to the server; it was never synced.")
     sites = visible_sites(ctx)

@@ -37,6 +37,17 @@ def push(body: PushRequest, caller: AnyCaller) -> PushResponse:
         return service.push(session, user=user, device=device, request=body)
 
 
+def push_body_bytes(engine, user_id: int, device_id: str, body: bytes) -> bytes:
+    import json
+
+    request = PushRequest.model_validate(json.loads(body))
+    with Session(engine, expire_on_commit=False) as session:
+        user = session.get(User, user_id)
+        device = session.get(Device, device_id)
+        res = service.push(session, user=user, device=device, request=request)
+    return PushResponse.model_validate(res.model_dump()).model_dump_json().encode()
+
+
 @router.get("/pull", response_model=PullResponse)
 def pull(
     caller: AnyCaller,

@@ -97,32 +97,40 @@ def _push_one_by_one(
     ctx: PushContext, mutations: list[dict], seen: dict[str, Mutation]
 ) -> list[MutationResult]:
     """Each mutation in its own savepoint: a clash or a refusal undoes that mutation alone."""
-    session = ctx.session
     results: list[MutationResult] = []
     logged: list[Mutation] = []
     for index, raw in enumerate(mutations):
         results.append(_process(ctx, raw, index, seen, logged))
 
     if ctx.changed:
-        version = _next_version(session)
-        for record in ctx.changed.values():
-            record.version = version
-            session.add(record)
-        session.flush()
-        session.add_all(
-            SyncChange(
-                version=version,
-                entity=entity_name,
-                entity_id=record_id,
-                site_id=record.site_id,
-                data=serialize(session, entity_name, record),
-            )
-            for (entity_name, record_id), record in ctx.changed.items()
-        )
+        version = _publish(ctx)
         for row in logged:
             if row.status == MutationStatus.applied:
                 row.version = version
     return results
+
+
+def _publish(ctx: PushContext) -> int:
+    """Stamps every record this push changed with the push's version, writes them and their
+    rows in the pull feed. The version is taken last, just before commit (_next_version)."""
+    version = _next_version(ctx.session)
+    for (entity_name, _), record in ctx.changed.items():
+        ctx.update(entity_name, record, version=version)
+    ctx.write()
+    ctx.session.execute(
+        insert(SyncChange),
+        [
+            {
+                "version": version,
+                "entity": entity_name,
+                "entity_id": record_id,
+                "site_id": record.site_id,
+                "data": serialize(ctx, entity_name, record),
+            }
+            for (entity_name, record_id), record in ctx.changed.items()
+        ],
+    )
+    return version
 
 
 class _Fallback(Exception):
@@ -170,22 +178,7 @@ def _push_batch(ctx: PushContext, mutations: list[dict], seen: dict) -> list[Mut
             seen[m.id] = SimpleNamespace(**row)
             results.append(MutationResult(id=m.id, status="applied", record_id=record_id))
         if ctx.changed:
-            version = _next_version(session)
-            for record in ctx.changed.values():
-                record.version = version
-                session.add(record)
-            ctx.flush_links()
-            changes = [
-                {
-                    "version": version,
-                    "entity": entity_name,
-                    "entity_id": record_id,
-                    "site_id": record.site_id,
-                    "data": serialize(session, entity_name, record),
-                }
-                for (entity_name, record_id), record in ctx.changed.items()
-            ]
-            session.execute(insert(SyncChange), changes)
+            version = _publish(ctx)
             for row in rows:
                 row["version"] = version
         if rows:
@@ -279,7 +272,7 @@ def _process(
         except ValidationError as exc:
             raise Rejected(f"Invalid {m.type}: {_error_text(exc)}") from exc
         row.record_id = registration.handler(ctx, payload, m.id, m.occurred_at).record_id
-        ctx.flush_links()
+        ctx.write()
         savepoint.commit()
     except IntegrityError:
         savepoint.rollback()

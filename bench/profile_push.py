@@ -1,0 +1,73 @@
+"""The push path without HTTP, for profiling: the same batches as part 1, handed straight to
+the route's work (JSON body in, JSON body out) in this process, so a profiler sees only
+the server's own cost.
+
+    python -m bench.profile_push [--backend sqlite|postgres] [--records N] [--pyinstrument]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+from bench.common import fresh_database, seed_county, workspace
+from bench.push_ingest import build_batches
+
+
+def run(kind: str, n_records: int, profile: bool) -> dict:
+    from sqlmodel import Session
+
+    from app.auth.models import Device, User
+    from app.db import make_engine
+    from app.sync.routes import push_body_bytes
+
+    with workspace() as work, fresh_database(kind, work) as db:
+        county = seed_county(db)
+        batches = build_batches(county, n_records)
+        engine = make_engine(db.url)
+        bodies = []
+        with Session(engine) as session:
+            users = {u.username: u for u in session.query(User).all()}
+            for username, batch in batches:
+                user = users[username]
+                device = Device(id=f"profile-{username}", user_id=user.id, label="profile")
+                session.merge(device)
+                body = {"sent_at": _now_iso(), "outbox_depth": 0, "mutations": batch}
+                bodies.append((user.id, device.id, json.dumps(body).encode()))
+            session.commit()
+        profiler = None
+        if profile:
+            from pyinstrument import Profiler
+
+            profiler = Profiler(interval=0.0005)
+            profiler.start()
+        started = time.perf_counter()
+        for user_id, device_id, body in bodies:
+            push_body_bytes(engine, user_id, device_id, body)
+        seconds = time.perf_counter() - started
+        if profiler is not None:
+            profiler.stop()
+            print(profiler.output_text(unicode=True, color=False, show_all=False))
+        engine.dispose()
+        n = sum(len(b) for _, b in batches)
+        return {"backend": kind, "records": n, "seconds": round(seconds, 3), "per_s": n / seconds}
+
+
+def _now_iso() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", default="sqlite", choices=["sqlite", "postgres"])
+    parser.add_argument("--records", type=int, default=20_000)
+    parser.add_argument("--pyinstrument", action="store_true")
+    args = parser.parse_args()
+    print(json.dumps(run(args.backend, args.records, args.pyinstrument)))
+
+
+if __name__ == "__main__":
+    main()
