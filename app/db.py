@@ -6,9 +6,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
+import orjson
 from fastapi import Depends
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, TypeDecorator, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Table, TypeDecorator, event
+from sqlalchemy.engine import Dialect, Engine
 from sqlmodel import Field, Session, SQLModel, create_engine
 
 from app.config import get_settings
@@ -29,12 +30,28 @@ def make_engine(url: str) -> Engine:
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, **_JSON_CODEC
+        )
         _sqlite_pragmas(engine)
         return engine
     return create_engine(
-        url, pool_pre_ping=True, pool_size=get_settings().db_pool_size, max_overflow=10
+        url,
+        pool_pre_ping=True,
+        pool_size=get_settings().db_pool_size,
+        max_overflow=10,
+        **_JSON_CODEC,
     )
+
+
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+# JSON columns (the pull feed's records, audit snapshots) through orjson: a push writes one
+# feed row per record and a pull reads them back, and the standard json module was a tenth
+# of a push's time. Same JSON, several times faster.
+_JSON_CODEC = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
@@ -91,6 +108,39 @@ SessionDep = Annotated[Session, Depends(get_session)]
 ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 
 
+def insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """One executemany handed straight to the driver. SQLAlchemy's per-row parameter handling
+    cost more than the database's own write (bench/profile_push.py); the values still go
+    through each column's bind processor for the dialect, so what is stored is what an ORM
+    insert would store. Every row must have the same keys."""
+    if not rows:
+        return
+    connection = session.connection()
+    sql, names, processors = _insert_plan(table, connection.dialect, tuple(rows[0]))
+    steps = list(zip(names, processors, strict=True))
+    params = [tuple(row[n] if p is None else p(row[n]) for n, p in steps) for row in rows]
+    if connection.dialect.paramstyle != "qmark":  # pyformat (psycopg): by name
+        params = [dict(zip(names, values, strict=True)) for values in params]
+    connection.exec_driver_sql(sql, params)
+
+
+_PLANS: dict[tuple, tuple[str, tuple[str, ...], tuple[Any, ...]]] = {}
+
+
+def _insert_plan(table: Table, dialect: Dialect, keys: tuple[str, ...]):
+    """The INSERT text for these columns and their bind processors, compiled once."""
+    plan_key = (table.name, dialect.name, keys)
+    plan = _PLANS.get(plan_key)
+    if plan is None:
+        compiled = table.insert().compile(dialect=dialect, column_keys=list(keys))
+        names = tuple(compiled.positiontup) if compiled.positiontup else keys
+        processors = tuple(
+            table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names
+        )
+        plan = _PLANS[plan_key] = (str(compiled), names, processors)
+    return plan
+
+
 class UTCDateTime(TypeDecorator):
     """Stores naive UTC (same on SQLite and Postgres) and always hands back aware UTC."""
 
@@ -100,9 +150,10 @@ class UTCDateTime(TypeDecorator):
     def process_bind_param(self, value: datetime | None, dialect):
         if value is None:
             return None
-        if value.tzinfo is None:
+        offset = value.utcoffset()
+        if offset is None:
             raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(UTC).replace(tzinfo=None)
+        return (value - offset).replace(tzinfo=None)  # as astimezone(UTC), a third the time
 
     def process_result_value(self, value: datetime | None, dialect):
         return None if value is None else value.replace(tzinfo=UTC)

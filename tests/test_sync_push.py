@@ -269,3 +269,38 @@ def test_records_of_a_user_disabled_while_offline_are_accepted_and_marked(
     assert session.get(Hazard, report["id"]).author_disabled is True
     # but the push-only token reads nothing
     assert client.get("/api/sync/pull", headers=headers).status_code == 403
+
+
+def test_a_retry_of_a_mutation_stored_under_the_older_hash_form_is_still_a_duplicate(
+    client, town, login, session, monkeypatch
+):
+    """Mutations stored before the hash moved to orjson carry the json-module form; a phone
+    retrying one after the upgrade must get duplicate, not id_reused. A float written in
+    exponent form is where the two forms differ."""
+    from app.sync import engine, service
+
+    legacy = engine.legacy_payload_hash
+
+    headers = login("member_a1")
+    report = mut(
+        "hazard.report",
+        {
+            "site_id": town.sites["a"].id,
+            "category": "fire",
+            "description": "电线老化",
+            "lat": 1e-05,
+            "lon": 114.3,
+        },
+    )
+    at = datetime.fromisoformat(report["occurred_at"])
+    forms = {f(report["type"], at, report["payload"]) for f in (engine.payload_hash, legacy)}
+    assert len(forms) == 2  # the two forms really differ for this record
+    monkeypatch.setattr(service, "payload_hash", legacy)
+    [first] = push(client, headers, [report])
+    monkeypatch.undo()
+    [again] = push(client, headers, [report])
+    changed = {**report, "payload": {**report["payload"], "description": "另一条"}}
+    [reused] = push(client, headers, [changed])
+    assert first["status"] == "applied"
+    assert (again["status"], again["original_status"]) == ("duplicate", "applied")
+    assert (reused["status"], reused["rule"]) == ("rejected", "id_reused")

@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import orjson
 from pydantic import BaseModel
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlmodel import Session
 
 from app.auth.models import Device, User
-from app.db import metadata
+from app.db import insert_many, metadata
 
 
 class Rejected(Exception):
@@ -207,7 +208,7 @@ class PushContext:
             batches.setdefault(table, []).append(row)
         for table in metadata.sorted_tables:
             if table in batches:
-                self.session.execute(insert(table), batches[table])
+                insert_many(self.session, table, batches[table])
         self.unwritten, self.rows = [], []
         updates: dict[tuple[Table, tuple[str, ...]], list[dict]] = {}
         for record in self.dirty.values():
@@ -274,6 +275,18 @@ def mutation(type_name: str, payload_model: type[BaseModel]):
 
 def payload_hash(type_name: str, occurred_at: datetime, payload: dict) -> str:
     """What makes a retry identical: type, time and payload (not sent_at, which changes)."""
+    try:
+        canonical = orjson.dumps(
+            [type_name, occurred_at.isoformat(), payload], option=orjson.OPT_SORT_KEYS
+        )
+    except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits: the standard form
+        return legacy_payload_hash(type_name, occurred_at, payload)
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def legacy_payload_hash(type_name: str, occurred_at: datetime, payload: dict) -> str:
+    """The form of mutations stored before 2026-11-30 (json module; numbers such as 1e-05
+    are written differently): a retry of one of those is compared with this as well."""
     canonical = json.dumps(
         [type_name, occurred_at.isoformat(), payload],
         sort_keys=True,

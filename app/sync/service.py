@@ -7,8 +7,8 @@ import uuid
 from types import SimpleNamespace
 
 from pydantic import ValidationError
-from sqlalchemy import insert, text, tuple_, update
 from sqlalchemy import select as sa_select
+from sqlalchemy import text, tuple_, update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, select
 
@@ -17,10 +17,18 @@ import app.hazards.service  # noqa: F401
 import app.shifts.service  # noqa: F401
 from app.auth.models import Device, User
 from app.config import get_settings
-from app.db import utcnow
+from app.db import insert_many, utcnow
 from app.errors import UNSTORABLE_MESSAGE, AppError, Gone, Invalid, TooLarge
 from app.groups.service import visible_site_ids
-from app.sync.engine import HANDLERS, Conflicted, PushContext, Rejected, payload_hash, serialize
+from app.sync.engine import (
+    HANDLERS,
+    Conflicted,
+    PushContext,
+    Rejected,
+    legacy_payload_hash,
+    payload_hash,
+    serialize,
+)
 from app.sync.models import Mutation, MutationStatus, SyncChange, SyncState
 from app.sync.schemas import (
     ChangeOut,
@@ -117,8 +125,9 @@ def _publish(ctx: PushContext) -> int:
     for (entity_name, _), record in ctx.changed.items():
         ctx.update(entity_name, record, version=version)
     ctx.write()
-    ctx.session.execute(
-        insert(SyncChange),
+    insert_many(
+        ctx.session,
+        SyncChange.__table__,
         [
             {
                 "version": version,
@@ -166,7 +175,7 @@ def _push_batch(ctx: PushContext, mutations: list[dict], seen: dict) -> list[Mut
             digest = payload_hash(m.type, m.occurred_at, m.payload)
             previous = seen.get(m.id)
             if previous is not None:
-                results.append(_duplicate(previous, digest))
+                results.append(_duplicate(previous, m, digest))
                 continue
             registration = HANDLERS.get(m.type)
             if registration is None:
@@ -182,7 +191,7 @@ def _push_batch(ctx: PushContext, mutations: list[dict], seen: dict) -> list[Mut
             for row in rows:
                 row["version"] = version
         if rows:
-            session.execute(insert(Mutation), rows)
+            insert_many(session, Mutation.__table__, rows)
         savepoint.commit()
         return results
     except (
@@ -255,7 +264,7 @@ def _process(
     digest = payload_hash(m.type, m.occurred_at, m.payload)
     previous = seen.get(m.id)
     if previous is not None:
-        return _duplicate(previous, digest)
+        return _duplicate(previous, m, digest)
     registration = HANDLERS.get(m.type)
     row = _log_row(ctx, m, digest, MutationStatus.applied)
     before = ctx.mark()
@@ -277,7 +286,7 @@ def _process(
     except IntegrityError:
         savepoint.rollback()
         ctx.undo(before)
-        return _after_clash(ctx, m.id, digest)
+        return _after_clash(ctx, m, digest)
     except (Rejected, Conflicted, AppError, DataError, OverflowError) as exc:
         savepoint.rollback()
         ctx.undo(before)
@@ -290,7 +299,7 @@ def _process(
             with ctx.session.begin_nested():
                 ctx.session.add(row)
         except IntegrityError:
-            return _after_clash(ctx, m.id, digest)
+            return _after_clash(ctx, m, digest)
     seen[m.id] = row
     logged.append(row)
     return MutationResult(
@@ -329,19 +338,21 @@ def _log_row(
     )
 
 
-def _after_clash(ctx: PushContext, mutation_id: str, digest: str) -> MutationResult:
+def _after_clash(ctx: PushContext, m: MutationIn, digest: str) -> MutationResult:
     """Another process committed the same id meanwhile (Postgres): this is a retry."""
-    existing = ctx.session.get(Mutation, mutation_id, populate_existing=True)
+    existing = ctx.session.get(Mutation, m.id, populate_existing=True)
     if existing is None:
-        log.error("integrity error in mutation %s with no earlier copy", mutation_id)
+        log.error("integrity error in mutation %s with no earlier copy", m.id)
         return MutationResult(
-            id=mutation_id, status="rejected", message="The record clashes with stored data."
+            id=m.id, status="rejected", message="The record clashes with stored data."
         )
-    return _duplicate(existing, digest)
+    return _duplicate(existing, m, digest)
 
 
-def _duplicate(previous: Mutation, digest: str) -> MutationResult:
-    if previous.payload_hash != digest:
+def _duplicate(previous: Mutation, m: MutationIn, digest: str) -> MutationResult:
+    if previous.payload_hash != digest and previous.payload_hash != legacy_payload_hash(
+        m.type, m.occurred_at, m.payload
+    ):
         return MutationResult(
             id=previous.id,
             status="rejected",
