@@ -16,11 +16,12 @@ from bench.push_ingest import build_batches
 
 
 def run(kind: str, n_records: int, profile: bool) -> dict:
-    from sqlmodel import Session
+    from sqlmodel import Session, select
 
     from app.auth.models import Device, User
     from app.db import make_engine
-    from app.sync.routes import push_body_bytes
+    from app.sync import service
+    from app.sync.schemas import PushRequest, PushResponse
 
     with workspace() as work, fresh_database(kind, work) as db:
         county = seed_county(db)
@@ -28,7 +29,7 @@ def run(kind: str, n_records: int, profile: bool) -> dict:
         engine = make_engine(db.url)
         bodies = []
         with Session(engine) as session:
-            users = {u.username: u for u in session.query(User).all()}
+            users = {u.username: u for u in session.exec(select(User)).all()}
             for username, batch in batches:
                 user = users[username]
                 device = Device(id=f"profile-{username}", user_id=user.id, label="profile")
@@ -43,8 +44,10 @@ def run(kind: str, n_records: int, profile: bool) -> dict:
             profiler = Profiler(interval=0.0005)
             profiler.start()
         started = time.perf_counter()
-        for user_id, device_id, body in bodies:
-            push_body_bytes(engine, user_id, device_id, body)
+        for user_id, device_id, body in bodies:  # what the route does, without HTTP
+            request = PushRequest.model_validate_json(body)
+            response = service.push(engine, user_id=user_id, device_id=device_id, request=request)
+            PushResponse.model_validate(response.model_dump()).model_dump_json()
         seconds = time.perf_counter() - started
         if profiler is not None:
             profiler.stop()

@@ -7,9 +7,8 @@ from pydantic import BaseModel
 from sqlmodel import Session, select
 
 from app.auth.deps import AnyCaller, CurrentUser, get_active_caller
-from app.auth.models import Device, User, UserPublic
+from app.auth.models import User, UserPublic
 from app.db import ReadSessionDep, get_engine, utcnow
-from app.errors import NotAuthenticated
 from app.groups.models import GroupMember, GroupSite, PatrolGroup
 from app.groups.service import group_ids_of, sees_everything, user_public, visible_site_ids
 from app.sites.models import Checkpoint, GateWindow, Site
@@ -28,24 +27,9 @@ class Bootstrap(BaseModel):
 
 @router.post("/push", response_model=PushResponse)
 def push(body: PushRequest, caller: AnyCaller) -> PushResponse:
-    with Session(get_engine(), expire_on_commit=False) as session:
-        # Read again in the writing transaction (BEGIN IMMEDIATE on SQLite).
-        user = session.get(User, caller.user.id)
-        device = session.get(Device, caller.device.id)
-        if user is None or device is None or device.revoked_at is not None:
-            raise NotAuthenticated("The access token is not valid; log in again.")
-        return service.push(session, user=user, device=device, request=body)
-
-
-def push_body_bytes(engine, user_id: int, device_id: str, body: bytes) -> bytes:
-    import json
-
-    request = PushRequest.model_validate(json.loads(body))
-    with Session(engine, expire_on_commit=False) as session:
-        user = session.get(User, user_id)
-        device = session.get(Device, device_id)
-        res = service.push(session, user=user, device=device, request=request)
-    return PushResponse.model_validate(res.model_dump()).model_dump_json().encode()
+    return service.push(
+        get_engine(), user_id=caller.user.id, device_id=caller.device.id, request=body
+    )
 
 
 @router.get("/pull", response_model=PullResponse)

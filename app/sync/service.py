@@ -4,11 +4,13 @@ import logging
 import random
 import time
 import uuid
+from dataclasses import dataclass
 from types import SimpleNamespace
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import select as sa_select
 from sqlalchemy import text, tuple_, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, select
 
@@ -18,7 +20,14 @@ import app.shifts.service  # noqa: F401
 from app.auth.models import Device, User
 from app.config import get_settings
 from app.db import insert_many, utcnow
-from app.errors import UNSTORABLE_MESSAGE, AppError, Gone, Invalid, TooLarge
+from app.errors import (
+    UNSTORABLE_MESSAGE,
+    AppError,
+    Gone,
+    Invalid,
+    NotAuthenticated,
+    TooLarge,
+)
 from app.groups.service import visible_site_ids
 from app.sync.engine import (
     HANDLERS,
@@ -62,7 +71,19 @@ def _error_text(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def push(session: Session, *, user: User, device: Device, request: PushRequest) -> PushResponse:
+@dataclass
+class Incoming:
+    """One mutation as received, checked before the write transaction starts: validation and
+    hashing need no lock, and on SQLite every other push waits while one holds it."""
+
+    id: str  # the mutation's id, or "#<index>" when it has none
+    m: MutationIn | None  # None: too malformed to log
+    payload: BaseModel | None = None
+    digest: str = ""
+    refusal: str | None = None  # why it can never apply, decided without the database
+
+
+def prepare(request: PushRequest) -> list[Incoming]:
     settings = get_settings()
     if len(request.mutations) > settings.max_batch_mutations:
         raise TooLarge(
@@ -70,46 +91,74 @@ def push(session: Session, *, user: User, device: Device, request: PushRequest) 
             f"this one has {len(request.mutations)}. Send them in smaller batches.",
             details={"limit": settings.max_batch_mutations},
         )
+    return [_check(raw, index) for index, raw in enumerate(request.mutations)]
+
+
+def _check(raw: dict, index: int) -> Incoming:
+    raw_id = raw.get("id") if isinstance(raw.get("id"), str) else f"#{index}"
+    try:
+        m = MutationIn.model_validate(raw)
+    except ValidationError as exc:
+        return Incoming(raw_id, None, refusal=f"Malformed mutation: {_error_text(exc)}")
+    item = Incoming(m.id, m, digest=payload_hash(m.type, m.occurred_at, m.payload))
+    registration = HANDLERS.get(m.type)
+    if registration is None:
+        item.refusal = f"Unknown mutation type {m.type!r}; update the app."
+        return item
+    try:
+        item.payload = registration.payload_model.model_validate(m.payload)
+    except ValidationError as exc:
+        item.refusal = f"Invalid {m.type}: {_error_text(exc)}"[:500]
+    return item
+
+
+def push(engine: Engine, *, user_id: int, device_id: str, request: PushRequest) -> PushResponse:
     received_at = utcnow()
-    offset_s = (received_at - request.sent_at).total_seconds()
-    ctx = PushContext(
-        session=session,
-        user=user,
-        device=device,
-        received_at=received_at,
-        sent_at=request.sent_at,
-        offset_s=offset_s,
-        base_flags=_clock_flags(device, offset_s),
-    )
-    ids = [m.get("id") for m in request.mutations if isinstance(m.get("id"), str)]
-    seen = (
-        {m.id: m for m in session.exec(select(Mutation).where(Mutation.id.in_(ids))).all()}
-        if ids
-        else {}
-    )
-    results = _push_batch(ctx, request.mutations, dict(seen))
-    if results is None:  # something needed a mutation's own savepoint: one by one
-        results = _push_one_by_one(ctx, request.mutations, seen)
-    device.last_sync_at = received_at
-    device.last_seen_at = received_at
-    device.last_outbox_depth = request.outbox_depth
-    device.last_clock_offset_s = round(offset_s, 3)
-    device.max_abs_clock_offset_s = max(abs(offset_s), device.max_abs_clock_offset_s or 0.0)
-    session.add(device)
-    _chaos_pause(session)
-    session.commit()
+    incoming = prepare(request)
+    with Session(engine, expire_on_commit=False) as session:
+        # Read again in the writing transaction (BEGIN IMMEDIATE on SQLite).
+        user = session.get(User, user_id)
+        device = session.get(Device, device_id)
+        if user is None or device is None or device.revoked_at is not None:
+            raise NotAuthenticated("The access token is not valid; log in again.")
+        offset_s = (received_at - request.sent_at).total_seconds()
+        ctx = PushContext(
+            session=session,
+            user=user,
+            device=device,
+            received_at=received_at,
+            sent_at=request.sent_at,
+            offset_s=offset_s,
+            base_flags=_clock_flags(device, offset_s),
+        )
+        ids = [item.id for item in incoming if item.m is not None]
+        seen = (
+            {m.id: m for m in session.exec(select(Mutation).where(Mutation.id.in_(ids))).all()}
+            if ids
+            else {}
+        )
+        results = _push_batch(ctx, incoming, dict(seen))
+        if results is None:  # something needed a mutation's own savepoint: one by one
+            results = _push_one_by_one(ctx, incoming, seen)
+        device.last_sync_at = received_at
+        device.last_seen_at = received_at
+        device.last_outbox_depth = request.outbox_depth
+        device.last_clock_offset_s = round(offset_s, 3)
+        device.max_abs_clock_offset_s = max(abs(offset_s), device.max_abs_clock_offset_s or 0.0)
+        session.add(device)
+        _chaos_pause(session)
+        session.commit()
     return PushResponse(server_time=received_at, clock_offset_s=round(offset_s, 3), results=results)
 
 
 def _push_one_by_one(
-    ctx: PushContext, mutations: list[dict], seen: dict[str, Mutation]
+    ctx: PushContext, incoming: list[Incoming], seen: dict[str, Mutation]
 ) -> list[MutationResult]:
     """Each mutation in its own savepoint: a clash or a refusal undoes that mutation alone."""
     results: list[MutationResult] = []
     logged: list[Mutation] = []
-    for index, raw in enumerate(mutations):
-        results.append(_process(ctx, raw, index, seen, logged))
-
+    for item in incoming:
+        results.append(_process(ctx, item, seen, logged))
     if ctx.changed:
         version = _publish(ctx)
         for row in logged:
@@ -142,61 +191,49 @@ def _publish(ctx: PushContext) -> int:
     return version
 
 
-class _Fallback(Exception):
-    """The batch path cannot decide this mutation; the batch goes one by one instead."""
-
-
-def _push_batch(ctx: PushContext, mutations: list[dict], seen: dict) -> list[MutationResult] | None:
-    """The fast path, for the usual batch in which every mutation applies: the handlers run
+def _push_batch(
+    ctx: PushContext, incoming: list[Incoming], seen: dict
+) -> list[MutationResult] | None:
+    """The fast path, for the usual batch in which every handler agrees: the handlers run
     without a savepoint and a flush each, and the records, the mutation log and the change
     feed are written in a few bulk statements at the end (profiling showed ~60% of a push in
-    per-mutation flushes). The whole batch runs in one savepoint; anything that is not a
-    clean outcome (a handler refusing or failing, a clash on insert) rolls it back and
-    returns None, and the caller redoes the batch one mutation per savepoint, which decides
-    every case exactly as before. Outcomes, rows and versions are the same on both paths."""
+    per-mutation flushes). The whole batch runs in one savepoint; a handler refusing or
+    failing, or a clash on insert, rolls it back and returns None, and the caller redoes the
+    batch one mutation per savepoint, which decides every case exactly. Outcomes, rows and
+    versions are the same on both paths."""
     session = ctx.session
     savepoint = session.begin_nested()
     try:
         results: list[MutationResult] = []
         rows: list[dict] = []
-        for index, raw in enumerate(mutations):
-            raw_id = raw.get("id") if isinstance(raw.get("id"), str) else f"#{index}"
-            try:
-                m = MutationIn.model_validate(raw)
-            except ValidationError as exc:
-                results.append(
-                    MutationResult(
-                        id=raw_id,
-                        status="rejected",
-                        message=f"Malformed mutation: {_error_text(exc)}",
-                    )
-                )
+        for item in incoming:
+            m = item.m
+            if m is None:
+                results.append(MutationResult(id=item.id, status="rejected", message=item.refusal))
                 continue
-            digest = payload_hash(m.type, m.occurred_at, m.payload)
             previous = seen.get(m.id)
             if previous is not None:
-                results.append(_duplicate(previous, m, digest))
+                results.append(_duplicate(previous, item))
                 continue
-            registration = HANDLERS.get(m.type)
-            if registration is None:
-                raise _Fallback
-            payload = registration.payload_model.model_validate(m.payload)
-            record_id = registration.handler(ctx, payload, m.id, m.occurred_at).record_id
-            row = _log_values(ctx, m, digest, record_id)
+            if item.refusal is not None:
+                row = _log_values(ctx, item, MutationStatus.rejected, None, item.refusal)
+                results.append(MutationResult(id=m.id, status="rejected", message=item.refusal))
+            else:
+                handler = HANDLERS[m.type].handler
+                record_id = handler(ctx, item.payload, m.id, m.occurred_at).record_id
+                row = _log_values(ctx, item, MutationStatus.applied, record_id)
+                results.append(MutationResult(id=m.id, status="applied", record_id=record_id))
             rows.append(row)
             seen[m.id] = SimpleNamespace(**row)
-            results.append(MutationResult(id=m.id, status="applied", record_id=record_id))
         if ctx.changed:
             version = _publish(ctx)
             for row in rows:
-                row["version"] = version
-        if rows:
-            insert_many(session, Mutation.__table__, rows)
+                if row["status"] == MutationStatus.applied:
+                    row["version"] = version
+        insert_many(session, Mutation.__table__, rows)
         savepoint.commit()
         return results
     except (
-        _Fallback,
-        ValidationError,
         IntegrityError,
         Rejected,
         Conflicted,
@@ -209,18 +246,26 @@ def _push_batch(ctx: PushContext, mutations: list[dict], seen: dict) -> list[Mut
         return None
 
 
-def _log_values(ctx: PushContext, m: MutationIn, digest: str, record_id: str | None) -> dict:
-    """The mutation log row of an applied mutation (as _log_row, for a bulk insert)."""
+def _log_values(
+    ctx: PushContext,
+    item: Incoming,
+    status: MutationStatus,
+    record_id: str | None = None,
+    message: str | None = None,
+    rule: str | None = None,
+) -> dict:
+    """The mutation log row: the outcome a retry of the same id will be told."""
+    m = item.m
     _, flags = ctx.corrected(m.occurred_at)
     return {
         "id": m.id,
         "device_id": ctx.device.id,
         "user_id": ctx.user.id,
         "type": m.type,
-        "payload_hash": digest,
-        "status": MutationStatus.applied.value,
-        "rule": None,
-        "message": None,
+        "payload_hash": item.digest,
+        "status": status.value,
+        "rule": rule,
+        "message": message[:500] if message else None,
         "record_id": record_id,
         "device_time": m.occurred_at,
         "sent_at": ctx.sent_at,
@@ -252,54 +297,51 @@ def _next_version(session: Session) -> int:
 
 
 def _process(
-    ctx: PushContext, raw: dict, index: int, seen: dict[str, Mutation], logged: list[Mutation]
+    ctx: PushContext, item: Incoming, seen: dict[str, Mutation], logged: list[Mutation]
 ) -> MutationResult:
-    raw_id = raw.get("id") if isinstance(raw.get("id"), str) else f"#{index}"
-    try:
-        m = MutationIn.model_validate(raw)
-    except ValidationError as exc:
-        return MutationResult(
-            id=raw_id, status="rejected", message=f"Malformed mutation: {_error_text(exc)}"
-        )
-    digest = payload_hash(m.type, m.occurred_at, m.payload)
+    m = item.m
+    if m is None:
+        return MutationResult(id=item.id, status="rejected", message=item.refusal)
     previous = seen.get(m.id)
     if previous is not None:
-        return _duplicate(previous, m, digest)
-    registration = HANDLERS.get(m.type)
-    row = _log_row(ctx, m, digest, MutationStatus.applied)
-    before = ctx.mark()
+        return _duplicate(previous, item)
     current = None
-    savepoint = ctx.session.begin_nested()
-    try:
-        # The log row goes in first: a concurrent push of the same id waits on it here.
-        ctx.session.add(row)
-        ctx.session.flush()
-        if registration is None:
-            raise Rejected(f"Unknown mutation type {m.type!r}; update the app.")
+    if item.refusal is not None:
+        row = Mutation(**_log_values(ctx, item, MutationStatus.rejected, None, item.refusal))
+    else:
+        row = Mutation(**_log_values(ctx, item, MutationStatus.applied))
+        before = ctx.mark()
+        savepoint = ctx.session.begin_nested()
         try:
-            payload = registration.payload_model.model_validate(m.payload)
-        except ValidationError as exc:
-            raise Rejected(f"Invalid {m.type}: {_error_text(exc)}") from exc
-        row.record_id = registration.handler(ctx, payload, m.id, m.occurred_at).record_id
-        ctx.write()
-        savepoint.commit()
-    except IntegrityError:
-        savepoint.rollback()
-        ctx.undo(before)
-        return _after_clash(ctx, m, digest)
-    except (Rejected, Conflicted, AppError, DataError, OverflowError) as exc:
-        savepoint.rollback()
-        ctx.undo(before)
-        if isinstance(exc, DataError | OverflowError):  # e.g. a site id beyond 64 bits
-            exc = Rejected(UNSTORABLE_MESSAGE)
-        status = MutationStatus.conflict if isinstance(exc, Conflicted) else MutationStatus.rejected
-        row = _log_row(ctx, m, digest, status, getattr(exc, "rule", None), exc.message)
-        current = exc.current if isinstance(exc, Conflicted) else None
+            # The log row goes in first: a concurrent push of the same id waits on it here.
+            ctx.session.add(row)
+            ctx.session.flush()
+            handler = HANDLERS[m.type].handler
+            row.record_id = handler(ctx, item.payload, m.id, m.occurred_at).record_id
+            ctx.write()
+            savepoint.commit()
+        except IntegrityError:
+            savepoint.rollback()
+            ctx.undo(before)
+            return _after_clash(ctx, item)
+        except (Rejected, Conflicted, AppError, DataError, OverflowError) as exc:
+            savepoint.rollback()
+            ctx.undo(before)
+            if isinstance(exc, DataError | OverflowError):  # e.g. a site id beyond 64 bits
+                exc = Rejected(UNSTORABLE_MESSAGE)
+            status = (
+                MutationStatus.conflict if isinstance(exc, Conflicted) else MutationStatus.rejected
+            )
+            row = Mutation(
+                **_log_values(ctx, item, status, None, exc.message, getattr(exc, "rule", None))
+            )
+            current = exc.current if isinstance(exc, Conflicted) else None
+    if row.status != MutationStatus.applied:
         try:
             with ctx.session.begin_nested():
                 ctx.session.add(row)
         except IntegrityError:
-            return _after_clash(ctx, m, digest)
+            return _after_clash(ctx, item)
     seen[m.id] = row
     logged.append(row)
     return MutationResult(
@@ -312,45 +354,20 @@ def _process(
     )
 
 
-def _log_row(
-    ctx: PushContext,
-    m: MutationIn,
-    digest: str,
-    status: MutationStatus,
-    rule: str | None = None,
-    message: str | None = None,
-) -> Mutation:
-    _, flags = ctx.corrected(m.occurred_at)
-    return Mutation(
-        id=m.id,
-        device_id=ctx.device.id,
-        user_id=ctx.user.id,
-        type=m.type,
-        payload_hash=digest,
-        status=status,
-        rule=rule,
-        message=message[:500] if message else None,
-        device_time=m.occurred_at,
-        sent_at=ctx.sent_at,
-        received_at=ctx.received_at,
-        clock_offset_s=round(ctx.offset_s, 3),
-        clock_flag=",".join(flags) or None,
-    )
-
-
-def _after_clash(ctx: PushContext, m: MutationIn, digest: str) -> MutationResult:
+def _after_clash(ctx: PushContext, item: Incoming) -> MutationResult:
     """Another process committed the same id meanwhile (Postgres): this is a retry."""
-    existing = ctx.session.get(Mutation, m.id, populate_existing=True)
+    existing = ctx.session.get(Mutation, item.id, populate_existing=True)
     if existing is None:
-        log.error("integrity error in mutation %s with no earlier copy", m.id)
+        log.error("integrity error in mutation %s with no earlier copy", item.id)
         return MutationResult(
-            id=m.id, status="rejected", message="The record clashes with stored data."
+            id=item.id, status="rejected", message="The record clashes with stored data."
         )
-    return _duplicate(existing, m, digest)
+    return _duplicate(existing, item)
 
 
-def _duplicate(previous: Mutation, m: MutationIn, digest: str) -> MutationResult:
-    if previous.payload_hash != digest and previous.payload_hash != legacy_payload_hash(
+def _duplicate(previous: Mutation, item: Incoming) -> MutationResult:
+    m = item.m
+    if previous.payload_hash != item.digest and previous.payload_hash != legacy_payload_hash(
         m.type, m.occurred_at, m.payload
     ):
         return MutationResult(
