@@ -46,6 +46,7 @@ export default {
   'record.photos_uploading': 'Photos uploading {n}/{total}',
   'record.reason': 'Reason: {msg}',
   'record.ok': 'OK',
+  'record.people': '{n} on duty',
   'type.shift.start': 'Shift started',
   'type.shift.end': 'Shift ended',
   'type.shift.scan': 'Checkpoint scan',

@@ -46,6 +46,7 @@ export default {
   'record.photos_uploading': '照片上传中 {n}/{total}',
   'record.reason': '原因：{msg}',
   'record.ok': '知道了',
+  'record.people': '{n}人',
   'type.shift.start': '开始巡逻',
   'type.shift.end': '结束巡逻',
   'type.shift.scan': '巡逻点打卡',

@@ -9,7 +9,7 @@ function summary(e) {
   switch (e.type) {
     case 'shift.start': {
       const s = model.site(p.site_id);
-      return `${s ? s.name : `#${p.site_id}`} · ${(p.member_ids || []).length}人`;
+      return `${s ? s.name : `#${p.site_id}`} · ${t('record.people', { n: (p.member_ids || []).length })}`;
     }
     case 'shift.scan': return p.checkpoint_name ? `${p.checkpoint_code} ${p.checkpoint_name}` : p.checkpoint_code;
     case 'shift.review': return `${t(p.decision === 'confirm' ? 'leader.confirm' : 'leader.return')} ${p.comment || ''}`;
