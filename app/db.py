@@ -207,6 +207,18 @@ class UTCDateTime(TypeDecorator):
     def process_result_value(self, value: datetime | None, dialect):
         return None if value is None else value.replace(tzinfo=UTC)
 
+    def bind_processor(self, dialect):
+        """On SQLite, straight to SQLAlchemy's stored text (microseconds always written, so
+        stored times compare as text); a push binds several times per record."""
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+        to_utc = self.process_bind_param
+
+        def process(value: datetime | None) -> str | None:
+            return None if value is None else to_utc(value, dialect).isoformat(" ", "microseconds")
+
+        return process
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
