@@ -49,7 +49,8 @@ def make_engine(url: str) -> Engine:
 
 
 def _json_text(value: Any) -> str:
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    # Times as pydantic writes them (UTC as "Z"), so feed rows may hold datetimes as they are.
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_UTC_Z).decode()
 
 
 # JSON columns (the pull feed's records, audit snapshots) through orjson: a push writes one

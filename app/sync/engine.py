@@ -4,7 +4,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -61,21 +61,9 @@ class Record:
         object.__setattr__(self, name, value)
 
     def json(self) -> dict[str, Any]:
-        """The columns as JSON, as the ORM model's model_dump(mode="json") gives them."""
-        return {k: _TO_JSON.get(type(v), _as_is)(v) for k, v in self.values.items()}
-
-
-def _as_is(value: Any) -> Any:
-    return value
-
-
-def _utc_text(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-# Record values are what the handlers and the database hand over: these are the only types
-# that are not JSON already (enums are str subclasses; lists of photo hashes are JSON).
-_TO_JSON: dict[type, Callable[[Any], Any]] = {datetime: _utc_text, date: date.isoformat}
+        """The columns for the pull feed. Times and dates stay objects: the feed's JSON column
+        writes them as model_dump(mode="json") would (UTC as "Z"; see app.db._json_text)."""
+        return dict(self.values)
 
 
 def _columns(model: type) -> tuple[dict[str, Any], dict[str, Callable[[], Any]], set[str]]:
