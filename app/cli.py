@@ -1,4 +1,4 @@
-"""The `patrol` command: serve, migrate, create users, seed the demo town."""
+"""The `patrol` command: serve, migrate, create users, seed the demo town, warm report caches."""
 
 import argparse
 import os
@@ -74,6 +74,20 @@ def cmd_demo(args: argparse.Namespace) -> None:
     print(summary)
 
 
+def cmd_reports(args: argparse.Namespace) -> None:
+    from app.reports.service import warm_coverage_cache
+
+    if args.days < 1:
+        sys.exit("patrol reports warm --days needs a number of days of at least 1")
+    r = warm_coverage_cache(days=args.days)
+    period = f"{r.date_from} .. {r.date_to}" if r.date_from else "no active sites"
+    print(
+        f"coverage cache warmed: {r.sites} active sites, {r.days} finished days each "
+        f"({period}); {r.computed} site-days computed and stored, {r.cached} already cached, "
+        f"{r.left} left to the reports (busy); {r.chunks} chunk(s); {r.seconds} s"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="patrol", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -98,6 +112,13 @@ def main(argv: list[str] | None = None) -> None:
 
     demo = sub.add_parser("demo", help="seed the demo town (refused in production)")
     demo.set_defaults(func=cmd_demo)
+
+    rep = sub.add_parser("reports", help="report maintenance: `warm` fills the coverage cache")
+    rep.add_argument("action", choices=["warm"])
+    rep.add_argument(
+        "--days", type=int, default=400, help="finished local days back from yesterday (400)"
+    )
+    rep.set_defaults(func=cmd_reports)
 
     args = parser.parse_args(argv)
     args.func(args)

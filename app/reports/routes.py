@@ -1,12 +1,25 @@
-"""HTTP routes of the reports area: JSON for the console, ?format=csv for Excel."""
+"""HTTP routes of the reports area: JSON for the console, ?format=csv for Excel.
 
+Every route takes its scope (who asks, the period, the sites or group asked for) from one
+dependency, `Scope`, built from the query by `report_scope` (or a narrower builder for the
+routes that take fewer filters), and its output format from `Output`; what is left in a
+route's signature is what only that report takes. Role checks are in the builders (the
+caller must be a leader, supervisor or admin); site and group checks happen when the route
+asks the scope for its sites or groups, exactly as before. The extras are small dependencies
+of their own so the OpenAPI parameters keep their names, order and descriptions.
+"""
+
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
+from sqlmodel import Session
 
 from app.auth.deps import LeaderOrSupervisor
+from app.auth.models import User
 from app.db import ReadSessionDep
+from app.groups.service import sees_everything
 from app.reports import export
 from app.reports import service as svc
 from app.reports.models import (
@@ -18,6 +31,7 @@ from app.reports.models import (
     LogPage,
     RosterReport,
 )
+from app.sites.models import Site
 
 router = APIRouter(prefix="/api", tags=["reports"])
 
@@ -33,35 +47,148 @@ GroupId = Annotated[int | None, Query(description="only this group's sites")]
 Format = Annotated[Literal["json", "csv"], Query(description="csv: UTF-8 with BOM")]
 
 
-def _range(date_from: date | None, date_to: date | None, default_days: int = 1):
-    """Missing ends default to a period of default_days ending today (local)."""
-    span = timedelta(days=default_days - 1)
-    to = date_to or (date_from + span if date_from else svc.local_today())
-    return date_from or to - span, to
+# --- the scope of a report -------------------------------------------------------------------
 
 
-@router.get("/reports/coverage", response_model=CoverageReport)
-def coverage(
+@dataclass(frozen=True)
+class Scope:
+    """What a report is asked for, by whom. Nothing is checked against the caller's groups
+    until a route asks for `sites()` or `group_ids()` (403 outside the caller's reach)."""
+
+    user: User
+    session: Session
+    date_from: date | None = None
+    date_to: date | None = None
+    site_ids: tuple[int, ...] = ()
+    group_id: int | None = None
+
+    def period(self, default_days: int = 1) -> tuple[date, date]:
+        """The asked-for dates; a missing end makes a period of default_days (local today
+        if neither end is given)."""
+        span = timedelta(days=default_days - 1)
+        to = self.date_to or (self.date_from + span if self.date_from else svc.local_today())
+        return self.date_from or to - span, to
+
+    def sites(self, *, active_only: bool = True) -> list[Site]:
+        return svc.scoped_sites(
+            self.session,
+            user=self.user,
+            site_ids=list(self.site_ids),
+            group_id=self.group_id,
+            active_only=active_only,
+        )
+
+    def group_ids(self) -> list[int]:
+        return svc.scoped_group_ids(self.session, user=self.user, group_id=self.group_id)
+
+    @property
+    def all_sites(self) -> bool:
+        """No filter, and the caller sees every site (then a report need not list them)."""
+        return not self.site_ids and self.group_id is None and sees_everything(self.user)
+
+
+def report_scope(
     user: ReportUser,
     session: ReadSessionDep,
     date_from: DateFrom = None,
     date_to: DateTo = None,
     site_ids: SiteIds = [],  # noqa: B006 (FastAPI copies defaults)
     group_id: GroupId = None,
+) -> Scope:
+    """?from, ?to, ?site_id (repeatable) and ?group_id."""
+    return Scope(user, session, date_from, date_to, tuple(site_ids), group_id)
+
+
+def group_scope(
+    user: ReportUser,
+    session: ReadSessionDep,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    group_id: GroupId = None,
+) -> Scope:
+    """?from, ?to and ?group_id (reports per group, not per site)."""
+    return Scope(user, session, date_from, date_to, group_id=group_id)
+
+
+def site_scope(
+    user: ReportUser,
+    session: ReadSessionDep,
+    site_ids: SiteIds = [],  # noqa: B006
+    group_id: GroupId = None,
+) -> Scope:
+    """?site_id and ?group_id (reports of the present state, without a period)."""
+    return Scope(user, session, site_ids=tuple(site_ids), group_id=group_id)
+
+
+def caller_scope(user: ReportUser, session: ReadSessionDep) -> Scope:
+    """No filter: what the caller may see."""
+    return Scope(user, session)
+
+
+def output_format(format: Format = "json") -> str:
+    return format
+
+
+ReportScope = Annotated[Scope, Depends(report_scope)]
+GroupScope = Annotated[Scope, Depends(group_scope)]
+SiteScope = Annotated[Scope, Depends(site_scope)]
+CallerScope = Annotated[Scope, Depends(caller_scope)]
+Output = Annotated[Literal["json", "csv"], Depends(output_format)]
+
+
+# --- what only one report takes --------------------------------------------------------------
+
+
+def _timeline(
     timeline: bool = Query(True, description="segments per day; false for the heat map"),
-    format: Format = "json",
-):
+) -> bool:
+    return timeline
+
+
+def _shortfalls_only(shortfalls_only: bool = False) -> bool:
+    return shortfalls_only
+
+
+def _hazard_limit(limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> int:
+    return limit
+
+
+@dataclass(frozen=True)
+class LogFilters:
+    person: int | None
+    types: list[str]
+    flagged: bool
+    limit: int
+    cursor: str | None
+
+
+def _log_filters(
+    person: Annotated[int | None, Query(description="recorded_by user id")] = None,
+    types: Annotated[list[str], Query(alias="type", description="record types")] = [],  # noqa: B006
+    flagged: Annotated[bool, Query(description="only records with a clock flag")] = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: str | None = None,
+) -> LogFilters:
+    return LogFilters(person, types, flagged, limit, cursor)
+
+
+Timeline = Annotated[bool, Depends(_timeline)]
+ShortfallsOnly = Annotated[bool, Depends(_shortfalls_only)]
+HazardLimit = Annotated[int, Depends(_hazard_limit)]
+LogFilterDep = Annotated[LogFilters, Depends(_log_filters)]
+
+
+# --- routes ----------------------------------------------------------------------------------
+
+
+@router.get("/reports/coverage", response_model=CoverageReport)
+def coverage(scope: ReportScope, timeline: Timeline, output: Output):
     """Per site per local day: covered, understaffed and gap hours, with the timeline."""
-    frm, to = _range(date_from, date_to)
-    sites = svc.scoped_sites(session, user=user, site_ids=site_ids, group_id=group_id)
+    frm, to = scope.period()
     report = svc.coverage(
-        session,
-        sites=sites,
-        date_from=frm,
-        date_to=to,
-        with_segments=timeline,
+        scope.session, sites=scope.sites(), date_from=frm, date_to=to, with_segments=timeline
     )
-    if format == "csv":
+    if output == "csv":
         if timeline:
             rows = [
                 {"site_id": s.site_id, "site_name": s.site_name, "date": d.date, **seg.model_dump()}
@@ -80,41 +207,22 @@ def coverage(
 
 
 @router.get("/reports/coverage/summary", response_model=CoverageSummary)
-def coverage_summary(
-    user: ReportUser,
-    session: ReadSessionDep,
-    date_from: DateFrom = None,
-    date_to: DateTo = None,
-    site_ids: SiteIds = [],  # noqa: B006
-    group_id: GroupId = None,
-    format: Format = "json",
-):
+def coverage_summary(scope: ReportScope, output: Output):
     """Per site totals over a period (default: the last 30 days)."""
-    frm, to = _range(date_from, date_to, default_days=30)
-    sites = svc.scoped_sites(session, user=user, site_ids=site_ids, group_id=group_id)
-    report = svc.coverage_summary(session, sites=sites, date_from=frm, date_to=to)
-    if format == "csv":
+    frm, to = scope.period(default_days=30)
+    report = svc.coverage_summary(scope.session, sites=scope.sites(), date_from=frm, date_to=to)
+    if output == "csv":
         rows = [s.model_dump() for s in report.sites]
         return export.csv_response(f"巡逻覆盖汇总_{frm}_{to}.csv", export.COVERAGE_TOTAL, rows)
     return report
 
 
 @router.get("/reports/gate", response_model=GateReport)
-def gate(
-    user: ReportUser,
-    session: ReadSessionDep,
-    date_from: DateFrom = None,
-    date_to: DateTo = None,
-    site_ids: SiteIds = [],  # noqa: B006
-    group_id: GroupId = None,
-    shortfalls_only: bool = False,
-    format: Format = "json",
-):
+def gate(scope: ReportScope, shortfalls_only: ShortfallsOnly, output: Output):
     """Gate duty per school, local day and window: distinct staff checked in vs required."""
-    frm, to = _range(date_from, date_to)
-    sites = svc.scoped_sites(session, user=user, site_ids=site_ids, group_id=group_id)
-    report = svc.gate(session, sites=sites, date_from=frm, date_to=to)
-    if format == "csv":
+    frm, to = scope.period()
+    report = svc.gate(scope.session, sites=scope.sites(), date_from=frm, date_to=to)
+    if output == "csv":
         rows = report.shortfalls if shortfalls_only else report.windows
         name = f"校门口值班_{frm}_{to}.csv"
         return export.csv_response(name, export.GATE, [r.model_dump() for r in rows])
@@ -122,86 +230,52 @@ def gate(
 
 
 @router.get("/reports/logs", response_model=LogPage)
-def logs(
-    user: ReportUser,
-    session: ReadSessionDep,
-    date_from: DateFrom = None,
-    date_to: DateTo = None,
-    site_ids: SiteIds = [],  # noqa: B006
-    group_id: GroupId = None,
-    person: Annotated[int | None, Query(description="recorded_by user id")] = None,
-    types: Annotated[list[str], Query(alias="type", description="record types")] = [],  # noqa: B006
-    flagged: Annotated[bool, Query(description="only records with a clock flag")] = False,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: str | None = None,
-    format: Format = "json",
-):
+def logs(scope: ReportScope, filters: LogFilterDep, output: Output):
     """Every synced record, newest first by corrected time; ?cursor= from the last page."""
-    everything = not site_ids and group_id is None and svc.groups.sees_everything(user)
-    sites = svc.scoped_sites(
-        session, user=user, site_ids=site_ids, group_id=group_id, active_only=False
-    )
     page = svc.logs(
-        session,
-        sites=sites,
-        all_sites=everything,
-        types=types,
-        person=person,
-        date_from=date_from,
-        date_to=date_to,
-        flagged_only=flagged,
-        limit=limit,
-        cursor=cursor,
+        scope.session,
+        sites=scope.sites(active_only=False),
+        all_sites=scope.all_sites,
+        types=filters.types,
+        person=filters.person,
+        date_from=scope.date_from,  # no default period: the newest records first
+        date_to=scope.date_to,
+        flagged_only=filters.flagged,
+        limit=filters.limit,
+        cursor=filters.cursor,
     )
-    if format == "csv":
+    if output == "csv":
         return export.csv_response("同步记录.csv", export.LOGS, [r.model_dump() for r in page.rows])
     return page
 
 
 @router.get("/reports/rosters", response_model=RosterReport)
-def rosters(
-    user: ReportUser,
-    session: ReadSessionDep,
-    date_from: DateFrom = None,
-    date_to: DateTo = None,
-    group_id: GroupId = None,
-    format: Format = "json",
-):
+def rosters(scope: GroupScope, output: Output):
     """Planned against actual per group, late or missing rosters, and the 通报 list."""
-    frm, to = _range(date_from, date_to, default_days=7)
-    group_ids = svc.scoped_group_ids(session, user=user, group_id=group_id)
-    report = svc.rosters(session, group_ids=group_ids, date_from=frm, date_to=to)
-    if format == "csv":
+    frm, to = scope.period(default_days=7)
+    report = svc.rosters(scope.session, group_ids=scope.group_ids(), date_from=frm, date_to=to)
+    if output == "csv":
         rows = [n.model_dump() for n in report.notice]
         return export.csv_response(f"通报_{frm}_{to}.csv", export.ROSTER_NOTICE, rows)
     return report
 
 
 @router.get("/reports/hazards", response_model=HazardBoard)
-def hazards(
-    user: ReportUser,
-    session: ReadSessionDep,
-    site_ids: SiteIds = [],  # noqa: B006
-    group_id: GroupId = None,
-    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
-    format: Format = "json",
-):
+def hazards(scope: SiteScope, limit: HazardLimit, output: Output):
     """Hazards board: by status and department, overdue first, 300 m findings by place type."""
-    everything = not site_ids and group_id is None and svc.groups.sees_everything(user)
-    sites = svc.scoped_sites(
-        session, user=user, site_ids=site_ids, group_id=group_id, active_only=False
+    board = svc.hazard_board(
+        scope.session, sites=scope.sites(active_only=False), all_sites=scope.all_sites, limit=limit
     )
-    board = svc.hazard_board(session, sites=sites, all_sites=everything, limit=limit)
-    if format == "csv":
+    if output == "csv":
         rows = [h.model_dump() for h in board.hazards]
         return export.csv_response("安全隐患.csv", export.HAZARDS, rows)
     return board
 
 
 @router.get("/reports/devices", response_model=list[DeviceRow])
-def devices(user: ReportUser, session: ReadSessionDep, format: Format = "json"):
+def devices(scope: CallerScope, output: Output):
     """Device health: last sync, records pending on it then, clock offsets seen."""
-    rows = svc.devices(session, user=user)
-    if format == "csv":
+    rows = svc.devices(scope.session, user=scope.user)
+    if output == "csv":
         return export.csv_response("设备状态.csv", export.DEVICES, [r.model_dump() for r in rows])
     return rows

@@ -1079,12 +1079,23 @@ def _call(fn: Callable[..., None], *args) -> None:
     fn(*args)
 
 
-def _store(fresh: list[dict], dirty: set[tuple[int, date]], newest: int) -> None:
-    """Writes the cache in its own short transaction; on any contention it just skips."""
+def _store(fresh: list[dict], dirty: set[tuple[int, date]], newest: int) -> bool:
+    """Writes the cache in its own short transaction; on any contention it just skips.
+    True if it was written.
+
+    The rows were computed from shifts up to version `newest`. If another writer has
+    meanwhile moved the watermark past that, a change after `newest` may already have been
+    applied (its days cleared) and these rows may predate it: they are dropped, not stored."""
     from app.db import get_engine
 
     try:
         with Session(get_engine()) as w:
+            wm = w.exec(
+                select(ReportWatermark).where(ReportWatermark.name == WATERMARK).with_for_update()
+            ).first()
+            if wm is not None and wm.version > newest:
+                _log.info("coverage cache not stored: computed before version %s", wm.version)
+                return False
             table = ReportCoverageDay.__table__
             keys = dirty | {(r["site_id"], r["local_date"]) for r in fresh}
             by_site: dict[int, list[date]] = defaultdict(list)
@@ -1099,11 +1110,95 @@ def _store(fresh: list[dict], dirty: set[tuple[int, date]], newest: int) -> None
                     )
             if fresh:
                 w.execute(table.insert(), fresh)
-            wm = w.get(ReportWatermark, WATERMARK)
             if wm is None:
                 w.add(ReportWatermark(name=WATERMARK, version=newest))
             elif newest > wm.version:
                 wm.version = newest
             w.commit()
+            return True
     except (OperationalError, IntegrityError) as exc:  # another request stored it first
         _log.info("coverage cache not stored: %s", exc.__class__.__name__)
+        return False
+
+
+@dataclass
+class WarmResult:
+    sites: int
+    days: int  # local days per site
+    date_from: date | None
+    date_to: date | None
+    computed: int  # site-days swept and stored
+    left: int  # site-days of chunks another writer kept busy twice: computed on demand later
+    chunks: int
+    seconds: float
+
+    @property
+    def cached(self) -> int:
+        """Site-days that were already cached and still valid."""
+        return self.sites * self.days - self.computed - self.left
+
+
+def warm_coverage_cache(
+    *, days: int = 400, chunk_rows: int = 10_000, now: datetime | None = None
+) -> WarmResult:
+    """Fills report_coverage_day for every active site's finished local days among the last
+    `days`, so the first coverage report after a deploy or migration reads the cache.
+
+    Goes through the sites a few at a time (at most `chunk_rows` site-days each): every chunk
+    is read in a read-only session, swept, and written by `_store` in a short transaction of
+    its own, so the write lock is never held for long and the server keeps answering. Days
+    already cached and still valid are not recomputed, so a second run writes nothing. A
+    chunk that loses a race with a report storing the same days is tried once more, then left
+    to be computed on demand."""
+    from app.db import get_engine
+
+    if days < 1:
+        raise ValueError("days must be at least 1")
+    started = datetime.now(UTC)
+    now = now or utcnow()
+    engine = get_engine()
+    with Session(engine, expire_on_commit=False) as s:
+        s.connection(execution_options={"read_only": True})
+        sites = list(s.exec(select(Site).where(Site.active).order_by(Site.id)).all())
+    by_zone: dict[str, list[Site]] = defaultdict(list)
+    for site in sites:
+        by_zone[site.timezone].append(site)
+    per_chunk = max(1, chunk_rows // days)
+    result = WarmResult(len(sites), days, None, None, 0, 0, 0, 0.0)
+    for zone, zone_sites in sorted(by_zone.items()):
+        date_to = now.astimezone(_zone(zone)).date() - timedelta(days=1)  # finished days only
+        date_from = date_to - timedelta(days=days - 1)
+        result.date_from = min(result.date_from or date_from, date_from)
+        result.date_to = max(result.date_to or date_to, date_to)
+        for i in range(0, len(zone_sites), per_chunk):
+            chunk = zone_sites[i : i + per_chunk]
+            result.chunks += 1
+            for attempt in range(2):
+                todo = _sweep_uncached(engine, chunk, date_from, date_to, now)
+                if todo is None:
+                    break  # everything cached and valid
+                fresh, dirty, newest = todo
+                if _store(fresh, dirty, newest):
+                    result.computed += len(fresh)
+                    break
+                if attempt:
+                    result.left += len(fresh)
+    result.seconds = round((datetime.now(UTC) - started).total_seconds(), 1)
+    return result
+
+
+def _sweep_uncached(engine, sites: list[Site], date_from: date, date_to: date, now: datetime):
+    """What day_totals would store for these sites and days: (fresh, dirty, newest), or None
+    when every day is cached and valid and the watermark is current."""
+    todo: list[tuple] = []
+    with Session(engine, expire_on_commit=False) as s:
+        s.connection(execution_options={"read_only": True})
+        day_totals(
+            s,
+            sites=sites,
+            date_from=date_from,
+            date_to=date_to,
+            now=now,
+            later=lambda _store_fn, *args: todo.append(args),
+        )
+    return todo[0] if todo else None
