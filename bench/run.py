@@ -25,7 +25,9 @@ from bench.common import ROOT, load_average, log, machine_info, now_utc, pg_avai
 
 PARTS = ["push", "pull", "phones", "memory", "phone_side", "before_after"]
 # The last commit before the push optimisation (ac34294): the "before" of the comparison.
-BEFORE_COMMIT = "7b4e7fd"
+# Earlier trees measured beside this one: before any push optimisation, and the end of the
+# first round (ORM batch path); "after" is this tree.
+EARLIER_TREES = {"before": "7b4e7fd", "round 1": "165050d"}
 PWA_BENCH = ROOT / "bench" / "pwa_open.py"
 DOCS = ROOT / "docs"
 
@@ -96,27 +98,34 @@ def _bench_json(cwd: Path, module: str, args: list[str], timeout: float) -> dict
 
 
 def part_before_after(quick: bool, backends: list[str]) -> dict:
-    """The same benchmarks against the tree before the optimisation (git archive of
-    BEFORE_COMMIT, with today's bench/) and against this tree, interleaved, in this run."""
+    """The same benchmarks against earlier trees (git archive of each EARLIER_TREES commit,
+    with today's bench/) and against this tree, interleaved, in this run."""
     import shutil
     import tempfile
 
     reps = 1 if quick else 3
     records = 2000 if quick else 6000
     seconds = 10 if quick else 20
-    old = Path(tempfile.mkdtemp(prefix="patrol-before-"))
+    made: list[Path] = []
     try:
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", BEFORE_COMMIT, "app", "migrations", "alembic.ini"],
-            capture_output=True,
-            check=True,
-            timeout=60,
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True, timeout=60)
-        shutil.copytree(ROOT / "bench", old / "bench", ignore=shutil.ignore_patterns("__pycache__"))
-        trees = {"before": old, "after": ROOT}
-        push: dict = {"before": [], "after": []}
-        phones: dict = {"before": [], "after": []}
+        trees: dict[str, Path] = {}
+        for label, commit in EARLIER_TREES.items():
+            tree = Path(tempfile.mkdtemp(prefix="patrol-before-"))
+            made.append(tree)
+            archive = subprocess.run(
+                ["git", "-C", str(ROOT), "archive", commit, "app", "migrations", "alembic.ini"],
+                capture_output=True,
+                check=True,
+                timeout=60,
+            ).stdout
+            subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True, timeout=60)
+            shutil.copytree(
+                ROOT / "bench", tree / "bench", ignore=shutil.ignore_patterns("__pycache__")
+            )
+            trees[label] = tree
+        trees["after"] = ROOT
+        push: dict = {name: [] for name in trees}
+        phones: dict = {name: [] for name in trees}
         for rep in range(reps):
             for name, tree in trees.items():
                 log(f"before/after: push, {name}, repetition {rep + 1}/{reps}")
@@ -138,9 +147,15 @@ def part_before_after(quick: bool, backends: list[str]) -> dict:
             r.pop("rss_samples_mib", None)
             phones[name].append(r)
     finally:
-        shutil.rmtree(old, ignore_errors=True)
-    out = {"before_commit": BEFORE_COMMIT, "records": records, "push": push, "phones": phones}
-    for name in ("before", "after"):
+        for tree in made:
+            shutil.rmtree(tree, ignore_errors=True)
+    out = {
+        "commits": {**EARLIER_TREES, "after": "this tree"},
+        "records": records,
+        "push": push,
+        "phones": phones,
+    }
+    for name in trees:
         out[f"push_{name}_records_per_s"] = median_of(x["http"] for x in push[name])
         out[f"push_{name}_ratio_to_raw"] = median_of(x["http"] / x["raw"] for x in push[name])
     out["speedup"] = round(out["push_after_records_per_s"] / out["push_before_records_per_s"], 2)
@@ -661,11 +676,11 @@ def _before_after_section(p) -> list[str]:
     if "error" in p:
         return [name, "", f"**Failed:** `{p['error']}`", ""]
     rows = []
-    for label in ("before", "after"):
+    for label, commit in p["commits"].items():
         ph = p["phones"][label][0] if p["phones"][label] else {}
         rows.append(
             [
-                f"{label} ({p['before_commit'] if label == 'before' else 'this tree'})",
+                f"{label} ({commit})",
                 _f(p[f"push_{label}_records_per_s"]),
                 ", ".join(_f(x["http"]) for x in p["push"][label]),
                 f"{p[f'push_{label}_ratio_to_raw']:.1%}",
@@ -675,13 +690,14 @@ def _before_after_section(p) -> list[str]:
                 _f(ph.get("submissions_per_s"), 1),
             ]
         )
+    earlier = ", ".join(f"`{c}`" for label, c in p["commits"].items() if label != "after")
     return [
         name,
         "",
-        "`python -m bench.run --parts before_after` — the pre-optimisation tree is `git archive"
-        f" {p['before_commit']}` (app/, migrations/) run with today's bench/, alternating with this"
-        f" tree: SQLite, {p['records']:,} records in batches of 500 (medians of"
-        f" {len(p['push']['before'])}), then 100 phones for a short run each.",
+        "`python -m bench.run --parts before_after` — the earlier trees are `git archive` of"
+        f" {earlier} (app/, migrations/), run with today's bench/, alternating with this tree:"
+        f" SQLite, {p['records']:,} records in batches of 500 (medians of"
+        f" {len(p['push']['after'])}), then 100 phones for a short run each.",
         "",
         _table(
             [
@@ -696,7 +712,7 @@ def _before_after_section(p) -> list[str]:
             rows,
         ),
         "",
-        f"Push throughput: **{p['speedup']}×**.",
+        f"Push throughput, this tree against the first: **{p['speedup']}×**.",
         "",
     ]
 
