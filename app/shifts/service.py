@@ -98,11 +98,11 @@ def start_shift(ctx: PushContext, p: ShiftStart, mutation_id: str, occurred_at: 
     require_site(ctx, p.site_id)
     group_id = _group_for(ctx, p.site_id, p.group_id)
     member_ids = set(p.member_ids) | {ctx.user.id}
-    unknown = [
-        uid
-        for uid in sorted(member_ids)
-        if not ctx.lookup(("user", uid), lambda uid=uid: ctx.session.get(User, uid) is not None)
-    ]
+    known = ctx.lookup("known_people", set)  # ids found so far in this push
+    if not member_ids <= known:
+        with ctx.session.no_autoflush:
+            known.update(ctx.session.exec(select(User.id).where(User.id.in_(member_ids - known))))
+    unknown = sorted(member_ids - known)
     if unknown:
         raise Rejected(f"Unknown people listed as present: {unknown}.")
     shift = ctx.create(
