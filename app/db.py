@@ -169,8 +169,14 @@ def insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     sql, names, processors = _insert_plan(table, connection.dialect, tuple(rows[0]))
     steps = list(zip(names, processors, strict=True))
     params = [tuple(row[n] if p is None else p(row[n]) for n, p in steps) for row in rows]
-    if connection.dialect.paramstyle != "qmark":  # pyformat (psycopg): by name
-        params = [dict(zip(names, values, strict=True)) for values in params]
+    if connection.dialect.name == "postgresql":
+        # COPY, as the benchmark's direct write does: several times executemany's speed.
+        columns = ", ".join(f'"{n}"' for n in names)
+        cursor = connection.connection.dbapi_connection.cursor()
+        with cursor, cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+            for values in params:
+                copy.write_row(values)
+        return
     connection.exec_driver_sql(sql, params)
 
 
