@@ -14,6 +14,8 @@ from sqlmodel import Session
 
 from app.auth.models import Device, User
 from app.db import insert_many, metadata
+from app.groups.service import visible_site_ids
+from app.sites.models import Site
 
 
 class Rejected(Exception):
@@ -93,7 +95,7 @@ class PushContext:
     received_at: datetime
     sent_at: datetime
     offset_s: float
-    base_flags: list[str]
+    base_flags: tuple[str, ...]
     cache: dict[Any, Any] = field(default_factory=dict)  # reference data, read once
     records: dict[str, Record] = field(default_factory=dict)  # by id: made or read so far
     changed: dict[tuple[str, str], Record] = field(default_factory=dict)  # for the pull feed
@@ -102,18 +104,26 @@ class PushContext:
     dirty: dict[str, Record] = field(default_factory=dict)  # stored, changed, not updated
     journal: list[tuple[Record, str, Any, bool]] = field(default_factory=list)  # for undo
 
+    def __post_init__(self) -> None:
+        # The same for every record of the push: worked out once.
+        self._shift = timedelta(seconds=self.offset_s)
+        self._latest = self.received_at + timedelta(seconds=5)
+        self._base_flag_text = ",".join(self.base_flags) or None
+        self._offset_rounded = round(self.offset_s, 3)
+
     @property
     def author_disabled(self) -> bool:
         return not self.user.active
 
-    def corrected(self, occurred_at: datetime) -> tuple[datetime, list[str]]:
+    def corrected(self, occurred_at: datetime) -> tuple[datetime, tuple[str, ...]]:
         """Segment's rule: event time = device time + (server receive - device send)."""
-        event_time = (occurred_at + timedelta(seconds=self.offset_s)).astimezone(UTC)
-        flags = list(self.base_flags)
-        if event_time > self.received_at + timedelta(seconds=5):
-            flags.append("future")
-            event_time = self.received_at
-        return event_time, flags
+        event_time = occurred_at + self._shift
+        if event_time > self._latest:
+            return self.received_at, (*self.base_flags, "future")
+        return event_time.astimezone(UTC), self.base_flags
+
+    def flag_text(self, flags: tuple[str, ...]) -> str | None:
+        return self._base_flag_text if flags is self.base_flags else ",".join(flags) or None
 
     def stamp(self, record_id: str, site_id: int, occurred_at: datetime) -> dict[str, Any]:
         """The FieldRecord columns for a record created by this mutation."""
@@ -128,9 +138,9 @@ class PushContext:
             "device_tz_offset_min": int(offset.total_seconds() // 60) if offset else 0,
             "received_at": self.received_at,
             "event_time": event_time,
-            "clock_offset_s": round(self.offset_s, 3),
-            "clock_flag": ",".join(flags) or None,
-            "author_disabled": self.author_disabled,
+            "clock_offset_s": self._offset_rounded,
+            "clock_flag": self.flag_text(flags),
+            "author_disabled": not self.user.active,
         }
 
     def lookup(self, key: Any, load: Callable[[], Any]) -> Any:
@@ -143,10 +153,13 @@ class PushContext:
     def create(self, model: type, entity_name: str, stamp: dict[str, Any], **values: Any) -> Record:
         """A new record, written by the next write(); it goes into the pull feed."""
         defaults, factories, required = _columns(model)
-        row = {**defaults, **{k: f() for k, f in factories.items()}, **stamp, **values}
-        missing = required - row.keys()
-        if missing:
-            raise TypeError(f"{model.__name__} needs {sorted(missing)}")
+        row = defaults.copy()
+        for name, factory in factories.items():
+            row[name] = factory()
+        row.update(stamp)
+        row.update(values)
+        if not required <= row.keys():
+            raise TypeError(f"{model.__name__} needs {sorted(required - row.keys())}")
         record = Record(model, row, stored=False)
         self.records[record.id] = record
         self.unwritten.append(record)
@@ -305,15 +318,11 @@ def serialize(ctx: PushContext, entity_name: str, record: Record) -> dict[str, A
 
 
 def visible_sites(ctx: PushContext) -> set[int] | None:
-    from app.groups.service import visible_site_ids
-
     return ctx.lookup("sites", lambda: visible_site_ids(ctx.session, ctx.user))
 
 
 def require_site(ctx: PushContext, site_id: int):
     """The site exists and the author may record there; else a rejection a person understands."""
-    from app.sites.models import Site
-
     site = ctx.lookup(("site", site_id), lambda: ctx.session.get(Site, site_id))
     if site is None:
         raise Rejected(f"There is no site with id {site_id}.")

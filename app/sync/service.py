@@ -52,7 +52,7 @@ log = logging.getLogger("patrol.sync")
 CURSOR_PREFIX = "v1"
 
 
-def _clock_flags(device: Device, offset_s: float) -> list[str]:
+def _clock_flags(device: Device, offset_s: float) -> tuple[str, ...]:
     settings = get_settings()
     flags = []
     if abs(offset_s) > settings.clock_skew_flag_seconds:
@@ -60,7 +60,7 @@ def _clock_flags(device: Device, offset_s: float) -> list[str]:
     last = device.last_clock_offset_s
     if last is not None and abs(offset_s - last) > settings.clock_jump_flag_seconds:
         flags.append("clock_changed")
-    return flags
+    return tuple(flags)
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -271,7 +271,7 @@ def _log_values(
         "sent_at": ctx.sent_at,
         "received_at": ctx.received_at,
         "clock_offset_s": round(ctx.offset_s, 3),
-        "clock_flag": ",".join(flags) or None,
+        "clock_flag": ctx.flag_text(flags),
         "version": None,
     }
 
