@@ -243,89 +243,89 @@ ODK_SUBMISSIONS_PER_S = 41  # ODK Central, 500 devices, 2 GB server (central-ins
 # Hand-written: what profiling showed and what changed (figures measured with the commands
 # given, before and after each change, in the same session on this machine).
 OPTIMISATION = """
-**Profile before** (`py-spy record` on the server while `python -m bench.push_ingest --backend
-sqlite --records 6000 --reps 1 --profile DIR` pushed 12 batches of 500; inclusive share of the
-push endpoint's samples): 60% in `Session.flush` — every mutation had its own savepoint, a flush
-for its log row and another for its record, and the end of the push flushed once more per changed
-record — 10% in the commit (an `UPDATE ... SET version` for every record and log row), 7% in
-`SQLModel.__init__`; SQLite's own `execute` was under 10%.
+Two rounds, each profiled first. Figures are this run's (tables above) unless a command is
+named; the in-process figures come from `python -m bench.profile_push` (the push without HTTP:
+the same batches handed to the route's code in one process, 6,000 or 12,000 records, SQLite).
 
-**Fix 1: the batch path** (commit ac34294, `app/sync/service.py`). The handlers of a batch now
-run in one savepoint without a flush each; after the version is taken (still the last step
-before commit) the records are flushed once, and the mutation log and the change feed are
-written as two bulk inserts. Anything but a clean outcome — a handler refusing (conflict,
-rejection) or failing, a clash on insert (the same id pushed concurrently by another process),
-an unknown type or an invalid payload — rolls the batch savepoint back and the batch is redone
-by the unchanged one-savepoint-per-mutation path, which decides every case exactly as before.
-So outcomes, rows and versions are identical; the usual all-applied batch is the fast one.
-`tests/test_sync_*.py` (80 tests, SQLite and Postgres, including the stateful and concurrency
-tests) pass. **Fix 2** (same commit, `app/gate/service.py`): gate windows are held in the push's
-cache; the session's weak identity map had dropped them, so every gate check re-selected its
-window, and each select autoflushed the pending records.
+**Round 1** (first session; the "round 1" row above). `py-spy` on the server showed 60% of a
+push in `Session.flush` (a savepoint, a log-row flush and a record flush per mutation, a flush
+per changed record at the end), 10% in per-row version updates, 7% in `SQLModel.__init__`;
+SQLite's own work under 10%. Fixes: a batch path (all mutations in one savepoint, bulk inserts
+for the mutation log and the feed, and the exact one-savepoint-per-mutation path as fallback
+whenever anything is not a clean outcome, so outcomes and rows are identical), reference data
+read once per push without autoflush, and a fix without which 100 phones could not run at all
+(the auth lookup held SQLite's write lock across threadpool threads). Push 519 → 2,188
+records/s (1.2% → 4.7% of the direct write); 100 phones still had p95 ~1 s.
 
-**Profile after fix 1**: flushes were down to 30% of the push, now mostly autoflushes set off
-by `start_shift` (the author's groups, the site's groups, the people listed as present, and an
-explicit flush) and by the first scan of each new shift looking the shift up.
+**Round 2** (this session). In-process profile of round 1's tree (pyinstrument, then `py-spy
+-r 1000` for exact shares): most of a batch was still ORM work: `SQLModel.__init__` per record
+and the flush forced whenever a scan pointed at a shift made earlier in the same batch. Fixes,
+each measured in-process before and after (SQLite):
+- Handlers build plain rows (`Record` in `app/sync/engine.py`) written with one bulk insert per
+  table, in foreign-key order; changes go through an undo journal so a mutation rolled back in
+  its savepoint leaves no trace in memory (tests compare the feed with the stored rows on both
+  paths and backends). 2,838 → 5,113 records/s.
+- JSON columns through orjson (the feed row per record; pulls read them back), the payload hash
+  through orjson (a retry of a mutation stored under the older json-module hash is still
+  recognised), the bulk inserts handed straight to the driver (`db.insert_many`: each column's
+  own bind processor, no per-row SQLAlchemy parameter handling), UTC binds without
+  `astimezone`. 5,113 → ~6,700.
+- Validation and hashing moved before the write transaction (`service.prepare`): on SQLite the
+  write lock is now held only for the database work. Refusals known without the database are
+  logged by the batch path too instead of sending the batch one by one.
+- `py-spy` then showed 4–5% each in an `import` inside `visible_sites` (twice per record), the
+  dict merge building each record and the plausible-year check converting every time to UTC;
+  fixed (A/B of three alternating runs, 12,000 records: 6,815–7,358 → 7,122–7,784). People on a
+  shift are checked with one query per push.
+- Postgres: bulk inserts with `COPY` instead of `executemany` (in-process ~4,090 → ~4,300).
+- SQLite writers of one process queue on a lock before `BEGIN IMMEDIATE`. SQLite's busy handler
+  waits by sleeping in steps of up to 100 ms, so a push waiting for the write lock slept long
+  after it was free. 100 phones, 60 s: push p95 280 → 177 ms, p99 767 → 256 ms (one run each).
+  The first session tried this and saw no difference; then a push held the lock for ~200 ms of
+  ORM work, so the sleep steps were not what dominated.
 
-**Fix 3** (commit 38749c0, `app/sync/engine.py`, `app/shifts/service.py`): reference data
-(the author's groups, a site's groups, sites, checkpoints, gate windows, people) is read once per
-push without autoflush; a record made earlier in the same push is taken from the push's own map
-instead of a query (flushed once, when something first points at it, since the ORM does not
-order inserts by foreign key for models without relationships); a shift's members go in with one
-bulk insert after the shifts. In-process (no HTTP), 6,000 records: ~1,570 → ~2,400–2,800
-records/s. The "after" column of the before/after table includes fixes 1–3.
+Where a push's time goes now (`py-spy -r 1000`, in-process, 12,000 records): SQLite's own
+`executemany` 15% and commit 8%; validation and hashing 11%; bind processing 10%; reference
+lookups (ORM `get` and small selects, once per push per site, window or shift) ~11%; the
+handlers' own Python, the log rows and the results make up the rest.
 
-**Before that, a fix without which part 3 could not run at all** (commit 5bd2491): with 100
-phones on SQLite every request timed out after 30 s with `database is locked`. The auth
-dependency began a `BEGIN IMMEDIATE` transaction in one threadpool thread and the endpoint needed
-a second thread to finish it; threads blocked on the lock or the connection pool starved the
-requests that held them. Pull also took the write lock through the auth session. The sync
-routes now look the caller up in a short read-only session; the sync owner has since moved the
-same fix into `app/auth/deps.py` for every route.
+**The push target is missed: 14.3% of the direct SQLite write, target 25%.** The direct write
+inserts prepared tuples, ~3 rows per record, at ~21 µs per record; the push over HTTP takes
+~147 µs per record, of which ~30 µs is the same database work. 25% would leave ~84 µs per record
+for HTTP, JSON, validation, the handler's checks, the clock correction, the hash, the log row,
+the feed row and the answer; about 115 µs of Python is spent on those now, spread over many
+small steps, none above ~11%. Closing that would take another layer: e.g. one compiled
+validation of the whole batch, values handed to SQLite in storage form without per-value bind
+processing, and reference data cached across pushes (needs invalidation that works across app
+processes). For scale: one app process takes ~6,800 records/s; 100 phones syncing every few
+seconds send ~330 records/s.
 
-**Tried and not kept**: `uvicorn[standard]` (httptools + uvloop) and an in-process lock queueing
-SQLite writers ahead of `BEGIN IMMEDIATE`: in back-to-back A/B runs of 100 phones the
-difference was inside the noise of this shared machine, so neither was added.
+**100 phones: target met** (all requests p95 175 ms on SQLite, 145 ms on Postgres with two
+processes, 0 errors; push p95 213 / 198 ms). The push is now short enough that the queue on the
+single writer stays small; the client (100 asyncio phones in one Python process) shares the two
+cores, so these figures include its CPU cost.
 
-**Why push misses 25% of the direct write, and what it would take.** The direct write inserts
-prepared tuples (~3 rows per record) at 20–45 µs per record. The HTTP push does, per record:
-JSON parsing, two pydantic validations (envelope and typed payload), the handler's checks,
-an ORM object, the clock correction, the payload hash, the change-feed JSON — about 0.5–1 ms
-of Python on this machine. 25% of the direct figure would leave ~100–200 µs per record for all
-of that; it would take handlers that build plain rows for Core inserts instead of ORM objects
-and lighter payload validation, i.e. rewriting every handler, not a tuning step.
-
-**Why 100 phones miss p95 < 250 ms.** The server process is not CPU-bound (py-spy `--gil`:
-the GIL is held in about 40% of samples). The tail comes from pushes queueing on SQLite's single
-write lock, while ~40 threadpool threads compete for the GIL: every SQLite call releases and
-re-takes the GIL, so the push that holds the write lock is slowed by every other thread. The
-median is fine (push p50 72 ms in the before/after run, 202 ms in part 3); the p95 (1.3–2 s) is
-the queue. The load generator (100 asyncio phones in one Python process) runs on the same two
-cores, so the load average reached ~6 during part 3. Postgres with two app processes does no
-better: both serialise on the sync counter row at commit, on the same two cores.
+**Tried and not kept.** `uvicorn[standard]` (round 1: inside the noise). The NUL check as a
+pydantic pattern instead of a Python validator: measured 1.06 µs vs 0.95 µs per model, no
+gain (pyinstrument had inflated the Python validator). A per-push memo of repeated time binds:
+no gain in A/B. Parsing the body with pydantic's JSON parser and skipping FastAPI's
+response re-validation: estimated at ≤ 3% of a push, not done.
 
 **Other comments.**
-- Push ingest: part 1 and the "after" row of the before/after table ran at different moments
-  of the machine; the ratio to the direct write, measured in the same repetition, is the figure
-  to compare (4.4–4.7% after, 1.7% before).
-- Pull: the page stays flat from 10k to 1M rows on both backends (the keyset cursor on
-  `(version, id)` uses its index): every page between 17 and 37 ms.
-- 500 phones are far beyond this machine: the 60 s run completes ~160 submissions/s (ODK
-  Central publishes ~41/s at 500 devices on a 2 GB server) but with p50 latencies of ~10 s; the
-  ten SQLite errors are client-side read errors of overloaded requests. No record was lost or
-  doubled in any run: the rows in the tables equal the acknowledged applied mutations, and
-  every re-sent batch was answered duplicate.
-- Memory: RSS follows the number of requests in flight (~206 MiB at 100 phones, ~519 MiB at
-  500 on SQLite), is flat while pulling a million rows (~104–111 MiB: pages are streamed, not
-  accumulated), and over the 10-minute soak grows 8.4 MiB (4%) from the first fifth to the
-  last, flattening (the last four minutes: +1.1 MiB): warm-up of caches, not a leak.
-- On the phone (part 5): the first full run measured a cold offline open of ~1.7 s at 4× CPU
-  throttling (over the 1.5 s target). Two changes brought it to ~1.2 s, re-measured with
-  `python -m bench.pwa_open` after the run and shown above: `<link rel="modulepreload">` for
-  the start-up module graph (the browser fetched it one import level at a time), and status
-  counts read through IndexedDB indexes instead of every outbox entry (with 2,000 records in
-  the outbox, start-up read all of them twice). Synced entries older than a week are now
-  pruned from the outbox after each sync, so a phone used for months stays fast.
+- Pull: pages stay flat from 10k to 1M rows on both backends (keyset cursor on `(version,
+  id)`); a new device pulls 28k rows/s on SQLite, 24k on Postgres (orjson decoding the feed's
+  JSON roughly doubled it from round 1's 15k/13k).
+- 500 phones are far beyond this machine: ~175–240 submissions/s (ODK Central publishes ~41/s at
+  500 devices on a 2 GB server) with p50 of seconds; the SQLite errors are client-side read
+  errors of overloaded requests. No record was lost or doubled in any run: rows in the tables
+  equal the acknowledged applied mutations, and every re-sent batch was answered duplicate.
+- Memory: RSS follows the requests in flight (~200 MiB at 100 phones, ~435 MiB at 500 on
+  SQLite), is flat while pulling a million rows (~100–110 MiB: pages are streamed), and over the
+  10-minute soak grows 6 MiB (3%) from the first fifth to the last, flattening: warm-up of
+  caches, not a leak.
+- On the phone: the cold offline open at 4× CPU throttling measured 1,493 ms in this run
+  (target 1.5 s; 1,168 ms in the previous session's run, same PWA start-up code): it sits close
+  to the target on this machine and moves with the machine's load. The reload open is ~0.6 s.
 """
 
 
