@@ -2,14 +2,23 @@
 report after a deploy; reports read from it answer as if computed live; a second run changes
 nothing; and a cache write computed before a newer change was applied is never stored."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlmodel import select
 
 from app import cli
 from app.reports import service as svc
 from app.reports.models import ReportCoverageDay, ReportWatermark
 from tests.report_fixtures import add_shift, local
+
+
+@pytest.fixture(autouse=True)
+def _one_clock(monkeypatch):
+    """The test and the command read the same instant: a run across midnight in Shanghai
+    (16:00 UTC) must not make them disagree on which day was yesterday."""
+    frozen = datetime.now(UTC)
+    monkeypatch.setattr(svc, "utcnow", lambda: frozen)
 
 
 def _members(town, n=4, group="a"):
