@@ -111,10 +111,6 @@ class PushContext:
         self._base_flag_text = ",".join(self.base_flags) or None
         self._offset_rounded = round(self.offset_s, 3)
 
-    @property
-    def author_disabled(self) -> bool:
-        return not self.user.active
-
     def corrected(self, occurred_at: datetime) -> tuple[datetime, tuple[str, ...]]:
         """Segment's rule: event time = device time + (server receive - device send)."""
         event_time = occurred_at + self._shift
@@ -140,7 +136,7 @@ class PushContext:
             "event_time": event_time,
             "clock_offset_s": self._offset_rounded,
             "clock_flag": self.flag_text(flags),
-            "author_disabled": not self.user.active,
+            "author_disabled": not self.user.active,  # disabled while the phone was offline
         }
 
     def lookup(self, key: Any, load: Callable[[], Any]) -> Any:
