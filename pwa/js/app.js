@@ -4,7 +4,7 @@ import { store } from './store.js';
 import { openDb } from './db.js';
 import { restore, logout } from './auth.js';
 import { syncNow, startSyncTriggers, refreshCounts, currentSync } from './sync.js';
-import { t, getLang, setLang } from './i18n/index.js';
+import { t, getLang, setLang, loadLang } from './i18n/index.js';
 import { h, shortTime } from './util.js';
 
 const VIEWS = {
@@ -159,9 +159,10 @@ function recount() { // one recount per burst of changes
 }
 
 async function boot() {
-  setLang(getLang());
+  const strings = loadLang(getLang()); // the English strings are only loaded when English is on
   await openDb();
   await restore();
+  if (await strings) setLang(getLang()); // else t() falls back to Chinese, the choice is kept
   store.addEventListener('change', (ev) => {
     const keys = ev.detail;
     if (keys.includes('session') || keys.includes('needsLogin')) { go(); }
@@ -169,8 +170,10 @@ async function boot() {
     renderStatus();
     if (current && current.view.update && (keys.includes('revision') || keys.includes('bootstrap'))) current.view.update();
   });
-  document.querySelector('[data-action="lang"]').addEventListener('click', () => {
-    setLang(getLang() === 'zh' ? 'en' : 'zh');
+  document.querySelector('[data-action="lang"]').addEventListener('click', async () => {
+    const next = getLang() === 'zh' ? 'en' : 'zh';
+    if (!(await loadLang(next))) return;
+    setLang(next);
     renderChrome();
     const name = current && current.name;
     current = null;
@@ -178,11 +181,13 @@ async function boot() {
   });
   window.addEventListener('hashchange', go);
   renderChrome();
+  // The status bar's counts are read while the first screen is built, not after it.
+  const counted = store.get('session') ? refreshCounts() : null;
   await go();
   registerSw();
   startSyncTriggers();
-  if (store.get('session')) {
-    await refreshCounts();
+  if (counted) {
+    await counted;
     syncNow();
   }
   document.body.dataset.ready = '1';

@@ -1,8 +1,8 @@
 // Log in (needs the network once), open offline from the stored session, log out without
 // losing pending records, and never show one user's data to the next user of the phone.
-import { getMeta, setMeta, tx } from './db.js';
+import { getMeta, setMeta, tx, req } from './db.js';
 import { publicApi, api, ApiError } from './api.js';
-import { loadSession, saveSession, dropSession } from './auth-session.js';
+import { saveSession, dropSession } from './auth-session.js';
 import { clearFinished, pendingCounts } from './outbox.js';
 import { store } from './store.js';
 import { uuidv7 } from './util.js';
@@ -24,10 +24,13 @@ export async function clearServerCopy() {
 
 /** Restores the stored session (works offline). */
 export async function restore() {
-  const session = await loadSession();
+  // One transaction for the three rows, not one each.
+  const [row, boot, last] = await tx('meta', 'readonly', (s) => Promise.all(
+    ['session', 'bootstrap', 'last_sync'].map((k) => req(s.meta.get(k)))));
+  const session = row ? row.value : null;
   if (!session) return null;
-  const bootstrap = await getMeta('bootstrap');
-  const lastSyncAt = await getMeta('last_sync');
+  const bootstrap = boot ? boot.value : null;
+  const lastSyncAt = last ? last.value : null;
   store.set({ session, bootstrap, lastSyncAt, needsLogin: Boolean(session.needs_login) });
   return session;
 }

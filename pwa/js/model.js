@@ -52,6 +52,13 @@ export async function myEntries() {
   return (await outbox.listMine(u.id)).reverse();
 }
 
+/** This user's `limit` newest outbox entries, newest first (the older ones are not read). */
+export async function recentEntries(limit) {
+  const u = store.user;
+  if (!u) return [];
+  return (await outbox.listRecent(u.id, limit)).reverse().slice(0, limit);
+}
+
 /** Pulled records of an entity (several names accepted while the feed's naming settles). */
 export async function pulled(...entities) {
   const out = [];

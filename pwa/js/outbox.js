@@ -55,6 +55,27 @@ export function listMine(userId) {
   return tx('outbox', 'readonly', (s) => req(s.outbox.index('by_user_seq').getAll(userRange(userId))));
 }
 
+/**
+ * The `limit` newest entries of a user, oldest first, without reading the older ones: a key
+ * cursor from the newest end skips to the limit-th entry in one step, then one getAll reads
+ * from there to the newest.
+ */
+export function listRecent(userId, limit) {
+  return tx('outbox', 'readonly', (s) => new Promise((resolve, reject) => {
+    const index = s.outbox.index('by_user_seq');
+    const range = userRange(userId);
+    const cur = index.openKeyCursor(range, 'prev');
+    let skipped = limit <= 1;
+    cur.onerror = () => reject(cur.error);
+    cur.onsuccess = () => {
+      const c = cur.result;
+      if (!c) { req(index.getAll(range)).then(resolve, reject); return; } // fewer than limit
+      if (!skipped) { skipped = true; c.advance(limit - 1); return; }
+      req(index.getAll(IDBKeyRange.bound(c.key, [userId, Infinity]))).then(resolve, reject);
+    };
+  }));
+}
+
 /** Up to `limit` pending entries of a user, oldest first (FIFO). */
 export function nextPending(userId, limit) {
   return tx('outbox', 'readonly', (s) => new Promise((resolve, reject) => {
@@ -72,21 +93,30 @@ export function nextPending(userId, limit) {
 
 /** {mine, others}: pending entries of this user and of other users of this phone. */
 export async function pendingCounts(userId) {
-  const all = await tx('outbox', 'readonly', (s) => req(s.outbox.index('by_state').getAll(STATE.pending)));
+  const all = await tx('outbox', 'readonly', async (s) => {
+    const index = s.outbox.index('by_state');
+    // Counting is cheap; the entries are only read (to tell users apart) when there are any.
+    return (await req(index.count(STATE.pending))) ? req(index.getAll(STATE.pending)) : [];
+  });
   const mine = all.filter((e) => e.user_id === userId).length;
   return { mine, others: all.length - mine };
 }
 
-/** Conflicting or rejected entries of this user the user has not looked at yet. */
-export function attentionCount(userId) {
+/** Ids of conflicting or rejected entries of this user the user has not looked at yet. */
+export function attentionIds(userId) {
   return tx('outbox', 'readonly', async (s) => {
-    let n = 0;
+    const ids = [];
     for (const state of [STATE.conflict, STATE.rejected]) {
       const rows = await req(s.outbox.index('by_state').getAll(state));
-      n += rows.filter((e) => e.user_id === userId && !e.seen).length;
+      for (const e of rows) if (e.user_id === userId && !e.seen) ids.push(e.id);
     }
-    return n;
+    return ids;
   });
+}
+
+/** Conflicting or rejected entries of this user the user has not looked at yet. */
+export async function attentionCount(userId) {
+  return (await attentionIds(userId)).length;
 }
 
 /** Photos of this user still waiting to upload (read by index, not through every entry). */

@@ -1,20 +1,35 @@
 // t('key', {n: 3}) in the current language; Chinese by default, the choice kept per phone.
+// Only Chinese is loaded at start; the English strings are imported when English is chosen
+// (loadLang), so a phone in Chinese never parses them on the way to the first screen.
 import zh from './zh.js';
-import en from './en.js';
 
-const LANGS = { zh, en };
+const LANGS = { zh };
+const LOADERS = { zh: async () => zh, en: async () => (await import('./en.js')).default };
 let lang = (typeof localStorage !== 'undefined' && localStorage.getItem('lang')) || 'zh';
-if (!LANGS[lang]) lang = 'zh';
+if (!LOADERS[lang]) lang = 'zh';
 
 export const getLang = () => lang;
 
+/** Makes the strings of a language available to t(); false if they could not be loaded. */
+export async function loadLang(next) {
+  if (!LOADERS[next]) return false;
+  try {
+    if (!LANGS[next]) LANGS[next] = await LOADERS[next]();
+    return true;
+  } catch (e) {
+    console.warn(`strings for ${next} not loaded`, e);
+    return false;
+  }
+}
+
+/** Switches to a language; call (and await) loadLang(next) first so t() has its strings. */
 export function setLang(next) {
-  lang = LANGS[next] ? next : 'zh';
+  lang = LOADERS[next] ? next : 'zh';
   localStorage.setItem('lang', lang);
   document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
 }
 
 export function t(key, params = {}) {
-  const s = LANGS[lang][key] ?? zh[key] ?? key;
+  const s = (LANGS[lang] || zh)[key] ?? zh[key] ?? key;
   return s.replace(/\{(\w+)\}/g, (_, k) => (params[k] ?? `{${k}}`));
 }

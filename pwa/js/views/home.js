@@ -5,6 +5,7 @@ import { store } from '../store.js';
 import { logout } from '../auth.js';
 import { acknowledge } from '../sync.js';
 import * as model from '../model.js';
+import { attentionIds } from '../outbox.js';
 import { fillEntries } from './common.js';
 
 export function mount(root) {
@@ -34,10 +35,12 @@ export function mount(root) {
   ack.addEventListener('click', () => acknowledge(attention));
   return {
     async update() {
-      const entries = await model.myEntries();
-      attention = entries.filter((e) => (e.state === 'conflict' || e.state === 'rejected') && !e.seen).map((e) => e.id);
+      // The 200 newest entries, not every entry of the outbox; the ones needing attention are
+      // found by their state (index), however old they are.
+      const [entries, ids] = await Promise.all([model.recentEntries(200), attentionIds(u.id)]);
+      attention = ids;
       ack.hidden = attention.length === 0;
-      await fillEntries(list, entries.slice(0, 200), t('home.empty'));
+      await fillEntries(list, entries, t('home.empty'));
     },
   };
 }
