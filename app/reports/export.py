@@ -126,6 +126,7 @@ DEVICES = [
     ("label", "设备名称"),
     ("user_name", "使用人"),
     ("last_sync_at", "最近同步"),
+    ("last_seen_at", "最近在线"),
     ("last_outbox_depth", "待上传记录数"),
     ("last_clock_offset_s", "时钟偏差(秒)"),
     ("max_abs_clock_offset_s", "最大时钟偏差(秒)"),

@@ -438,6 +438,10 @@ def test_device_health_shows_the_slow_phone_and_the_report_pages_print(phone, se
     assert gate_phone.locator(".skew").count() >= 1  # an hour slow
     assert "3" in gate_phone.locator("[data-outbox-depth]").text_content()
     assert "3600" in gate_phone.text_content()
+    # This browser only reads: it is shown as last seen, not with the red "never synced".
+    own = page.locator("[data-device]", has_text="督查 王敏")
+    assert own.locator("[data-reads-only]").count() >= 1
+    assert own.locator(".bad-text").count() == 0
     both_sizes(phone, tmp_path, "devices")
 
     open_view(phone, "report")

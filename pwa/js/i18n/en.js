@@ -329,6 +329,7 @@ export default {
   'dev.offset': 'Clock offset',
   'dev.max_offset': 'Largest offset',
   'dev.never': 'Never synced',
+  'dev.reads_only': 'Reads only, never uploaded (last seen {t})',
   'dev.revoked': 'Revoked',
   'dev.seconds': '{s} s',
   'dev.skew_note': 'Clock offsets over 5 minutes are in red; many pending records mean a phone was offline long.',

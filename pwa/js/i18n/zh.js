@@ -329,6 +329,7 @@ export default {
   'dev.offset': '时间偏差',
   'dev.max_offset': '最大偏差',
   'dev.never': '从未同步',
+  'dev.reads_only': '只查看、未上传（最近在线 {t}）',
   'dev.revoked': '已停用',
   'dev.seconds': '{s} 秒',
   'dev.skew_note': '手机时间偏差超过5分钟的已标红；待上传记录多说明手机长时间离线。',

@@ -11,6 +11,16 @@ function seconds(s) {
   return h('span', { class: Math.abs(s) > SKEW_S ? 'skew' : '' }, t('dev.seconds', { s: Math.round(s) }));
 }
 
+// A phone that never pushed but logs in and reads (a supervisor's browser) is not a phone
+// that never synced: it shows when it was last seen instead of the red warning.
+function lastSync(d) {
+  if (d.last_sync_at) return C.fmtDateTime(d.last_sync_at);
+  if (d.last_seen_at) {
+    return h('span', { class: 'muted', data: { readsOnly: '1' } }, t('dev.reads_only', { t: C.fmtDateTime(d.last_seen_at) }));
+  }
+  return h('span', { class: 'bad-text' }, t('dev.never'));
+}
+
 export function mount(root) {
   let loaded = false;
   const ui = C.frame(root, 'devices', {
@@ -28,7 +38,7 @@ export function mount(root) {
           cells: [
             h('span', {}, d.label || d.id, d.revoked ? h('span', { class: 'badge rejected' }, t('dev.revoked')) : null),
             d.user_name,
-            d.last_sync_at ? C.fmtDateTime(d.last_sync_at) : h('span', { class: 'bad-text' }, t('dev.never')),
+            lastSync(d),
             h('span', { data: { outboxDepth: String(d.last_outbox_depth ?? '') } }, d.last_outbox_depth ?? '—'),
             seconds(d.last_clock_offset_s),
             seconds(d.max_abs_clock_offset_s),
