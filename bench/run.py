@@ -291,19 +291,20 @@ handlers' own Python, the log rows and the results make up the rest.
 
 **The push target is missed: 14.3% of the direct SQLite write, target 25%.** The direct write
 inserts prepared tuples, ~3 rows per record, at ~21 µs per record; the push over HTTP takes
-~147 µs per record, of which ~30 µs is the same database work. 25% would leave ~84 µs per record
+~150–160 µs per record, of which ~30 µs is the same database work. 25% would leave ~84 µs per record
 for HTTP, JSON, validation, the handler's checks, the clock correction, the hash, the log row,
-the feed row and the answer; about 115 µs of Python is spent on those now, spread over many
+the feed row and the answer; about 120–130 µs of Python is spent on those now, spread over many
 small steps, none above ~11%. Closing that would take another layer: e.g. one compiled
 validation of the whole batch, values handed to SQLite in storage form without per-value bind
 processing, and reference data cached across pushes (needs invalidation that works across app
-processes). For scale: one app process takes ~6,800 records/s; 100 phones syncing every few
-seconds send ~330 records/s.
+processes). For scale: one app process takes ~6,300–6,800 records/s (two full runs this
+session); 100 phones syncing every few seconds send ~330 records/s.
 
-**100 phones: target met** (all requests p95 175 ms on SQLite, 145 ms on Postgres with two
-processes, 0 errors; push p95 213 / 198 ms). The push is now short enough that the queue on the
-single writer stays small; the client (100 asyncio phones in one Python process) shares the two
-cores, so these figures include its CPU cost.
+**100 phones: target met** (all requests p95 110 ms on SQLite, 123 ms on Postgres with two
+processes, 0 errors; push p95 132 / 166 ms; an earlier full run this session: 175 / 145 ms).
+The push is now short enough that the queue on the single writer stays small; the client (100
+asyncio phones in one Python process) shares the two cores, so these figures include its CPU
+cost.
 
 **Tried and not kept.** `uvicorn[standard]` (round 1: inside the noise). The NUL check as a
 pydantic pattern instead of a Python validator: measured 1.06 µs vs 0.95 µs per model, no
@@ -313,19 +314,23 @@ response re-validation: estimated at ≤ 3% of a push, not done.
 
 **Other comments.**
 - Pull: pages stay flat from 10k to 1M rows on both backends (keyset cursor on `(version,
-  id)`); a new device pulls 28k rows/s on SQLite, 24k on Postgres (orjson decoding the feed's
+  id)`); a new device pulls 28k rows/s on SQLite, 25k on Postgres (orjson decoding the feed's
   JSON roughly doubled it from round 1's 15k/13k).
-- 500 phones are far beyond this machine: ~175–240 submissions/s (ODK Central publishes ~41/s at
+- 500 phones are far beyond this machine: ~170–230 submissions/s (ODK Central publishes ~41/s at
   500 devices on a 2 GB server) with p50 of seconds; the SQLite errors are client-side read
   errors of overloaded requests. No record was lost or doubled in any run: rows in the tables
   equal the acknowledged applied mutations, and every re-sent batch was answered duplicate.
-- Memory: RSS follows the requests in flight (~200 MiB at 100 phones, ~435 MiB at 500 on
+- Memory: RSS follows the requests in flight (~190 MiB at 100 phones, ~435 MiB at 500 on
   SQLite), is flat while pulling a million rows (~100–110 MiB: pages are streamed), and over the
-  10-minute soak grows 6 MiB (3%) from the first fifth to the last, flattening: warm-up of
-  caches, not a leak.
-- On the phone: the cold offline open at 4× CPU throttling measured 1,493 ms in this run
-  (target 1.5 s; 1,168 ms in the previous session's run, same PWA start-up code): it sits close
-  to the target on this machine and moves with the machine's load. The reload open is ~0.6 s.
+  10-minute soak grows 3.9 MiB (2%) from the first fifth to the last: warm-up of caches, not a
+  leak.
+- On the phone: an earlier full run this session measured the cold offline open at 1,493 ms,
+  on the edge of the 1.5 s target. A trace (Chromium tracing, V8 CPU profile) showed the home
+  screen reading all 2,000 outbox entries to show 200, laying out all 200 items, and parsing the
+  English strings while Chinese was active. Now it reads the 200 newest by index, items below
+  the screen skip layout (`content-visibility`), English loads on demand (still precached), and
+  start-up reads share one transaction: 1,026 ms in this run (A/B of three alternating runs
+  before this run: 1,314–1,554 → 983–1,139 ms). The shell grew to 193,674 B (limit 200 KB).
 """
 
 
