@@ -11,7 +11,7 @@ import argparse
 import json
 import time
 
-from bench.common import fresh_database, seed_county, workspace
+from bench.common import fresh_database, push_body, seed_county, workspace
 from bench.push_ingest import build_batches
 
 
@@ -34,8 +34,7 @@ def run(kind: str, n_records: int, profile: bool) -> dict:
                 user = users[username]
                 device = Device(id=f"profile-{username}", user_id=user.id, label="profile")
                 session.merge(device)
-                body = {"sent_at": _now_iso(), "outbox_depth": 0, "mutations": batch}
-                bodies.append((user.id, device.id, json.dumps(body).encode()))
+                bodies.append((user.id, device.id, json.dumps(push_body(batch)).encode()))
             session.commit()
         profiler = None
         if profile:
@@ -55,12 +54,6 @@ def run(kind: str, n_records: int, profile: bool) -> dict:
         engine.dispose()
         n = sum(len(b) for _, b in batches)
         return {"backend": kind, "records": n, "seconds": round(seconds, 3), "per_s": n / seconds}
-
-
-def _now_iso() -> str:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC).isoformat()
 
 
 def main() -> None:

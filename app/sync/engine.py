@@ -5,6 +5,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 import orjson
@@ -68,23 +69,18 @@ class Record:
         return dict(self.values)
 
 
+@cache
 def _columns(model: type) -> tuple[dict[str, Any], dict[str, Callable[[], Any]], set[str]]:
     """Per model, once: defaults, default factories and the columns a record must be given."""
-    cached = _COLUMNS.get(model)
-    if cached is None:
-        defaults, factories, required = {}, {}, set()
-        for name, info in model.model_fields.items():
-            if info.default_factory is not None:
-                factories[name] = info.default_factory
-            elif info.is_required():
-                required.add(name)
-            else:
-                defaults[name] = info.default
-        cached = _COLUMNS[model] = (defaults, factories, required)
-    return cached
-
-
-_COLUMNS: dict[type, tuple[dict[str, Any], dict[str, Callable[[], Any]], set[str]]] = {}
+    defaults, factories, required = {}, {}, set()
+    for name, info in model.model_fields.items():
+        if info.default_factory is not None:
+            factories[name] = info.default_factory
+        elif info.is_required():
+            required.add(name)
+        else:
+            defaults[name] = info.default
+    return defaults, factories, required
 
 
 @dataclass
@@ -109,7 +105,7 @@ class PushContext:
         self._shift = timedelta(seconds=self.offset_s)
         self._latest = self.received_at + timedelta(seconds=5)
         self._base_flag_text = ",".join(self.base_flags) or None
-        self._offset_rounded = round(self.offset_s, 3)
+        self.clock_offset_s = round(self.offset_s, 3)  # as stored on every row
 
     def corrected(self, occurred_at: datetime) -> tuple[datetime, tuple[str, ...]]:
         """Segment's rule: event time = device time + (server receive - device send)."""
@@ -134,7 +130,7 @@ class PushContext:
             "device_tz_offset_min": int(offset.total_seconds() // 60) if offset else 0,
             "received_at": self.received_at,
             "event_time": event_time,
-            "clock_offset_s": self._offset_rounded,
+            "clock_offset_s": self.clock_offset_s,
             "clock_flag": self.flag_text(flags),
             "author_disabled": not self.user.active,  # disabled while the phone was offline
         }

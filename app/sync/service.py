@@ -143,12 +143,12 @@ def push(engine: Engine, *, user_id: int, device_id: str, request: PushRequest) 
         device.last_sync_at = received_at
         device.last_seen_at = received_at
         device.last_outbox_depth = request.outbox_depth
-        device.last_clock_offset_s = round(offset_s, 3)
+        device.last_clock_offset_s = ctx.clock_offset_s
         device.max_abs_clock_offset_s = max(abs(offset_s), device.max_abs_clock_offset_s or 0.0)
         session.add(device)
         _chaos_pause(session)
         session.commit()
-    return PushResponse(server_time=received_at, clock_offset_s=round(offset_s, 3), results=results)
+    return PushResponse(server_time=received_at, clock_offset_s=ctx.clock_offset_s, results=results)
 
 
 def _push_one_by_one(
@@ -270,7 +270,7 @@ def _log_values(
         "device_time": m.occurred_at,
         "sent_at": ctx.sent_at,
         "received_at": ctx.received_at,
-        "clock_offset_s": round(ctx.offset_s, 3),
+        "clock_offset_s": ctx.clock_offset_s,
         "clock_flag": ctx.flag_text(flags),
         "version": None,
     }
