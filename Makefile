@@ -5,7 +5,7 @@ STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PORT    ?= 8000
 PG_VERSION := $(shell ls /etc/postgresql 2>/dev/null | head -1)
 
-.PHONY: demo test lint bench fuzz soak chromium postgres pwa-deps
+.PHONY: demo test test-clock lint bench fuzz soak chromium postgres pwa-deps faketime
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || python3 -m venv $(VENV)
@@ -36,6 +36,13 @@ lint: $(STAMP)
 ## Run the whole test suite on SQLite and Postgres, with the PWA in headless Chromium.
 test: $(STAMP) pwa-deps chromium postgres lint
 	$(BIN)/python -m pytest -p no:cacheprovider
+
+faketime:
+	@ls /usr/lib/*/faketime/libfaketimeMT.so.1 >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null; }
+
+## The date-sensitive tests again with the clock of every process moved to chosen instants.
+test-clock: $(STAMP) pwa-deps chromium postgres faketime
+	$(BIN)/python -m tests.clock_run
 
 bench: $(STAMP) pwa-deps chromium postgres
 	$(BIN)/python -m bench.run

@@ -6,6 +6,11 @@ from datetime import UTC, datetime, timedelta, timezone
 SHANGHAI = timezone(timedelta(hours=8))
 
 
+def in_days(n: int) -> str:
+    """A local date n days from today (Shanghai), e.g. a due date that stays in the future."""
+    return (datetime.now(SHANGHAI).date() + timedelta(days=n)).isoformat()
+
+
 def new_id() -> str:
     return str(uuid.uuid4())
 

@@ -2,10 +2,11 @@
 
 import hashlib
 import io
+from datetime import datetime, time, timedelta
 
 from PIL import Image
 
-from tests.sync_helpers import mut, push
+from tests.sync_helpers import SHANGHAI, in_days, mut, push
 
 
 def _shift_with_two_scans(client, town, login):
@@ -60,7 +61,7 @@ def test_a_hazard_shows_its_lifecycle_and_the_photos_still_missing(client, town,
                     "hazard_id": report["id"],
                     "action": "assign",
                     "department": "market_regulation",
-                    "due_date": "2026-12-20",
+                    "due_date": in_days(19),
                 },
             )
         ],
@@ -86,11 +87,10 @@ def test_a_hazard_shows_its_lifecycle_and_the_photos_still_missing(client, town,
 
 
 def test_the_visitor_register_lists_a_schools_day_with_who_is_still_inside(client, town, login):
-    from datetime import datetime
-
-    from tests.sync_helpers import SHANGHAI
-
-    at = datetime(2026, 11, 30, 10, 0, tzinfo=SHANGHAI)
+    """The gate phone recorded yesterday morning and hands it in now, with a right clock: the
+    register of yesterday lists both visitors, today's is empty."""
+    yesterday = datetime.now(SHANGHAI).date() - timedelta(days=1)
+    at = datetime.combine(yesterday, time(10, 0), tzinfo=SHANGHAI)
     first = mut(
         "visitor.enter",
         {
@@ -114,25 +114,12 @@ def test_the_visitor_register_lists_a_schools_day_with_who_is_still_inside(clien
         at=at,
     )
     gate = login("gate_a")
-    push(
-        client,
-        gate,
-        [first, second, mut("visitor.leave", {"visitor_id": first["id"]}, at=at)],
-        sent_at=at,
-    )
-    res = client.get(
-        f"/api/sites/{town.sites['a'].id}/visitors", params={"day": "2026-11-30"}, headers=gate
-    )
-    body = res.json()
+    push(client, gate, [first, second, mut("visitor.leave", {"visitor_id": first["id"]}, at=at)])
+    register = f"/api/sites/{town.sites['a'].id}/visitors"
+    body = client.get(register, params={"day": yesterday.isoformat()}, headers=gate).json()
     assert [v["name"] for v in body["visitors"]] == ["家长 周女士", "维修工 吴师傅"]
     assert body["still_inside"] == 1
-    other_day = client.get(
-        f"/api/sites/{town.sites['a'].id}/visitors", params={"day": "2026-12-01"}, headers=gate
-    ).json()
-    assert other_day["visitors"] == []
-    res = client.get(
-        f"/api/sites/{town.sites['a'].id}/visitors",
-        params={"day": "2026-11-30"},
-        headers=login("gate_b"),
-    )
+    today = (yesterday + timedelta(days=1)).isoformat()
+    assert client.get(register, params={"day": today}, headers=gate).json()["visitors"] == []
+    res = client.get(register, params={"day": yesterday.isoformat()}, headers=login("gate_b"))
     assert res.status_code == 404

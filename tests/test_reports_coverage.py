@@ -1,6 +1,6 @@
 """24-hour patrol coverage: local days, gaps, understaffed hours and what counts as coverage."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import select
@@ -231,6 +231,33 @@ def test_a_day_in_a_zone_with_daylight_saving_has_its_real_length(town, session)
         with_segments=False,
     )
     assert [d.gap_h for d in report.sites[0].days] == [23, 24]
+
+
+def test_today_in_a_daylight_saving_zone_counts_the_real_hours_since_its_midnight(
+    client, town, session, login
+):
+    """Reads the real clock on purpose: make test-clock runs it an hour after New York's clocks
+    jump ahead, when a shift open since local midnight has patrolled 2.5 real hours although
+    the wall clock says 03:30."""
+    site = town.sites["b"]
+    site.timezone = "America/New_York"
+    session.add(site)
+    session.commit()
+    zone = ZoneInfo("America/New_York")
+    before = datetime.now(UTC)
+    today = before.astimezone(zone).date()
+    midnight = datetime.combine(today, time(0), tzinfo=zone)
+    add_shift(session, site, midnight, None, _members(town, 4, "b"), status="open")
+    session.commit()
+    day = _day(client, login("supervisor"), site, d=today)
+    after = datetime.now(UTC)
+
+    def hours_since_midnight(t: datetime) -> float:
+        return (t - midnight).total_seconds() / 3600
+
+    assert hours_since_midnight(before) - 0.01 <= day["covered_h"]
+    assert day["covered_h"] <= hours_since_midnight(after) + 0.01
+    assert day["under_h"] == 0
 
 
 def test_coverage_exports_csv_with_bom_and_chinese_headers(client, town, session, login):

@@ -1,6 +1,6 @@
 """The hazards board shows the photo of the latest fix, so it can be checked before closing."""
 
-from tests.sync_helpers import mut, push
+from tests.sync_helpers import in_days, mut, push
 
 
 def test_the_board_shows_the_latest_rectification_photos(client, town, login):
@@ -25,10 +25,10 @@ def test_the_board_shows_the_latest_rectification_photos(client, town, login):
         )
         assert r["status"] == "applied", r
 
-    step(sup, "assign", department="education_office", due_date="2026-12-31")
+    step(sup, "assign", department="education_office", due_date=in_days(30))
     step(member, "rectify", photos=[first_fix])
     step(sup, "reopen", comment="照片看不清")
-    step(sup, "assign", department="education_office", due_date="2027-01-15")
+    step(sup, "assign", department="education_office", due_date=in_days(45))
     step(member, "rectify", photos=[second_fix])
     board = client.get("/api/reports/hazards", headers=sup).json()
     [row] = board["hazards"]

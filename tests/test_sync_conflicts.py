@@ -12,7 +12,7 @@ from app.audit.models import AuditEvent
 from app.gate.models import GateCheck
 from app.hazards.models import Hazard
 from app.shifts.models import CheckpointScan, PatrolShift
-from tests.sync_helpers import SHANGHAI, mut, push
+from tests.sync_helpers import SHANGHAI, in_days, mut, push
 
 
 def _photo(client, headers, color=(200, 30, 30)) -> str:
@@ -198,7 +198,7 @@ def test_a_hazard_moves_only_along_its_lifecycle(client, town, login, session):
                     "hazard_id": hid,
                     "action": "assign",
                     "department": "market_regulation",
-                    "due_date": "2026-12-15",
+                    "due_date": in_days(14),
                 },
             ),
         ],
@@ -247,7 +247,7 @@ def test_a_member_cannot_close_a_hazard_and_rectify_needs_a_photo(client, town, 
                     "hazard_id": report["id"],
                     "action": "assign",
                     "department": "education_office",
-                    "due_date": "2026-12-10",
+                    "due_date": in_days(9),
                 },
             )
         ],

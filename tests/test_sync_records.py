@@ -10,7 +10,7 @@ from app.gate.models import GateCheck, VisitorEntry
 from app.hazards.models import Hazard, HazardEvent
 from app.shifts.models import CheckpointScan, PatrolShift, ShiftMember, ShiftReview
 from app.sync.engine import PushContext
-from tests.sync_helpers import mut, pull_all, push, state_of
+from tests.sync_helpers import in_days, mut, pull_all, push, state_of
 from tests.test_sync_conflicts import _photo
 
 MODELS = {
@@ -100,7 +100,7 @@ def _a_day_of_records(client, town, login, *, with_a_refusal: bool) -> list[dict
                     "hazard_id": hazard["id"],
                     "action": "assign",
                     "department": "market_regulation",
-                    "due_date": "2026-12-15",
+                    "due_date": in_days(14),
                 },
             ),
         ],

@@ -25,7 +25,7 @@ from app.hazards.models import LIFECYCLE, HazardAction, HazardStatus
 from app.sync.models import Mutation
 from tests.conftest import wipe_database
 from tests.factories import PASSWORD, build_town
-from tests.sync_helpers import SHANGHAI, new_id, pull_all, state_of
+from tests.sync_helpers import SHANGHAI, in_days, new_id, pull_all, state_of
 
 FAKE_PHOTO = "ab" * 32
 ENTITY_OF = {
@@ -203,7 +203,7 @@ def make_machine(client, engine):
                 "photos": [FAKE_PHOTO],
             }
             if action == HazardAction.assign:
-                payload |= {"department": "education_office", "due_date": "2026-12-31"}
+                payload |= {"department": "education_office", "due_date": in_days(30)}
             self._record("sup", "hazard.transition", payload)
 
         @rule(

@@ -1,10 +1,11 @@
 """Supervisor console (督查) in Chromium: each view shows the town's rules being kept or not.
 
-The data is recorded through the real push API, as phones would send it: yesterday (local
-Asia/Shanghai) school A had a 4-person shift 00:00-08:00, nobody 08:00-09:00 and a 3-person
-shift 09:00-24:00; three distinct staff (one twice) checked in at its arrival window; hazards in
-several states, one within 300 m with a photo, one overdue; a visitor and a hazard whose text is
-an XSS string.
+The data is recorded through the real push API, as phones would send it, on "the day": the
+last Sunday before today (local Asia/Shanghai), so no gate window is expected anywhere but at
+school A, whose gate saw checks that day (a make-up school day). That day school A had a
+4-person shift 00:00-08:00, nobody 08:00-09:00 and a 3-person shift 09:00-24:00; three
+distinct staff (one twice) checked in at its arrival window; hazards in several states, one
+within 300 m with a photo, one overdue; a visitor and a hazard whose text is an XSS string.
 """
 
 import hashlib
@@ -85,10 +86,15 @@ class Api:
         return res.json()
 
 
+def last_sunday_before(today: date) -> date:
+    """1 to 7 days back: always in the past, always a day without school."""
+    return today - timedelta(days=(today.weekday() + 1) % 7 or 7)
+
+
 @pytest.fixture
 def seeded(server, town):
     """The day described in the module docstring; returns names of what was made."""
-    y = datetime.now(ZONE).date() - timedelta(days=1)
+    y = last_sunday_before(datetime.now(ZONE).date())
     a = town.sites["a"].id
     u = town.users
     leader = Api(server, "leader_a")
@@ -181,7 +187,7 @@ def seeded(server, town):
         ]
     )
 
-    # Group A's roster for yesterday plans member_a4 for the night; member_a4 never came.
+    # Group A's roster for the day plans member_a4 for the night; member_a4 never came.
     ros = leader.c.post(
         "/api/rosters",
         json={
@@ -266,7 +272,7 @@ def test_coverage_day_shows_the_hour_nobody_patrolled_and_the_hours_under_4(
     assert "无人巡逻 1.0 小时" in card.locator("[data-totals]").text_content()
     both_sizes(phone, tmp_path, "coverage", "console-coverage-day")
 
-    # Week heat map: yesterday's cell at school A is marked as a day with a gap.
+    # Week heat map: the day's cell at school A is marked as a day with a gap.
     load_with(page, "coverage", mode="week", date=seeded["day"].isoformat(), site_id="")
     cell = page.locator(
         f"svg.heatmap rect[data-site='{seeded['site_a']}'][data-date='{seeded['day']}']"
