@@ -75,7 +75,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 
 def cmd_reports(args: argparse.Namespace) -> None:
-    from app.reports.service import warm_coverage_cache
+    from app.reports.coverage_cache import warm_coverage_cache
 
     if args.days < 1:
         sys.exit("patrol reports warm --days needs a number of days of at least 1")

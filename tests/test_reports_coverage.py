@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from app.reports import service as svc
+from app.reports.coverage import coverage
 from app.reports.models import ReportCoverageDay
 from app.shifts.models import PatrolShift
 from tests.report_fixtures import add_shift, local, utc
@@ -124,12 +124,12 @@ def test_an_open_shift_counts_up_to_now_and_at_most_24_hours(town, session):
     add_shift(session, site, local(DAY, 6), None, _members(town), status="open")
     session.commit()
     now = local(DAY, 9).astimezone(ZoneInfo("UTC"))
-    report = svc.coverage(
+    report = coverage(
         session, sites=[site], date_from=DAY, date_to=DAY, with_segments=False, now=now
     )
     assert report.sites[0].days[0].covered_h == 3
     three_days_later = now + timedelta(days=3)
-    report = svc.coverage(
+    report = coverage(
         session,
         sites=[site],
         date_from=DAY,
@@ -223,7 +223,7 @@ def test_a_day_in_a_zone_with_daylight_saving_has_its_real_length(town, session)
     site.timezone = "Europe/Berlin"
     session.add(site)
     session.commit()
-    report = svc.coverage(
+    report = coverage(
         session,
         sites=[site],
         date_from=date(2026, 3, 29),

@@ -8,8 +8,10 @@ import pytest
 from sqlmodel import select
 
 from app import cli
-from app.reports import service as svc
+from app.reports import coverage, coverage_cache, periods, rosters
+from app.reports.coverage_cache import WATERMARK, day_totals, store_days
 from app.reports.models import ReportCoverageDay, ReportWatermark
+from app.reports.periods import local_today
 from tests.report_fixtures import add_shift, local
 
 
@@ -18,7 +20,8 @@ def _one_clock(monkeypatch):
     """The test and the command read the same instant: a run across midnight in Shanghai
     (16:00 UTC) must not make them disagree on which day was yesterday."""
     frozen = datetime.now(UTC)
-    monkeypatch.setattr(svc, "utcnow", lambda: frozen)
+    for module in (periods, coverage, coverage_cache, rosters):
+        monkeypatch.setattr(module, "utcnow", lambda: frozen)
 
 
 def _members(town, n=4, group="a"):
@@ -26,7 +29,7 @@ def _members(town, n=4, group="a"):
 
 
 def _yesterday():
-    return svc.local_today() - timedelta(days=1)
+    return local_today() - timedelta(days=1)
 
 
 def _warm(capsys, days: int) -> str:
@@ -38,7 +41,7 @@ def _cache(session) -> list[tuple]:
     session.rollback()  # see what the command committed
     rows = session.exec(select(ReportCoverageDay)).all()
     cached = [(r.site_id, r.local_date, r.covered_s, r.under_s, r.length_s) for r in rows]
-    wm = session.get(ReportWatermark, svc.WATERMARK)
+    wm = session.get(ReportWatermark, WATERMARK)
     return sorted(cached) + [("watermark", wm.version if wm else None)]
 
 
@@ -98,8 +101,8 @@ def test_coverage_read_from_the_warmed_cache_matches_coverage_computed_live(
     assert cells(heat)[(a, y.isoformat())] == (12, 12, 12)  # the data is not trivial
     session.rollback()
     sites = [town.sites[k] for k in ("a", "a2", "b")]
-    uncached = svc.day_totals(
-        session, sites=sites, date_from=first, date_to=y, now=svc.utcnow(), use_cache=False
+    uncached = day_totals(
+        session, sites=sites, date_from=first, date_to=y, now=periods.utcnow(), use_cache=False
     )
     summary = client.get("/api/reports/coverage/summary", params=params, headers=headers)
     for row in summary.json()["sites"]:
@@ -145,8 +148,8 @@ def test_cache_rows_computed_before_a_newer_change_was_applied_are_not_stored(to
         "required": site.required_patrol_staff,
         "timezone": site.timezone,
     }
-    assert svc._store([], set(), 100)  # another writer applied changes up to version 100
-    assert not svc._store([row], set(), 50)  # computed from shifts up to version 50
+    assert store_days([], set(), 100)  # another writer applied changes up to version 100
+    assert not store_days([row], set(), 50)  # computed from shifts up to version 50
     assert _cache(session) == [("watermark", 100)]
-    assert svc._store([row], set(), 100)
+    assert store_days([row], set(), 100)
     assert _cache(session) == [(site.id, day, 3600, 0, 86400), ("watermark", 100)]

@@ -19,9 +19,13 @@ from sqlmodel import Session
 from app.auth.deps import LeaderOrSupervisor
 from app.auth.models import User
 from app.db import ReadSessionDep
-from app.groups.service import sees_everything
 from app.reports import export
-from app.reports import service as svc
+from app.reports.coverage import coverage as coverage_report
+from app.reports.coverage import coverage_summary as coverage_summary_report
+from app.reports.devices import devices as device_rows
+from app.reports.gate import gate as gate_report
+from app.reports.hazards import hazard_board
+from app.reports.logs import logs as log_page
 from app.reports.models import (
     CoverageReport,
     CoverageSummary,
@@ -31,6 +35,9 @@ from app.reports.models import (
     LogPage,
     RosterReport,
 )
+from app.reports.periods import local_today
+from app.reports.rosters import rosters as roster_report
+from app.reports.scope import covers_every_site, scoped_group_ids, scoped_sites
 from app.sites.models import Site
 
 router = APIRouter(prefix="/api", tags=["reports"])
@@ -66,11 +73,11 @@ class Scope:
         """The asked-for dates; a missing end makes a period of default_days (local today
         if neither end is given)."""
         span = timedelta(days=default_days - 1)
-        to = self.date_to or (self.date_from + span if self.date_from else svc.local_today())
+        to = self.date_to or (self.date_from + span if self.date_from else local_today())
         return self.date_from or to - span, to
 
     def sites(self, *, active_only: bool = True) -> list[Site]:
-        return svc.scoped_sites(
+        return scoped_sites(
             self.session,
             user=self.user,
             site_ids=list(self.site_ids),
@@ -79,12 +86,11 @@ class Scope:
         )
 
     def group_ids(self) -> list[int]:
-        return svc.scoped_group_ids(self.session, user=self.user, group_id=self.group_id)
+        return scoped_group_ids(self.session, user=self.user, group_id=self.group_id)
 
     @property
     def all_sites(self) -> bool:
-        """No filter, and the caller sees every site (then a report need not list them)."""
-        return not self.site_ids and self.group_id is None and sees_everything(self.user)
+        return covers_every_site(self.user, site_ids=self.site_ids, group_id=self.group_id)
 
 
 def report_scope(
@@ -185,8 +191,12 @@ LogFilterDep = Annotated[LogFilters, Depends(_log_filters)]
 def coverage(scope: ReportScope, timeline: Timeline, output: Output):
     """Per site per local day: covered, understaffed and gap hours, with the timeline."""
     frm, to = scope.period()
-    report = svc.coverage(
-        scope.session, sites=scope.sites(), date_from=frm, date_to=to, with_segments=timeline
+    report = coverage_report(
+        scope.session,
+        sites=scope.sites(),
+        date_from=frm,
+        date_to=to,
+        with_segments=timeline,
     )
     if output == "csv":
         if timeline:
@@ -210,7 +220,7 @@ def coverage(scope: ReportScope, timeline: Timeline, output: Output):
 def coverage_summary(scope: ReportScope, output: Output):
     """Per site totals over a period (default: the last 30 days)."""
     frm, to = scope.period(default_days=30)
-    report = svc.coverage_summary(scope.session, sites=scope.sites(), date_from=frm, date_to=to)
+    report = coverage_summary_report(scope.session, sites=scope.sites(), date_from=frm, date_to=to)
     if output == "csv":
         rows = [s.model_dump() for s in report.sites]
         return export.csv_response(f"巡逻覆盖汇总_{frm}_{to}.csv", export.COVERAGE_TOTAL, rows)
@@ -221,7 +231,7 @@ def coverage_summary(scope: ReportScope, output: Output):
 def gate(scope: ReportScope, shortfalls_only: ShortfallsOnly, output: Output):
     """Gate duty per school, local day and window: distinct staff checked in vs required."""
     frm, to = scope.period()
-    report = svc.gate(scope.session, sites=scope.sites(), date_from=frm, date_to=to)
+    report = gate_report(scope.session, sites=scope.sites(), date_from=frm, date_to=to)
     if output == "csv":
         rows = report.shortfalls if shortfalls_only else report.windows
         name = f"校门口值班_{frm}_{to}.csv"
@@ -232,7 +242,7 @@ def gate(scope: ReportScope, shortfalls_only: ShortfallsOnly, output: Output):
 @router.get("/reports/logs", response_model=LogPage)
 def logs(scope: ReportScope, filters: LogFilterDep, output: Output):
     """Every synced record, newest first by corrected time; ?cursor= from the last page."""
-    page = svc.logs(
+    page = log_page(
         scope.session,
         sites=scope.sites(active_only=False),
         all_sites=scope.all_sites,
@@ -253,7 +263,7 @@ def logs(scope: ReportScope, filters: LogFilterDep, output: Output):
 def rosters(scope: GroupScope, output: Output):
     """Planned against actual per group, late or missing rosters, and the 通报 list."""
     frm, to = scope.period(default_days=7)
-    report = svc.rosters(scope.session, group_ids=scope.group_ids(), date_from=frm, date_to=to)
+    report = roster_report(scope.session, group_ids=scope.group_ids(), date_from=frm, date_to=to)
     if output == "csv":
         rows = [n.model_dump() for n in report.notice]
         return export.csv_response(f"通报_{frm}_{to}.csv", export.ROSTER_NOTICE, rows)
@@ -263,8 +273,11 @@ def rosters(scope: GroupScope, output: Output):
 @router.get("/reports/hazards", response_model=HazardBoard)
 def hazards(scope: SiteScope, limit: HazardLimit, output: Output):
     """Hazards board: by status and department, overdue first, 300 m findings by place type."""
-    board = svc.hazard_board(
-        scope.session, sites=scope.sites(active_only=False), all_sites=scope.all_sites, limit=limit
+    board = hazard_board(
+        scope.session,
+        sites=scope.sites(active_only=False),
+        all_sites=scope.all_sites,
+        limit=limit,
     )
     if output == "csv":
         rows = [h.model_dump() for h in board.hazards]
@@ -275,7 +288,7 @@ def hazards(scope: SiteScope, limit: HazardLimit, output: Output):
 @router.get("/reports/devices", response_model=list[DeviceRow])
 def devices(scope: CallerScope, output: Output):
     """Device health: last sync, records pending on it then, clock offsets seen."""
-    rows = svc.devices(scope.session, user=scope.user)
+    rows = device_rows(scope.session, user=scope.user)
     if output == "csv":
         return export.csv_response("设备状态.csv", export.DEVICES, [r.model_dump() for r in rows])
     return rows
