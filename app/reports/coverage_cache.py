@@ -9,6 +9,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -17,7 +18,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
-from app.db import get_engine, utcnow
+from app.db import get_engine, get_read_session, utcnow
 from app.reports.models import ReportCoverageDay, ReportWatermark
 from app.reports.periods import day_bounds, local_date
 from app.reports.sweep import MAX_SHIFT_S, load_intervals, sweep
@@ -28,6 +29,8 @@ WATERMARK = "coverage"
 _log = logging.getLogger("patrol.reports")
 
 DayTotals = tuple[int, int, int]  # covered, under, length (seconds)
+
+_read_session = contextmanager(get_read_session)
 
 
 def _dirty_days(session: Session, watermark: int) -> tuple[int, set[tuple[int, date]]]:
@@ -216,9 +219,7 @@ def warm_coverage_cache(
         raise ValueError("days must be at least 1")
     started = time.perf_counter()
     now = now or utcnow()
-    engine = get_engine()
-    with Session(engine, expire_on_commit=False) as s:
-        s.connection(execution_options={"read_only": True})
+    with _read_session() as s:
         sites = list(s.exec(select(Site).where(Site.active).order_by(Site.id)).all())
     by_zone: dict[str, list[Site]] = defaultdict(list)
     for site in sites:
@@ -234,7 +235,7 @@ def warm_coverage_cache(
             chunk = zone_sites[i : i + per_chunk]
             result.chunks += 1
             for attempt in range(2):
-                todo = _sweep_uncached(engine, chunk, date_from, date_to, now)
+                todo = _sweep_uncached(chunk, date_from, date_to, now)
                 if todo is None:
                     break  # everything cached and valid
                 fresh, dirty, newest = todo
@@ -247,12 +248,11 @@ def warm_coverage_cache(
     return result
 
 
-def _sweep_uncached(engine, sites: list[Site], date_from: date, date_to: date, now: datetime):
+def _sweep_uncached(sites: list[Site], date_from: date, date_to: date, now: datetime):
     """What day_totals would store for these sites and days: (fresh, dirty, newest), or None
     when every day is cached and valid and the watermark is current."""
     todo: list[tuple] = []
-    with Session(engine, expire_on_commit=False) as s:
-        s.connection(execution_options={"read_only": True})
+    with _read_session() as s:
         day_totals(
             s,
             sites=sites,
