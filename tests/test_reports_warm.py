@@ -7,21 +7,22 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from app import cli
-from app.reports import coverage, coverage_cache, periods, rosters
+from app import cli, db
+from app.reports import routes
 from app.reports.coverage_cache import WATERMARK, day_totals, store_days
 from app.reports.models import ReportCoverageDay, ReportWatermark
-from app.reports.periods import local_today
+from app.reports.periods import local_date
 from tests.report_fixtures import add_shift, local
 
 
 @pytest.fixture(autouse=True)
 def _one_clock(monkeypatch):
-    """The test and the command read the same instant: a run across midnight in Shanghai
-    (16:00 UTC) must not make them disagree on which day was yesterday."""
+    """The test, the command and the report routes read the same instant: a run across
+    midnight in Shanghai (16:00 UTC) must not make them disagree on which day was yesterday.
+    The command and the routes are where the reports read the clock, each once."""
     frozen = datetime.now(UTC)
-    for module in (periods, coverage, coverage_cache, rosters):
-        monkeypatch.setattr(module, "utcnow", lambda: frozen)
+    monkeypatch.setattr(db, "utcnow", lambda: frozen)  # app.cli imports it when the command runs
+    monkeypatch.setattr(routes, "utcnow", lambda: frozen)
 
 
 def _members(town, n=4, group="a"):
@@ -29,7 +30,7 @@ def _members(town, n=4, group="a"):
 
 
 def _yesterday():
-    return local_today() - timedelta(days=1)
+    return local_date(db.utcnow()) - timedelta(days=1)
 
 
 def _warm(capsys, days: int) -> str:
@@ -102,7 +103,7 @@ def test_coverage_read_from_the_warmed_cache_matches_coverage_computed_live(
     session.rollback()
     sites = [town.sites[k] for k in ("a", "a2", "b")]
     uncached = day_totals(
-        session, sites=sites, date_from=first, date_to=y, now=periods.utcnow(), use_cache=False
+        session, sites=sites, date_from=first, date_to=y, now=db.utcnow(), use_cache=False
     )
     summary = client.get("/api/reports/coverage/summary", params=params, headers=headers)
     for row in summary.json()["sites"]:

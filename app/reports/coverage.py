@@ -6,7 +6,6 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
-from app.db import utcnow
 from app.reports.coverage_cache import day_totals
 from app.reports.models import (
     CoverageDay,
@@ -40,11 +39,10 @@ def coverage(
     date_from: date,
     date_to: date,
     with_segments: bool,
-    now: datetime | None = None,
+    now: datetime,
 ) -> CoverageReport:
     """Per site per local day: covered, understaffed and gap hours, with the timeline if asked."""
     check_range(date_from, date_to, MAX_TIMELINE_DAYS if with_segments else MAX_DAYS)
-    now = now or utcnow()
     out = []
     for site, days in _per_site_days(session, sites, date_from, date_to, now, with_segments):
         site_zone = zone(site.timezone)
@@ -111,11 +109,10 @@ def coverage_summary(
     sites: list[Site],
     date_from: date,
     date_to: date,
-    now: datetime | None = None,
+    now: datetime,
 ) -> CoverageSummary:
     """Per site totals over a period (e.g. the county's year)."""
     check_range(date_from, date_to)
-    now = now or utcnow()
     out = []
     totals = day_totals(session, sites=sites, date_from=date_from, date_to=date_to, now=now)
     for site in sites:

@@ -18,7 +18,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
-from app.db import get_engine, get_read_session, utcnow
+from app.db import get_engine, get_read_session
 from app.reports.models import ReportCoverageDay, ReportWatermark
 from app.reports.periods import day_bounds, local_date
 from app.reports.sweep import MAX_SHIFT_S, load_intervals, sweep
@@ -203,11 +203,10 @@ class WarmResult:
         return self.sites * self.days - self.computed - self.left
 
 
-def warm_coverage_cache(
-    *, days: int = 400, chunk_rows: int = 10_000, now: datetime | None = None
-) -> WarmResult:
+def warm_coverage_cache(*, now: datetime, days: int = 400, chunk_rows: int = 10_000) -> WarmResult:
     """Fills report_coverage_day for every active site's finished local days among the last
-    `days`, so the first coverage report after a deploy or migration reads the cache.
+    `days` before `now`, so the first coverage report after a deploy or migration reads the
+    cache.
 
     Goes through the sites a few at a time (at most `chunk_rows` site-days each): every chunk
     is read in a read-only session, swept, and written by `store_days` in a short transaction
@@ -218,7 +217,6 @@ def warm_coverage_cache(
     if days < 1:
         raise ValueError("days must be at least 1")
     started = time.perf_counter()
-    now = now or utcnow()
     with _read_session() as s:
         sites = list(s.exec(select(Site).where(Site.active).order_by(Site.id)).all())
     by_zone: dict[str, list[Site]] = defaultdict(list)

@@ -1,7 +1,7 @@
 """The hazards board (隐患督办): counts, the list with overdue first, 300 m findings by place."""
 
 from collections import defaultdict
-from datetime import date
+from datetime import datetime
 
 from sqlalchemy import and_, case, func
 from sqlalchemy import select as sa_select
@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from app.hazards.models import Hazard, HazardEvent, HazardStatus
 from app.reports import lookup
 from app.reports.models import HazardBoard, HazardRow, PlaceGroup
-from app.reports.periods import local_today
+from app.reports.periods import local_date
 from app.sites.models import Site
 
 
@@ -19,11 +19,11 @@ def hazard_board(
     *,
     sites: list[Site],
     all_sites: bool,
+    now: datetime,
     limit: int = 500,
-    today: date | None = None,
 ) -> HazardBoard:
     """Counts by status and department, the list with overdue first, 300 m findings by place."""
-    today = today or local_today()
+    today = local_date(now)
     conds = [] if all_sites else [col(Hazard.site_id).in_([s.id for s in sites])]
     if not all_sites and not sites:
         return HazardBoard(by_status={}, by_department={}, overdue=0, hazards=[], within_300m=[])

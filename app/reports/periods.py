@@ -5,7 +5,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from app.db import utcnow
 from app.errors import Invalid
 from app.sites.models import DEFAULT_TIMEZONE
 
@@ -18,12 +17,8 @@ def zone(name: str) -> ZoneInfo:
 
 
 def local_date(now: datetime, tz: str = DEFAULT_TIMEZONE) -> date:
-    """The local date at the instant `now`."""
+    """The local date at the instant `now` (the one instant a request is computed at)."""
     return now.astimezone(zone(tz)).date()
-
-
-def local_today(tz: str = DEFAULT_TIMEZONE) -> date:
-    return local_date(utcnow(), tz)
 
 
 def check_range(date_from: date, date_to: date, max_days: int = MAX_DAYS) -> None:

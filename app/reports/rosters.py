@@ -6,7 +6,6 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from app.db import utcnow
 from app.groups.models import PatrolGroup, Roster, RosterShift, RosterShiftMember
 from app.reports import lookup
 from app.reports.models import GroupRosterCheck, NoticeItem, RosterReport, RosterShiftCheck
@@ -24,13 +23,12 @@ def rosters(
     group_ids: list[int],
     date_from: date,
     date_to: date,
-    now: datetime | None = None,
+    now: datetime,
 ) -> RosterReport:
     """Planned duty against who actually patrolled; late or missing rosters; the 通报 list.
     A planned person is present when a counted shift at that site overlapping the planned
     time lists them; planned duties that have not started yet are not judged."""
     check_range(date_from, date_to)
-    now = now or utcnow()
     lo = day_start(date_from, DEFAULT_TIMEZONE)
     hi = day_start(date_to + timedelta(days=1), DEFAULT_TIMEZONE)
     group_rows = (

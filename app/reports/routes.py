@@ -10,7 +10,7 @@ of their own so the OpenAPI parameters keep their names, order and descriptions.
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from app.auth.deps import LeaderOrSupervisor
 from app.auth.models import User
-from app.db import ReadSessionDep
+from app.db import ReadSessionDep, utcnow
 from app.reports import export
 from app.reports.coverage import coverage as coverage_report
 from app.reports.coverage import coverage_summary as coverage_summary_report
@@ -35,7 +35,7 @@ from app.reports.models import (
     LogPage,
     RosterReport,
 )
-from app.reports.periods import local_today
+from app.reports.periods import local_date
 from app.reports.rosters import rosters as roster_report
 from app.reports.scope import covers_every_site, scoped_group_ids, scoped_sites
 from app.sites.models import Site
@@ -59,11 +59,14 @@ Format = Annotated[Literal["json", "csv"], Query(description="csv: UTF-8 with BO
 
 @dataclass(frozen=True)
 class Scope:
-    """What a report is asked for, by whom. Nothing is checked against the caller's groups
-    until a route asks for `sites()` or `group_ids()` (403 outside the caller's reach)."""
+    """What a report is asked for, by whom, at which instant (`now`: the one clock reading
+    of the request; the reports below never read the clock themselves). Nothing is checked
+    against the caller's groups until a route asks for `sites()` or `group_ids()` (403
+    outside the caller's reach)."""
 
     user: User
     session: Session
+    now: datetime
     date_from: date | None = None
     date_to: date | None = None
     site_ids: tuple[int, ...] = ()
@@ -73,7 +76,7 @@ class Scope:
         """The asked-for dates; a missing end makes a period of default_days (local today
         if neither end is given)."""
         span = timedelta(days=default_days - 1)
-        to = self.date_to or (self.date_from + span if self.date_from else local_today())
+        to = self.date_to or (self.date_from + span if self.date_from else local_date(self.now))
         return self.date_from or to - span, to
 
     def sites(self, *, active_only: bool = True) -> list[Site]:
@@ -102,7 +105,7 @@ def report_scope(
     group_id: GroupId = None,
 ) -> Scope:
     """?from, ?to, ?site_id (repeatable) and ?group_id."""
-    return Scope(user, session, date_from, date_to, tuple(site_ids), group_id)
+    return Scope(user, session, utcnow(), date_from, date_to, tuple(site_ids), group_id)
 
 
 def group_scope(
@@ -113,7 +116,7 @@ def group_scope(
     group_id: GroupId = None,
 ) -> Scope:
     """?from, ?to and ?group_id (reports per group, not per site)."""
-    return Scope(user, session, date_from, date_to, group_id=group_id)
+    return Scope(user, session, utcnow(), date_from, date_to, group_id=group_id)
 
 
 def site_scope(
@@ -123,12 +126,12 @@ def site_scope(
     group_id: GroupId = None,
 ) -> Scope:
     """?site_id and ?group_id (reports of the present state, without a period)."""
-    return Scope(user, session, site_ids=tuple(site_ids), group_id=group_id)
+    return Scope(user, session, utcnow(), site_ids=tuple(site_ids), group_id=group_id)
 
 
 def caller_scope(user: ReportUser, session: ReadSessionDep) -> Scope:
     """No filter: what the caller may see."""
-    return Scope(user, session)
+    return Scope(user, session, utcnow())
 
 
 def output_format(format: Format = "json") -> str:
@@ -197,6 +200,7 @@ def coverage(scope: ReportScope, timeline: Timeline, output: Output):
         date_from=frm,
         date_to=to,
         with_segments=timeline,
+        now=scope.now,
     )
     if output == "csv":
         if timeline:
@@ -220,7 +224,9 @@ def coverage(scope: ReportScope, timeline: Timeline, output: Output):
 def coverage_summary(scope: ReportScope, output: Output):
     """Per site totals over a period (default: the last 30 days)."""
     frm, to = scope.period(default_days=30)
-    report = coverage_summary_report(scope.session, sites=scope.sites(), date_from=frm, date_to=to)
+    report = coverage_summary_report(
+        scope.session, sites=scope.sites(), date_from=frm, date_to=to, now=scope.now
+    )
     if output == "csv":
         rows = [s.model_dump() for s in report.sites]
         return export.csv_response(f"巡逻覆盖汇总_{frm}_{to}.csv", export.COVERAGE_TOTAL, rows)
@@ -263,7 +269,9 @@ def logs(scope: ReportScope, filters: LogFilterDep, output: Output):
 def rosters(scope: GroupScope, output: Output):
     """Planned against actual per group, late or missing rosters, and the 通报 list."""
     frm, to = scope.period(default_days=7)
-    report = roster_report(scope.session, group_ids=scope.group_ids(), date_from=frm, date_to=to)
+    report = roster_report(
+        scope.session, group_ids=scope.group_ids(), date_from=frm, date_to=to, now=scope.now
+    )
     if output == "csv":
         rows = [n.model_dump() for n in report.notice]
         return export.csv_response(f"通报_{frm}_{to}.csv", export.ROSTER_NOTICE, rows)
@@ -277,6 +285,7 @@ def hazards(scope: SiteScope, limit: HazardLimit, output: Output):
         scope.session,
         sites=scope.sites(active_only=False),
         all_sites=scope.all_sites,
+        now=scope.now,
         limit=limit,
     )
     if output == "csv":
