@@ -3,7 +3,7 @@
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import ColumnElement, and_, case, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -12,6 +12,16 @@ from app.reports import lookup
 from app.reports.models import HazardBoard, HazardRow, PlaceGroup
 from app.reports.periods import local_date
 from app.sites.models import Site
+
+
+def overdue(now: datetime) -> ColumnElement[bool]:
+    """The one rule for overdue (README): not closed, and due before today in Asia/Shanghai.
+    A condition for the database, so the count, the order and each row's flag agree."""
+    return and_(
+        Hazard.status != HazardStatus.closed.value,
+        col(Hazard.due_date).is_not(None),
+        Hazard.due_date < local_date(now),
+    )
 
 
 def hazard_board(
@@ -23,11 +33,11 @@ def hazard_board(
     limit: int = 500,
 ) -> HazardBoard:
     """Counts by status and department, the list with overdue first, 300 m findings by place."""
-    today = local_date(now)
     conds = [] if all_sites else [col(Hazard.site_id).in_([s.id for s in sites])]
     if not all_sites and not sites:
         return HazardBoard(by_status={}, by_department={}, overdue=0, hazards=[], within_300m=[])
     not_closed = Hazard.status != HazardStatus.closed.value
+    is_overdue = overdue(now)
     by_status = dict(
         session.execute(
             sa_select(Hazard.status, func.count()).where(*conds).group_by(Hazard.status)
@@ -41,12 +51,11 @@ def hazard_board(
             .group_by(Hazard.department)
         ).all()
     }
-    is_overdue = and_(not_closed, col(Hazard.due_date).is_not(None), Hazard.due_date < today)
-    overdue = session.execute(
+    overdue_count = session.execute(
         sa_select(func.count()).select_from(Hazard).where(*conds, is_overdue)
     ).scalar_one()
     rows = session.exec(
-        select(Hazard)
+        select(Hazard, is_overdue.label("overdue"))
         .where(*conds)
         .order_by(
             case((is_overdue, 0), (not_closed, 1), else_=2),
@@ -55,8 +64,8 @@ def hazard_board(
         )
         .limit(limit)
     ).all()
-    site_names = lookup.site_names(session, {h.site_id for h in rows})
-    fix_photos = _latest_fix_photos(session, [h.id for h in rows])
+    site_names = lookup.site_names(session, {h.site_id for h, _ in rows})
+    fix_photos = _latest_fix_photos(session, [h.id for h, _ in rows])
     hazards = [
         HazardRow(
             id=h.id,
@@ -69,9 +78,7 @@ def hazard_board(
             status=h.status,
             department=h.department,
             due_date=h.due_date,
-            overdue=h.status != HazardStatus.closed
-            and h.due_date is not None
-            and h.due_date < today,
+            overdue=bool(row_overdue),
             within_300m=h.within_300m,
             distance_m=h.distance_m,
             lat=h.lat,
@@ -80,7 +87,7 @@ def hazard_board(
             fix_photos=fix_photos.get(h.id, []),
             event_time=h.event_time,
         )
-        for h in rows
+        for h, row_overdue in rows
     ]
     near: dict[str, list[str]] = defaultdict(list)
     for place, hazard_id in session.execute(
@@ -92,7 +99,7 @@ def hazard_board(
     return HazardBoard(
         by_status=by_status,
         by_department=by_department,
-        overdue=overdue,
+        overdue=overdue_count,
         hazards=hazards,
         within_300m=[
             PlaceGroup(place_type=k, count=len(v), hazard_ids=v) for k, v in sorted(near.items())
