@@ -75,11 +75,12 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 
 def cmd_reports(args: argparse.Namespace) -> None:
-    from app.reports.service import warm_coverage_cache
+    from app.db import utcnow
+    from app.reports.coverage_cache import warm_coverage_cache
 
     if args.days < 1:
         sys.exit("patrol reports warm --days needs a number of days of at least 1")
-    r = warm_coverage_cache(days=args.days)
+    r = warm_coverage_cache(now=utcnow(), days=args.days)
     period = f"{r.date_from} .. {r.date_to}" if r.date_from else "no active sites"
     print(
         f"coverage cache warmed: {r.sites} active sites, {r.days} finished days each "

@@ -5,8 +5,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from app.reports import service as svc
+from app.reports import routes
+from app.reports.coverage import coverage
 from app.reports.models import ReportCoverageDay
+from app.reports.periods import local_date
 from app.shifts.models import PatrolShift
 from tests.report_fixtures import add_shift, local, utc
 
@@ -124,12 +126,12 @@ def test_an_open_shift_counts_up_to_now_and_at_most_24_hours(town, session):
     add_shift(session, site, local(DAY, 6), None, _members(town), status="open")
     session.commit()
     now = local(DAY, 9).astimezone(ZoneInfo("UTC"))
-    report = svc.coverage(
+    report = coverage(
         session, sites=[site], date_from=DAY, date_to=DAY, with_segments=False, now=now
     )
     assert report.sites[0].days[0].covered_h == 3
     three_days_later = now + timedelta(days=3)
-    report = svc.coverage(
+    report = coverage(
         session,
         sites=[site],
         date_from=DAY,
@@ -223,12 +225,13 @@ def test_a_day_in_a_zone_with_daylight_saving_has_its_real_length(town, session)
     site.timezone = "Europe/Berlin"
     session.add(site)
     session.commit()
-    report = svc.coverage(
+    report = coverage(
         session,
         sites=[site],
         date_from=date(2026, 3, 29),
         date_to=date(2026, 3, 30),
         with_segments=False,
+        now=datetime(2026, 4, 1, tzinfo=UTC),
     )
     assert [d.gap_h for d in report.sites[0].days] == [23, 24]
 
@@ -326,3 +329,17 @@ def test_finished_days_are_pre_aggregated_and_a_late_or_changed_shift_refreshes_
     session.add(late)
     session.commit()
     assert summary()["gap_h"] == 24
+
+
+def test_a_report_is_computed_at_the_one_instant_its_request_read(client, town, login, monkeypatch):
+    """The route reads the clock once: the default period and generated_at both come from it."""
+    instant = datetime.now(UTC).replace(hour=16, minute=30, second=0, microsecond=0)
+    today = local_date(instant)  # the next UTC day, in Shanghai
+    monkeypatch.setattr(routes, "utcnow", lambda: instant)
+    headers = login("supervisor")
+    day = client.get("/api/reports/coverage", params={"timeline": "false"}, headers=headers)
+    summary = client.get("/api/reports/coverage/summary", headers=headers)
+    assert day.status_code == summary.status_code == 200
+    for body, first in ((day.json(), today), (summary.json(), today - timedelta(days=29))):
+        assert datetime.fromisoformat(body["generated_at"]) == instant
+        assert (body["date_from"], body["date_to"]) == (first.isoformat(), today.isoformat())

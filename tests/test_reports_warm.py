@@ -7,18 +7,22 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from app import cli
-from app.reports import service as svc
+from app import cli, db
+from app.reports import routes
+from app.reports.coverage_cache import WATERMARK, day_totals, store_days
 from app.reports.models import ReportCoverageDay, ReportWatermark
+from app.reports.periods import local_date
 from tests.report_fixtures import add_shift, local
 
 
 @pytest.fixture(autouse=True)
 def _one_clock(monkeypatch):
-    """The test and the command read the same instant: a run across midnight in Shanghai
-    (16:00 UTC) must not make them disagree on which day was yesterday."""
+    """The test, the command and the report routes read the same instant: a run across
+    midnight in Shanghai (16:00 UTC) must not make them disagree on which day was yesterday.
+    The command and the routes are where the reports read the clock, each once."""
     frozen = datetime.now(UTC)
-    monkeypatch.setattr(svc, "utcnow", lambda: frozen)
+    monkeypatch.setattr(db, "utcnow", lambda: frozen)  # app.cli imports it when the command runs
+    monkeypatch.setattr(routes, "utcnow", lambda: frozen)
 
 
 def _members(town, n=4, group="a"):
@@ -26,7 +30,7 @@ def _members(town, n=4, group="a"):
 
 
 def _yesterday():
-    return svc.local_today() - timedelta(days=1)
+    return local_date(db.utcnow()) - timedelta(days=1)
 
 
 def _warm(capsys, days: int) -> str:
@@ -38,7 +42,7 @@ def _cache(session) -> list[tuple]:
     session.rollback()  # see what the command committed
     rows = session.exec(select(ReportCoverageDay)).all()
     cached = [(r.site_id, r.local_date, r.covered_s, r.under_s, r.length_s) for r in rows]
-    wm = session.get(ReportWatermark, svc.WATERMARK)
+    wm = session.get(ReportWatermark, WATERMARK)
     return sorted(cached) + [("watermark", wm.version if wm else None)]
 
 
@@ -98,8 +102,8 @@ def test_coverage_read_from_the_warmed_cache_matches_coverage_computed_live(
     assert cells(heat)[(a, y.isoformat())] == (12, 12, 12)  # the data is not trivial
     session.rollback()
     sites = [town.sites[k] for k in ("a", "a2", "b")]
-    uncached = svc.day_totals(
-        session, sites=sites, date_from=first, date_to=y, now=svc.utcnow(), use_cache=False
+    uncached = day_totals(
+        session, sites=sites, date_from=first, date_to=y, now=db.utcnow(), use_cache=False
     )
     summary = client.get("/api/reports/coverage/summary", params=params, headers=headers)
     for row in summary.json()["sites"]:
@@ -145,8 +149,8 @@ def test_cache_rows_computed_before_a_newer_change_was_applied_are_not_stored(to
         "required": site.required_patrol_staff,
         "timezone": site.timezone,
     }
-    assert svc._store([], set(), 100)  # another writer applied changes up to version 100
-    assert not svc._store([row], set(), 50)  # computed from shifts up to version 50
+    assert store_days([], set(), 100)  # another writer applied changes up to version 100
+    assert not store_days([row], set(), 50)  # computed from shifts up to version 50
     assert _cache(session) == [("watermark", 100)]
-    assert svc._store([row], set(), 100)
+    assert store_days([row], set(), 100)
     assert _cache(session) == [(site.id, day, 3600, 0, 86400), ("watermark", 100)]

@@ -1,4 +1,5 @@
-"""Response schemas of the supervisor console's report endpoints (no tables of their own)."""
+"""Response schemas of the supervisor console's report endpoints, and the two tables of the
+coverage cache (written only by app.reports.coverage_cache)."""
 
 from datetime import date, datetime
 

@@ -10,7 +10,7 @@ of their own so the OpenAPI parameters keep their names, order and descriptions.
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -18,10 +18,14 @@ from sqlmodel import Session
 
 from app.auth.deps import LeaderOrSupervisor
 from app.auth.models import User
-from app.db import ReadSessionDep
-from app.groups.service import sees_everything
+from app.db import ReadSessionDep, utcnow
 from app.reports import export
-from app.reports import service as svc
+from app.reports.coverage import coverage as coverage_report
+from app.reports.coverage import coverage_summary as coverage_summary_report
+from app.reports.devices import devices as device_rows
+from app.reports.gate import gate as gate_report
+from app.reports.hazards import hazard_board
+from app.reports.logs import logs as log_page
 from app.reports.models import (
     CoverageReport,
     CoverageSummary,
@@ -31,6 +35,9 @@ from app.reports.models import (
     LogPage,
     RosterReport,
 )
+from app.reports.periods import local_date
+from app.reports.rosters import rosters as roster_report
+from app.reports.scope import covers_every_site, scoped_group_ids, scoped_sites
 from app.sites.models import Site
 
 router = APIRouter(prefix="/api", tags=["reports"])
@@ -52,11 +59,14 @@ Format = Annotated[Literal["json", "csv"], Query(description="csv: UTF-8 with BO
 
 @dataclass(frozen=True)
 class Scope:
-    """What a report is asked for, by whom. Nothing is checked against the caller's groups
-    until a route asks for `sites()` or `group_ids()` (403 outside the caller's reach)."""
+    """What a report is asked for, by whom, at which instant (`now`: the one clock reading
+    of the request; the reports below never read the clock themselves). Nothing is checked
+    against the caller's groups until a route asks for `sites()` or `group_ids()` (403
+    outside the caller's reach)."""
 
     user: User
     session: Session
+    now: datetime
     date_from: date | None = None
     date_to: date | None = None
     site_ids: tuple[int, ...] = ()
@@ -66,11 +76,11 @@ class Scope:
         """The asked-for dates; a missing end makes a period of default_days (local today
         if neither end is given)."""
         span = timedelta(days=default_days - 1)
-        to = self.date_to or (self.date_from + span if self.date_from else svc.local_today())
+        to = self.date_to or (self.date_from + span if self.date_from else local_date(self.now))
         return self.date_from or to - span, to
 
     def sites(self, *, active_only: bool = True) -> list[Site]:
-        return svc.scoped_sites(
+        return scoped_sites(
             self.session,
             user=self.user,
             site_ids=list(self.site_ids),
@@ -79,12 +89,11 @@ class Scope:
         )
 
     def group_ids(self) -> list[int]:
-        return svc.scoped_group_ids(self.session, user=self.user, group_id=self.group_id)
+        return scoped_group_ids(self.session, user=self.user, group_id=self.group_id)
 
     @property
     def all_sites(self) -> bool:
-        """No filter, and the caller sees every site (then a report need not list them)."""
-        return not self.site_ids and self.group_id is None and sees_everything(self.user)
+        return covers_every_site(self.user, site_ids=self.site_ids, group_id=self.group_id)
 
 
 def report_scope(
@@ -96,7 +105,7 @@ def report_scope(
     group_id: GroupId = None,
 ) -> Scope:
     """?from, ?to, ?site_id (repeatable) and ?group_id."""
-    return Scope(user, session, date_from, date_to, tuple(site_ids), group_id)
+    return Scope(user, session, utcnow(), date_from, date_to, tuple(site_ids), group_id)
 
 
 def group_scope(
@@ -107,7 +116,7 @@ def group_scope(
     group_id: GroupId = None,
 ) -> Scope:
     """?from, ?to and ?group_id (reports per group, not per site)."""
-    return Scope(user, session, date_from, date_to, group_id=group_id)
+    return Scope(user, session, utcnow(), date_from, date_to, group_id=group_id)
 
 
 def site_scope(
@@ -117,12 +126,12 @@ def site_scope(
     group_id: GroupId = None,
 ) -> Scope:
     """?site_id and ?group_id (reports of the present state, without a period)."""
-    return Scope(user, session, site_ids=tuple(site_ids), group_id=group_id)
+    return Scope(user, session, utcnow(), site_ids=tuple(site_ids), group_id=group_id)
 
 
 def caller_scope(user: ReportUser, session: ReadSessionDep) -> Scope:
     """No filter: what the caller may see."""
-    return Scope(user, session)
+    return Scope(user, session, utcnow())
 
 
 def output_format(format: Format = "json") -> str:
@@ -185,8 +194,13 @@ LogFilterDep = Annotated[LogFilters, Depends(_log_filters)]
 def coverage(scope: ReportScope, timeline: Timeline, output: Output):
     """Per site per local day: covered, understaffed and gap hours, with the timeline."""
     frm, to = scope.period()
-    report = svc.coverage(
-        scope.session, sites=scope.sites(), date_from=frm, date_to=to, with_segments=timeline
+    report = coverage_report(
+        scope.session,
+        sites=scope.sites(),
+        date_from=frm,
+        date_to=to,
+        with_segments=timeline,
+        now=scope.now,
     )
     if output == "csv":
         if timeline:
@@ -210,7 +224,9 @@ def coverage(scope: ReportScope, timeline: Timeline, output: Output):
 def coverage_summary(scope: ReportScope, output: Output):
     """Per site totals over a period (default: the last 30 days)."""
     frm, to = scope.period(default_days=30)
-    report = svc.coverage_summary(scope.session, sites=scope.sites(), date_from=frm, date_to=to)
+    report = coverage_summary_report(
+        scope.session, sites=scope.sites(), date_from=frm, date_to=to, now=scope.now
+    )
     if output == "csv":
         rows = [s.model_dump() for s in report.sites]
         return export.csv_response(f"巡逻覆盖汇总_{frm}_{to}.csv", export.COVERAGE_TOTAL, rows)
@@ -221,7 +237,7 @@ def coverage_summary(scope: ReportScope, output: Output):
 def gate(scope: ReportScope, shortfalls_only: ShortfallsOnly, output: Output):
     """Gate duty per school, local day and window: distinct staff checked in vs required."""
     frm, to = scope.period()
-    report = svc.gate(scope.session, sites=scope.sites(), date_from=frm, date_to=to)
+    report = gate_report(scope.session, sites=scope.sites(), date_from=frm, date_to=to)
     if output == "csv":
         rows = report.shortfalls if shortfalls_only else report.windows
         name = f"校门口值班_{frm}_{to}.csv"
@@ -232,7 +248,7 @@ def gate(scope: ReportScope, shortfalls_only: ShortfallsOnly, output: Output):
 @router.get("/reports/logs", response_model=LogPage)
 def logs(scope: ReportScope, filters: LogFilterDep, output: Output):
     """Every synced record, newest first by corrected time; ?cursor= from the last page."""
-    page = svc.logs(
+    page = log_page(
         scope.session,
         sites=scope.sites(active_only=False),
         all_sites=scope.all_sites,
@@ -253,7 +269,9 @@ def logs(scope: ReportScope, filters: LogFilterDep, output: Output):
 def rosters(scope: GroupScope, output: Output):
     """Planned against actual per group, late or missing rosters, and the 通报 list."""
     frm, to = scope.period(default_days=7)
-    report = svc.rosters(scope.session, group_ids=scope.group_ids(), date_from=frm, date_to=to)
+    report = roster_report(
+        scope.session, group_ids=scope.group_ids(), date_from=frm, date_to=to, now=scope.now
+    )
     if output == "csv":
         rows = [n.model_dump() for n in report.notice]
         return export.csv_response(f"通报_{frm}_{to}.csv", export.ROSTER_NOTICE, rows)
@@ -263,8 +281,12 @@ def rosters(scope: GroupScope, output: Output):
 @router.get("/reports/hazards", response_model=HazardBoard)
 def hazards(scope: SiteScope, limit: HazardLimit, output: Output):
     """Hazards board: by status and department, overdue first, 300 m findings by place type."""
-    board = svc.hazard_board(
-        scope.session, sites=scope.sites(active_only=False), all_sites=scope.all_sites, limit=limit
+    board = hazard_board(
+        scope.session,
+        sites=scope.sites(active_only=False),
+        all_sites=scope.all_sites,
+        now=scope.now,
+        limit=limit,
     )
     if output == "csv":
         rows = [h.model_dump() for h in board.hazards]
@@ -275,7 +297,7 @@ def hazards(scope: SiteScope, limit: HazardLimit, output: Output):
 @router.get("/reports/devices", response_model=list[DeviceRow])
 def devices(scope: CallerScope, output: Output):
     """Device health: last sync, records pending on it then, clock offsets seen."""
-    rows = svc.devices(scope.session, user=scope.user)
+    rows = device_rows(scope.session, user=scope.user)
     if output == "csv":
         return export.csv_response("设备状态.csv", export.DEVICES, [r.model_dump() for r in rows])
     return rows
