@@ -5,10 +5,9 @@ from pydantic import BaseModel, Field
 
 from app.auth import service
 from app.auth.deps import AnyCaller, CurrentUser
-from app.auth.models import UserPublic
+from app.auth.models import UserPublic, user_public
 from app.config import get_settings
 from app.db import SessionDep
-from app.groups.service import user_public
 
 public_router = APIRouter(prefix="/api/auth", tags=["auth"])
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -68,5 +67,5 @@ def logout(caller: AnyCaller, session: SessionDep) -> None:
 
 
 @router.get("/me", response_model=UserPublic)
-def me(user: CurrentUser, session: SessionDep) -> UserPublic:
-    return user_public(session, user)
+def me(user: CurrentUser) -> UserPublic:
+    return user_public(user)

@@ -4,7 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from app.auth.deps import CurrentUser, SupervisorUser, require_role
+from app.access import ScopeDep
+from app.auth.deps import SupervisorUser, require_role
 from app.auth.models import Role, User
 from app.db import SessionDep
 from app.groups import roster_service as rosters
@@ -16,8 +17,8 @@ LeaderUser = Annotated[User, Depends(require_role(Role.leader))]
 
 
 @router.get("/rosters", response_model=list[RosterPublic])
-def list_rosters(session: SessionDep, user: CurrentUser, group_id: int | None = None):
-    found = rosters.list_rosters(session, user=user, group_id=group_id)
+def list_rosters(session: SessionDep, scope: ScopeDep, group_id: int | None = None):
+    found = rosters.list_rosters(session, scope=scope, group_id=group_id)
     return [rosters.roster_public(session, r) for r in found]
 
 
@@ -29,8 +30,8 @@ def create_roster(body: RosterCreate, session: SessionDep, leader: LeaderUser):
 
 
 @router.get("/rosters/{roster_id}", response_model=RosterPublic)
-def get_roster(roster_id: int, session: SessionDep, user: CurrentUser):
-    roster = rosters.get_readable_roster(session, user=user, roster_id=roster_id)
+def get_roster(roster_id: int, session: SessionDep, scope: ScopeDep):
+    roster = rosters.get_readable_roster(session, scope=scope, roster_id=roster_id)
     return rosters.roster_public(session, roster)
 
 
@@ -58,8 +59,8 @@ def submit_roster(roster_id: int, session: SessionDep, leader: LeaderUser):
 
 
 @router.post("/rosters/{roster_id}/reopen", response_model=RosterPublic)
-def reopen_roster(roster_id: int, session: SessionDep, supervisor: SupervisorUser):
-    roster = rosters.get_readable_roster(session, user=supervisor, roster_id=roster_id)
+def reopen_roster(roster_id: int, session: SessionDep, supervisor: SupervisorUser, scope: ScopeDep):
+    roster = rosters.get_readable_roster(session, scope=scope, roster_id=roster_id)
     rosters.reopen(session, roster=roster, user=supervisor)
     session.commit()
     return rosters.roster_public(session, roster)

@@ -3,7 +3,8 @@
 from fastapi import APIRouter
 from sqlmodel import SQLModel
 
-from app.auth.deps import AdminUser, CurrentUser
+from app.access import ScopeDep
+from app.auth.deps import AdminUser
 from app.db import SessionDep
 from app.groups import service
 from app.groups.models import PatrolGroupCreate, PatrolGroupPublic, PatrolGroupUpdate
@@ -27,8 +28,8 @@ class SiteBody(SQLModel):
 
 
 @router.get("/groups", response_model=list[PatrolGroupPublic])
-def list_groups(session: SessionDep, user: CurrentUser, include_inactive: bool = False):
-    groups = service.list_groups(session, user=user, include_inactive=include_inactive)
+def list_groups(session: SessionDep, scope: ScopeDep, include_inactive: bool = False):
+    groups = service.list_groups(session, scope=scope, include_inactive=include_inactive)
     return [service.group_public(session, g) for g in groups]
 
 
@@ -40,8 +41,8 @@ def create_group(body: PatrolGroupCreate, session: SessionDep, admin: AdminUser)
 
 
 @router.get("/groups/{group_id}", response_model=PatrolGroupPublic)
-def get_group(group_id: int, session: SessionDep, user: CurrentUser):
-    group = service.get_readable_group(session, user=user, group_id=group_id)
+def get_group(group_id: int, session: SessionDep, scope: ScopeDep):
+    group = service.get_readable_group(session, scope=scope, group_id=group_id)
     return service.group_public(session, group)
 
 
