@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from app.auth.deps import CurrentUser
 from app.auth.models import User
-from app.db import get_engine
+from app.db import read_session
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +67,8 @@ def get_scope(request: Request, user: CurrentUser) -> Scope:
     resolve: ScopeResolver | None = getattr(request.app.state, "resolve_scope", None)
     if resolve is None:
         raise RuntimeError("app.state.resolve_scope is not set; create_app wires it in")
-    with Session(get_engine().execution_options(read_only=True), expire_on_commit=False) as s:
-        return resolve(s, user)
+    with read_session() as session:
+        return resolve(session, user)
 
 
 ScopeDep = Annotated[Scope, Depends(get_scope)]

@@ -7,7 +7,7 @@ from app.auth import service
 from app.auth.deps import AnyCaller, CurrentUser
 from app.auth.models import UserPublic, user_public
 from app.config import get_settings
-from app.db import SessionDep
+from app.db import WriteSessionDep
 
 public_router = APIRouter(prefix="/api/auth", tags=["auth"])
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -44,7 +44,7 @@ def _tokens(pair: service.TokenPair) -> TokenResponse:
 
 
 @public_router.post("/login", response_model=TokenResponse)
-def login(body: LoginRequest, request: Request, session: SessionDep) -> TokenResponse:
+def login(body: LoginRequest, request: Request, session: WriteSessionDep) -> TokenResponse:
     address = request.client.host if request.client else "unknown"
     pair = service.login(
         session,
@@ -57,12 +57,12 @@ def login(body: LoginRequest, request: Request, session: SessionDep) -> TokenRes
 
 
 @public_router.post("/refresh", response_model=TokenResponse)
-def refresh(body: RefreshRequest, session: SessionDep) -> TokenResponse:
+def refresh(body: RefreshRequest, session: WriteSessionDep) -> TokenResponse:
     return _tokens(service.refresh(session, refresh_token=body.refresh_token))
 
 
 @router.post("/logout", status_code=204)
-def logout(caller: AnyCaller, session: SessionDep) -> None:
+def logout(caller: AnyCaller, session: WriteSessionDep) -> None:
     service.logout(session, device_id=caller.device.id)
 
 

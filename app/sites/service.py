@@ -213,8 +213,7 @@ def create_checkpoint(
     session.add(cp)
     try:
         session.flush()
-    except IntegrityError as exc:  # a concurrent insert won the race
-        session.rollback()
+    except IntegrityError as exc:  # a concurrent insert won the race; the caller rolls back
         raise _code_taken(data.code) from exc
     audit.record(
         session,
