@@ -46,12 +46,10 @@ def cmd_db(args: argparse.Namespace) -> None:
 
 
 def cmd_create_user(args: argparse.Namespace) -> None:
-    from sqlmodel import Session
-
-    from app.db import get_engine
+    from app.db import write_session
     from app.users.service import create_user
 
-    with Session(get_engine()) as session:
+    with write_session() as session:
         user = create_user(
             session,
             username=args.username,
@@ -60,8 +58,7 @@ def cmd_create_user(args: argparse.Namespace) -> None:
             roles=args.roles.split(","),
             actor_id=None,
         )
-        session.commit()
-        print(f"created user {user.username} (id {user.id}) with roles {user.roles}")
+    print(f"created user {user.username} (id {user.id}) with roles {user.roles}")
 
 
 def cmd_demo(args: argparse.Namespace) -> None:

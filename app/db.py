@@ -1,8 +1,27 @@
-"""Engine and session plumbing shared by every domain module."""
+"""Engine and session plumbing shared by every domain module.
+
+The transaction rule, for every package:
+- Services flush, never commit or roll back: a service's changes are part of its caller's
+  transaction, so two services called by one route succeed or fail together.
+- The caller owns the transaction. A route that writes takes `WriteSessionDep`: it commits
+  once the route has returned (and its answer is built), and rolls back if anything raised.
+  The commit runs before the answer is sent, so a failed commit becomes an error answer
+  (409, 503, 500), never a success answer for changes that were lost. A refusal that is
+  itself a fact to keep (a failed login counts toward the rate limit) is raised with
+  `keep_changes=True` (app.errors.AppError): the changes so far are committed, then the
+  error is answered.
+- Code that runs without a request (the CLI, the demo seed) opens `write_session()`, which
+  applies the same rule to a `with` block.
+- A route that only reads takes `ReadSessionDep`; code that only reads outside a route opens
+  `read_session()`. On SQLite neither takes the write lock.
+- Long jobs that must commit in steps (the push's savepoints, the report cache warm-up)
+  manage their own short transactions and say so in their docstring.
+"""
 
 import sqlite3
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -142,20 +161,44 @@ def use_engine(engine: Engine | None) -> None:
     _engine_override = engine
 
 
-def get_session() -> Iterator[Session]:
+@contextmanager
+def read_session() -> Iterator[Session]:
+    """A session that only reads: on SQLite it never takes the write lock, so a read waits
+    for no writer (WAL) and holds no writer up. Every transaction it opens is read-only."""
+    with Session(get_engine().execution_options(read_only=True), expire_on_commit=False) as s:
+        yield s
+
+
+@contextmanager
+def write_session() -> Iterator[Session]:
+    """A unit of work: commits when the block ends normally, rolls back when it raises
+    (see the module docstring for `keep_changes`)."""
     with Session(get_engine(), expire_on_commit=False) as session:
-        yield session
+        try:
+            yield session
+        except Exception as exc:
+            if getattr(exc, "keep_changes", False):
+                session.commit()
+            else:
+                session.rollback()
+            raise
+        session.commit()
 
 
 def get_read_session() -> Iterator[Session]:
-    """For read-only routes (pull, reports): on SQLite they must not take the write lock."""
-    with Session(get_engine(), expire_on_commit=False) as session:
-        session.connection(execution_options={"read_only": True})
+    with read_session() as session:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+def get_write_session() -> Iterator[Session]:
+    with write_session() as session:
+        yield session
+
+
 ReadSessionDep = Annotated[Session, Depends(get_read_session)]
+# scope="function": the commit runs when the route returns, before the answer is sent (with
+# the default scope FastAPI would run it after the answer, and a failed commit would be lost).
+WriteSessionDep = Annotated[Session, Depends(get_write_session, scope="function")]
 
 
 def insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:

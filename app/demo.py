@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from app.auth.models import Role, User
 from app.config import DEMO_PASSWORD, get_settings
-from app.db import get_engine, utcnow
+from app.db import utcnow, write_session
 from app.groups.models import (
     GroupMember,
     GroupSite,
@@ -150,11 +150,10 @@ def seed_demo_town(*, now: datetime | None = None) -> str:
     if get_settings().is_production:
         raise RuntimeError("The demo town refuses to run with PATROL_ENV=production.")
     n_gates = GATES_PER_SCHOOL * sum(1 for s in SITES if s.kind != SiteKind.key_place)
-    with Session(get_engine(), expire_on_commit=False) as session:
+    with write_session() as session:
         if session.exec(select(User.id).where(User.username == "admin")).first():
             return summary(n_gates)
         _seed(session, now or utcnow())
-        session.commit()
     return summary(n_gates)
 
 

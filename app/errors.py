@@ -13,13 +13,24 @@ log = logging.getLogger("patrol.errors")
 
 
 class AppError(Exception):
+    """keep_changes: the refusal is itself a fact to keep (a failed login is counted), so
+    the request's unit of work commits before answering the error (see app.db)."""
+
     status_code = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, details: Any = None, code: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        details: Any = None,
+        code: str | None = None,
+        keep_changes: bool = False,
+    ):
         super().__init__(message)
         self.message = message
         self.details = details
+        self.keep_changes = keep_changes
         if code:
             self.code = code
 

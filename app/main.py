@@ -69,6 +69,9 @@ def create_app() -> FastAPI:
         description="Offline-first sync server for town school-safety patrols.",
     )
     install_error_handlers(app)
+    from app.groups.membership import scope_of
+
+    app.state.resolve_scope = scope_of  # what app.access.ScopeDep computes, once a request
     public, private = _routers()
     for router in public + private:
         app.include_router(router)

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from app.audit.models import AuditEvent, AuditEventPublic
 from app.auth.deps import SupervisorUser
-from app.db import SessionDep
+from app.db import ReadSessionDep
 from app.errors import Invalid
 
 router = APIRouter(prefix="/api", tags=["audit"])
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/api", tags=["audit"])
 
 @router.get("/audit", response_model=list[AuditEventPublic])
 def list_audit(
-    session: SessionDep,
+    session: ReadSessionDep,
     _: SupervisorUser,
     entity: str | None = Query(default=None, max_length=32, description="e.g. site, roster"),
     entity_id: str | None = Query(default=None, max_length=64),

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from app.auth.models import Device, Role, User
 from app.auth.security import SCOPE_ALL, decode_access_token
-from app.db import get_engine
+from app.db import read_session
 from app.errors import Forbidden, NotAuthenticated
 
 
@@ -34,8 +34,7 @@ def get_caller(request: Request) -> Caller:
     Looked up in a short read-only session of its own, closed before the endpoint runs: on
     SQLite a request must not hold the write lock (or a pooled connection) while it waits
     for another threadpool thread, or a hundred phones at once starve each other."""
-    engine = get_engine().execution_options(read_only=True)
-    with Session(engine, expire_on_commit=False) as session:
+    with read_session() as session:
         return lookup_caller(request, session)
 
 

@@ -67,6 +67,19 @@ class UserPublic(UserBase):
     active: bool
 
 
+def user_public(user: User) -> UserPublic:
+    """The account as the API shows it: roles in their declared order, no password hash."""
+    return UserPublic(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        phone=user.phone,
+        home_site_id=user.home_site_id,
+        roles=sorted(user.role_set, key=list(Role).index),
+        active=user.active,
+    )
+
+
 # A phone or browser that syncs; refresh tokens and sync state hang off it.
 class Device(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=64)  # client-generated

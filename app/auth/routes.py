@@ -5,10 +5,9 @@ from pydantic import BaseModel, Field
 
 from app.auth import service
 from app.auth.deps import AnyCaller, CurrentUser
-from app.auth.models import UserPublic
+from app.auth.models import UserPublic, user_public
 from app.config import get_settings
-from app.db import SessionDep
-from app.groups.service import user_public
+from app.db import WriteSessionDep
 
 public_router = APIRouter(prefix="/api/auth", tags=["auth"])
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -45,7 +44,7 @@ def _tokens(pair: service.TokenPair) -> TokenResponse:
 
 
 @public_router.post("/login", response_model=TokenResponse)
-def login(body: LoginRequest, request: Request, session: SessionDep) -> TokenResponse:
+def login(body: LoginRequest, request: Request, session: WriteSessionDep) -> TokenResponse:
     address = request.client.host if request.client else "unknown"
     pair = service.login(
         session,
@@ -58,15 +57,15 @@ def login(body: LoginRequest, request: Request, session: SessionDep) -> TokenRes
 
 
 @public_router.post("/refresh", response_model=TokenResponse)
-def refresh(body: RefreshRequest, session: SessionDep) -> TokenResponse:
+def refresh(body: RefreshRequest, session: WriteSessionDep) -> TokenResponse:
     return _tokens(service.refresh(session, refresh_token=body.refresh_token))
 
 
 @router.post("/logout", status_code=204)
-def logout(caller: AnyCaller, session: SessionDep) -> None:
+def logout(caller: AnyCaller, session: WriteSessionDep) -> None:
     service.logout(session, device_id=caller.device.id)
 
 
 @router.get("/me", response_model=UserPublic)
-def me(user: CurrentUser, session: SessionDep) -> UserPublic:
-    return user_public(session, user)
+def me(user: CurrentUser) -> UserPublic:
+    return user_public(user)

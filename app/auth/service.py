@@ -51,15 +51,12 @@ def login(
     ok = security.verify_password(password, user.password_hash if user else None)
     if not ok or user is None:
         session.add(LoginFailure(username=username[:64], address=address[:64]))
-        session.commit()
-        raise NotAuthenticated("Wrong username or password.")
+        raise NotAuthenticated("Wrong username or password.", keep_changes=True)
     if not user.active:
         raise Forbidden("This account is disabled; ask your administrator.")
     session.exec(delete(LoginFailure).where(LoginFailure.username == username))
     device = _device_for(session, user=user, device_id=device_id)
-    pair = _issue(session, user=user, device=device, family_id=str(uuid.uuid4()))
-    session.commit()
-    return pair
+    return _issue(session, user=user, device=device, family_id=str(uuid.uuid4()))
 
 
 def _device_for(session: Session, *, user: User, device_id: str | None) -> Device:
@@ -110,8 +107,9 @@ def refresh(session: Session, *, refresh_token: str) -> TokenPair:
     if row.used_at is not None:
         # A rotated token came back: someone holds a copy. End every session of the device.
         _revoke_device_tokens(session, row.device_id)
-        session.commit()
-        raise NotAuthenticated("This login was used twice and has been ended; log in again.")
+        raise NotAuthenticated(
+            "This login was used twice and has been ended; log in again.", keep_changes=True
+        )
     device = session.get(Device, row.device_id)
     user = session.get(User, row.user_id)
     if device is None or device.revoked_at is not None or user is None:
@@ -123,12 +121,11 @@ def refresh(session: Session, *, refresh_token: str) -> TokenPair:
     )
     if claimed.rowcount != 1:  # a concurrent refresh won the race: treat as reuse
         _revoke_device_tokens(session, row.device_id)
-        session.commit()
-        raise NotAuthenticated("This login was used twice and has been ended; log in again.")
+        raise NotAuthenticated(
+            "This login was used twice and has been ended; log in again.", keep_changes=True
+        )
     device.last_seen_at = now
-    pair = _issue(session, user=user, device=device, family_id=row.family_id)
-    session.commit()
-    return pair
+    return _issue(session, user=user, device=device, family_id=row.family_id)
 
 
 def _revoke_device_tokens(session: Session, device_id: str) -> None:
@@ -141,7 +138,6 @@ def _revoke_device_tokens(session: Session, device_id: str) -> None:
 
 def logout(session: Session, *, device_id: str) -> None:
     _revoke_device_tokens(session, device_id)
-    session.commit()
 
 
 def revoke_device(session: Session, *, device: Device) -> None:

@@ -4,9 +4,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from app.auth.deps import CurrentUser, SupervisorUser, require_role
+from app.access import ScopeDep
+from app.auth.deps import SupervisorUser, require_role
 from app.auth.models import Role, User
-from app.db import SessionDep
+from app.db import ReadSessionDep, WriteSessionDep
 from app.groups import roster_service as rosters
 from app.groups.models import RosterCreate, RosterPublic, RosterShiftCreate, RosterShiftPublic
 
@@ -16,50 +17,51 @@ LeaderUser = Annotated[User, Depends(require_role(Role.leader))]
 
 
 @router.get("/rosters", response_model=list[RosterPublic])
-def list_rosters(session: SessionDep, user: CurrentUser, group_id: int | None = None):
-    found = rosters.list_rosters(session, user=user, group_id=group_id)
+def list_rosters(session: ReadSessionDep, scope: ScopeDep, group_id: int | None = None):
+    found = rosters.list_rosters(session, scope=scope, group_id=group_id)
     return [rosters.roster_public(session, r) for r in found]
 
 
 @router.post("/rosters", response_model=RosterPublic, status_code=201)
-def create_roster(body: RosterCreate, session: SessionDep, leader: LeaderUser):
+def create_roster(body: RosterCreate, session: WriteSessionDep, leader: LeaderUser):
     roster = rosters.create_roster(session, user=leader, data=body)
-    session.commit()
     return rosters.roster_public(session, roster)
 
 
 @router.get("/rosters/{roster_id}", response_model=RosterPublic)
-def get_roster(roster_id: int, session: SessionDep, user: CurrentUser):
-    roster = rosters.get_readable_roster(session, user=user, roster_id=roster_id)
+def get_roster(roster_id: int, session: ReadSessionDep, scope: ScopeDep):
+    roster = rosters.get_readable_roster(session, scope=scope, roster_id=roster_id)
     return rosters.roster_public(session, roster)
 
 
 @router.post("/rosters/{roster_id}/shifts", response_model=RosterShiftPublic, status_code=201)
-def add_shift(roster_id: int, body: RosterShiftCreate, session: SessionDep, leader: LeaderUser):
+def add_shift(
+    roster_id: int, body: RosterShiftCreate, session: WriteSessionDep, leader: LeaderUser
+):
     roster = rosters.get_writable_roster(session, user=leader, roster_id=roster_id)
     shift = rosters.add_shift(session, roster=roster, data=body, actor_id=leader.id)
-    session.commit()
     return rosters.shift_public(session, shift)
 
 
 @router.delete("/rosters/{roster_id}/shifts/{shift_id}", status_code=204)
-def remove_shift(roster_id: int, shift_id: int, session: SessionDep, leader: LeaderUser) -> None:
+def remove_shift(
+    roster_id: int, shift_id: int, session: WriteSessionDep, leader: LeaderUser
+) -> None:
     roster = rosters.get_writable_roster(session, user=leader, roster_id=roster_id)
     rosters.remove_shift(session, roster=roster, shift_id=shift_id, actor_id=leader.id)
-    session.commit()
 
 
 @router.post("/rosters/{roster_id}/submit", response_model=RosterPublic)
-def submit_roster(roster_id: int, session: SessionDep, leader: LeaderUser):
+def submit_roster(roster_id: int, session: WriteSessionDep, leader: LeaderUser):
     roster = rosters.get_writable_roster(session, user=leader, roster_id=roster_id)
     rosters.submit(session, roster=roster, user=leader)
-    session.commit()
     return rosters.roster_public(session, roster)
 
 
 @router.post("/rosters/{roster_id}/reopen", response_model=RosterPublic)
-def reopen_roster(roster_id: int, session: SessionDep, supervisor: SupervisorUser):
-    roster = rosters.get_readable_roster(session, user=supervisor, roster_id=roster_id)
+def reopen_roster(
+    roster_id: int, session: WriteSessionDep, supervisor: SupervisorUser, scope: ScopeDep
+):
+    roster = rosters.get_readable_roster(session, scope=scope, roster_id=roster_id)
     rosters.reopen(session, roster=roster, user=supervisor)
-    session.commit()
     return rosters.roster_public(session, roster)

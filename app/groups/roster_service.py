@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from app.access import Scope
 from app.audit import service as audit
-from app.auth.models import User
+from app.auth.models import Role, User
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.groups.models import (
@@ -29,13 +30,10 @@ from app.groups.models import (
     RosterShiftMember,
     RosterShiftPublic,
 )
-from app.groups.service import group_ids_of, sees_everything
 from app.sites.models import Site
 
 
 def _may_write(user: User, group: PatrolGroup) -> bool:
-    from app.auth.models import Role
-
     if user.has_role(Role.admin):
         return True
     return group.active and group.leader_id == user.id and user.has_role(Role.leader)
@@ -75,24 +73,24 @@ def create_roster(session: Session, *, user: User, data: RosterCreate) -> Roster
     return roster
 
 
-def list_rosters(session: Session, *, user: User, group_id: int | None = None) -> list[Roster]:
+def list_rosters(session: Session, *, scope: Scope, group_id: int | None = None) -> list[Roster]:
     """Rosters the caller may read, newest period first."""
     query = select(Roster).order_by(Roster.period_start.desc(), Roster.id.desc())
     if group_id is not None:
         query = query.where(Roster.group_id == group_id)
-    if not sees_everything(user):
-        ids = group_ids_of(session, user)
+    ids = scope.group_filter()
+    if ids is not None:
         if not ids:
             return []
         query = query.where(Roster.group_id.in_(ids))
     return list(session.exec(query).all())
 
 
-def get_readable_roster(session: Session, *, user: User, roster_id: int) -> Roster:
+def get_readable_roster(session: Session, *, scope: Scope, roster_id: int) -> Roster:
     roster = session.get(Roster, roster_id)
     if roster is None:
         raise NotFound(f"No roster with id {roster_id}.")
-    if not sees_everything(user) and roster.group_id not in group_ids_of(session, user):
+    if not scope.sees_group(roster.group_id):
         raise Forbidden("You can only see the rosters of the groups you lead or belong to.")
     return roster
 

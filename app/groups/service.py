@@ -1,10 +1,14 @@
-"""Who may see what: the sites and groups a user's roles and memberships reach."""
+"""Patrol groups: admins manage them (every change is audited); members read their own."""
 
 from sqlmodel import Session, select
 
+from app.access import Scope
 from app.audit import service as audit
 from app.auth.models import Role, User, UserPublic
+from app.auth.models import user_public as _user_public
 from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.groups import membership
+from app.groups.membership import scope_of
 from app.groups.models import (
     GroupMember,
     GroupSite,
@@ -14,71 +18,39 @@ from app.groups.models import (
 )
 from app.sites.models import Site
 
+# ---- the old visibility functions: one-liners over membership.scope_of, so one rule -------
+# Take an app.access.Scope (ScopeDep in a route, scope_of once per push) instead.
 
+
+# kept until the merge repoints: app/reports/routes.py, app/reports/service.py, app/sync/routes.py
 def sees_everything(user: User) -> bool:
-    return user.has_role(Role.supervisor, Role.admin)
+    return membership.sees_everything(user)
 
 
-def member_group_ids(session: Session, user: User) -> set[int]:
-    rows = session.exec(select(GroupMember.group_id).where(GroupMember.user_id == user.id)).all()
-    return set(rows)
-
-
-def led_group_ids(session: Session, user: User) -> set[int]:
-    if not user.has_role(Role.leader):
-        return set()
-    rows = session.exec(
-        select(PatrolGroup.id).where(PatrolGroup.leader_id == user.id, PatrolGroup.active)
-    ).all()
-    return set(rows)
-
-
+# kept until the merge repoints: app/reports/service.py, app/shifts/service.py, app/sync/routes.py
 def group_ids_of(session: Session, user: User) -> set[int]:
-    """Groups the user belongs to or leads."""
-    return member_group_ids(session, user) | led_group_ids(session, user)
+    return set(scope_of(session, user).group_ids)
 
 
+# kept until the merge repoints: app/reports/service.py, app/sync/engine.py,
+# app/sync/service.py, app/sync/routes.py, app/photos/service.py
 def visible_site_ids(session: Session, user: User) -> set[int] | None:
-    """None means every site (supervisor, admin)."""
-    if sees_everything(user):
-        return None
-    groups = group_ids_of(session, user)
-    sites: set[int] = set()
-    if groups:
-        sites |= set(
-            session.exec(select(GroupSite.site_id).where(GroupSite.group_id.in_(groups))).all()
-        )
-    if user.home_site_id is not None:
-        sites.add(user.home_site_id)
-    return sites
+    return None if (f := scope_of(session, user).site_filter()) is None else set(f)
 
 
+# kept until the merge repoints: app/records.py
 def can_see_site(session: Session, user: User, site_id: int) -> bool:
-    sites = visible_site_ids(session, user)
-    return sites is None or site_id in sites
+    return scope_of(session, user).sees_site(site_id)
 
 
+# kept until the merge repoints: app/shifts/service.py, app/hazards/service.py
 def leads_site(session: Session, user: User, site_id: int) -> bool:
-    """A leader reviews shifts at the sites of the groups she leads."""
-    groups = led_group_ids(session, user)
-    if not groups:
-        return False
-    row = session.exec(
-        select(GroupSite).where(GroupSite.group_id.in_(groups), GroupSite.site_id == site_id)
-    ).first()
-    return row is not None
+    return scope_of(session, user).leads_site(site_id)
 
 
+# kept until the merge repoints: app/sync/routes.py (to app.auth.models.user_public)
 def user_public(session: Session, user: User) -> UserPublic:
-    return UserPublic(
-        id=user.id,
-        username=user.username,
-        display_name=user.display_name,
-        phone=user.phone,
-        home_site_id=user.home_site_id,
-        roles=sorted(user.role_set, key=list(Role).index),
-        active=user.active,
-    )
+    return _user_public(user)
 
 
 # ---- admin management of groups (every change is audited) --------------------------------
@@ -111,23 +83,23 @@ def get_group(session: Session, *, group_id: int) -> PatrolGroup:
     return group
 
 
-def get_readable_group(session: Session, *, user: User, group_id: int) -> PatrolGroup:
+def get_readable_group(session: Session, *, scope: Scope, group_id: int) -> PatrolGroup:
     """Supervisors and admins read every group; others only the groups they lead or are in."""
     group = get_group(session, group_id=group_id)
-    if not sees_everything(user) and group.id not in group_ids_of(session, user):
+    if not scope.sees_group(group.id):
         raise Forbidden("You can only see the patrol groups you lead or belong to.")
     return group
 
 
 def list_groups(
-    session: Session, *, user: User, include_inactive: bool = False
+    session: Session, *, scope: Scope, include_inactive: bool = False
 ) -> list[PatrolGroup]:
-    """Groups the user may read, by id."""
+    """Groups the caller may read, by id."""
     query = select(PatrolGroup).order_by(PatrolGroup.id)
     if not include_inactive:
         query = query.where(PatrolGroup.active)
-    if not sees_everything(user):
-        ids = group_ids_of(session, user)
+    ids = scope.group_filter()
+    if ids is not None:
         if not ids:
             return []
         query = query.where(PatrolGroup.id.in_(ids))

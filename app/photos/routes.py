@@ -7,7 +7,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
 from app.auth.deps import AnyCaller, CurrentUser
-from app.db import ReadSessionDep, SessionDep
+from app.db import ReadSessionDep, WriteSessionDep
 from app.errors import Forbidden
 from app.photos import service
 
@@ -35,7 +35,11 @@ def missing_photos(session: ReadSessionDep, user: CurrentUser):
 
 @router.put("/{sha256}", response_model=UploadState)
 async def put_photo(
-    sha256: ShaPath, request: Request, session: SessionDep, caller: AnyCaller, response: Response
+    sha256: ShaPath,
+    request: Request,
+    session: WriteSessionDep,
+    caller: AnyCaller,
+    response: Response,
 ):
     data = await request.body()
     photo, created = service.store(session, sha256=sha256, data=data, user=caller.user)
@@ -47,7 +51,7 @@ async def put_photo(
 async def put_chunk(
     sha256: ShaPath,
     request: Request,
-    session: SessionDep,
+    session: WriteSessionDep,
     caller: AnyCaller,
     offset: Annotated[int, Query(ge=0)],
     total: Annotated[int, Query(ge=1)],

@@ -1,4 +1,4 @@
-"""Sites, gate windows, checkpoints, CSV import and the printable checkpoint sheet.
+"""Sites, gate windows, checkpoints, their CSV import and the printable checkpoint sheet.
 
 Admins write; anyone may read the sites they can see (their groups' sites, a gate keeper's
 home school; supervisors and admins see all). A site you cannot see answers 404.
@@ -10,11 +10,10 @@ from fastapi import APIRouter, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Field, SQLModel
 
+from app.access import ScopeDep
 from app.auth.deps import AdminUser, CurrentUser
-from app.auth.models import UserPublic
-from app.db import SessionDep
-from app.errors import Invalid
-from app.groups.service import user_public
+from app.csv_upload import csv_bytes
+from app.db import ReadSessionDep, WriteSessionDep
 from app.sites import csv_import
 from app.sites import service as sites
 from app.sites.models import (
@@ -45,54 +44,29 @@ class SiteImportResult(SQLModel):
     sites: list[SitePublic]
 
 
-class UserImportResult(SQLModel):
-    imported: int
-    users: list[UserPublic]
-
-
-def _csv_bytes(file: UploadFile) -> bytes:
-    name = (file.filename or "").lower()
-    if name and not name.endswith((".csv", ".txt")):
-        raise Invalid(
-            "Upload a .csv file (UTF-8).", details=[{"field": "file", "message": "not a CSV"}]
-        )
-    return file.file.read()
-
-
 # ---- sites -------------------------------------------------------------------------------
 
 
 @router.get("/sites", response_model=list[SitePublic])
-def list_sites(session: SessionDep, user: CurrentUser, include_inactive: bool = False):
-    return sites.list_sites(session, user=user, include_inactive=include_inactive)
+def list_sites(session: ReadSessionDep, scope: ScopeDep, include_inactive: bool = False):
+    return sites.list_sites(session, scope=scope, include_inactive=include_inactive)
 
 
 @router.post("/sites", response_model=SitePublic, status_code=201)
-def create_site(body: SiteCreate, session: SessionDep, admin: AdminUser):
+def create_site(body: SiteCreate, session: WriteSessionDep, admin: AdminUser):
     site = sites.create_site(session, data=body, actor_id=admin.id)
-    session.commit()
     return site
 
 
 @router.post("/sites/import", response_model=SiteImportResult, status_code=201)
-def import_sites(file: UploadFile, session: SessionDep, admin: AdminUser):
+def import_sites(file: UploadFile, session: WriteSessionDep, admin: AdminUser):
     """CSV columns: name, kind, address, lat, lon, timezone, required_patrol_staff,
     required_gate_staff, arrival, dismissal (see README, Administration)."""
-    content = _csv_bytes(file)
+    content = csv_bytes(file)
     created = csv_import.import_sites(session, content=content, actor_id=admin.id)
-    session.commit()
     return SiteImportResult(
         imported=len(created), sites=[SitePublic.model_validate(s) for s in created]
     )
-
-
-@router.post("/users/import", response_model=UserImportResult, status_code=201, tags=["users"])
-def import_users(file: UploadFile, session: SessionDep, admin: AdminUser):
-    """CSV columns: username, display_name, password, roles, phone, home_site (see README)."""
-    content = _csv_bytes(file)
-    created = csv_import.import_users(session, content=content, actor_id=admin.id)
-    session.commit()
-    return UserImportResult(imported=len(created), users=[user_public(session, u) for u in created])
 
 
 @router.get("/sites/sheet.css", include_in_schema=False)
@@ -101,25 +75,23 @@ def sheet_css(_: CurrentUser) -> Response:
 
 
 @router.get("/sites/{site_id}", response_model=SitePublic)
-def get_site(site_id: int, session: SessionDep, user: CurrentUser):
-    return sites.get_visible_site(session, user=user, site_id=site_id)
+def get_site(site_id: int, session: ReadSessionDep, scope: ScopeDep):
+    return sites.get_visible_site(session, scope=scope, site_id=site_id)
 
 
 @router.patch("/sites/{site_id}", response_model=SitePublic)
-def update_site(site_id: int, body: SiteUpdate, session: SessionDep, admin: AdminUser):
+def update_site(site_id: int, body: SiteUpdate, session: WriteSessionDep, admin: AdminUser):
     site = sites.get_site(session, site_id=site_id)
     sites.update_site(
         session, site=site, changes=body.model_dump(exclude_unset=True), actor_id=admin.id
     )
-    session.commit()
     return site
 
 
 @router.post("/sites/{site_id}/deactivate", response_model=SitePublic)
-def deactivate_site(site_id: int, session: SessionDep, admin: AdminUser):
+def deactivate_site(site_id: int, session: WriteSessionDep, admin: AdminUser):
     site = sites.get_site(session, site_id=site_id)
     sites.deactivate_site(session, site=site, actor_id=admin.id)
-    session.commit()
     return site
 
 
@@ -128,41 +100,38 @@ def deactivate_site(site_id: int, session: SessionDep, admin: AdminUser):
 
 @router.get("/sites/{site_id}/gate-windows", response_model=list[GateWindowPublic])
 def list_windows(
-    site_id: int, session: SessionDep, user: CurrentUser, include_inactive: bool = False
+    site_id: int, session: ReadSessionDep, scope: ScopeDep, include_inactive: bool = False
 ):
-    site = sites.get_visible_site(session, user=user, site_id=site_id)
+    site = sites.get_visible_site(session, scope=scope, site_id=site_id)
     return sites.list_windows(session, site=site, include_inactive=include_inactive)
 
 
 @router.post("/sites/{site_id}/gate-windows", response_model=GateWindowPublic, status_code=201)
-def create_window(site_id: int, body: GateWindowCreate, session: SessionDep, admin: AdminUser):
+def create_window(site_id: int, body: GateWindowCreate, session: WriteSessionDep, admin: AdminUser):
     site = sites.get_site(session, site_id=site_id)
     window = sites.create_window(session, site=site, data=body, actor_id=admin.id)
-    session.commit()
     return window
 
 
 @router.patch("/sites/{site_id}/gate-windows/{window_id}", response_model=GateWindowPublic)
 def update_window(
-    site_id: int, window_id: int, body: GateWindowUpdate, session: SessionDep, admin: AdminUser
+    site_id: int, window_id: int, body: GateWindowUpdate, session: WriteSessionDep, admin: AdminUser
 ):
     site = sites.get_site(session, site_id=site_id)
     window = sites.get_window(session, site=site, window_id=window_id)
     sites.update_window(
         session, window=window, changes=body.model_dump(exclude_unset=True), actor_id=admin.id
     )
-    session.commit()
     return window
 
 
 @router.post(
     "/sites/{site_id}/gate-windows/{window_id}/deactivate", response_model=GateWindowPublic
 )
-def deactivate_window(site_id: int, window_id: int, session: SessionDep, admin: AdminUser):
+def deactivate_window(site_id: int, window_id: int, session: WriteSessionDep, admin: AdminUser):
     site = sites.get_site(session, site_id=site_id)
     window = sites.get_window(session, site=site, window_id=window_id)
     sites.update_window(session, window=window, changes={"active": False}, actor_id=admin.id)
-    session.commit()
     return window
 
 
@@ -171,47 +140,52 @@ def deactivate_window(site_id: int, window_id: int, session: SessionDep, admin: 
 
 @router.get("/sites/{site_id}/checkpoints", response_model=list[CheckpointPublic])
 def list_checkpoints(
-    site_id: int, session: SessionDep, user: CurrentUser, include_inactive: bool = False
+    site_id: int, session: ReadSessionDep, scope: ScopeDep, include_inactive: bool = False
 ):
-    site = sites.get_visible_site(session, user=user, site_id=site_id)
+    site = sites.get_visible_site(session, scope=scope, site_id=site_id)
     return sites.list_checkpoints(session, site=site, include_inactive=include_inactive)
 
 
 @router.get("/sites/{site_id}/checkpoints/sheet", response_class=HTMLResponse)
-def checkpoint_sheet(site_id: int, session: SessionDep, user: CurrentUser) -> HTMLResponse:
+def checkpoint_sheet(site_id: int, session: ReadSessionDep, scope: ScopeDep) -> HTMLResponse:
     """A printable HTML page with each active checkpoint's QR code (the code), name and code."""
-    site = sites.get_visible_site(session, user=user, site_id=site_id)
+    site = sites.get_visible_site(session, scope=scope, site_id=site_id)
     checkpoints = sites.list_checkpoints(session, site=site)
     return HTMLResponse(sites.checkpoint_sheet_html(site=site, checkpoints=checkpoints))
 
 
 @router.post("/sites/{site_id}/checkpoints", response_model=CheckpointPublic, status_code=201)
-def create_checkpoint(site_id: int, body: CheckpointCreate, session: SessionDep, admin: AdminUser):
+def create_checkpoint(
+    site_id: int, body: CheckpointCreate, session: WriteSessionDep, admin: AdminUser
+):
     site = sites.get_site(session, site_id=site_id)
     cp = sites.create_checkpoint(session, site=site, data=body, actor_id=admin.id)
-    session.commit()
     return cp
 
 
 @router.patch("/sites/{site_id}/checkpoints/{checkpoint_id}", response_model=CheckpointPublic)
 def update_checkpoint(
-    site_id: int, checkpoint_id: int, body: CheckpointUpdate, session: SessionDep, admin: AdminUser
+    site_id: int,
+    checkpoint_id: int,
+    body: CheckpointUpdate,
+    session: WriteSessionDep,
+    admin: AdminUser,
 ):
     site = sites.get_site(session, site_id=site_id)
     cp = sites.get_checkpoint(session, site=site, checkpoint_id=checkpoint_id)
     sites.update_checkpoint(
         session, checkpoint=cp, changes=body.model_dump(exclude_unset=True), actor_id=admin.id
     )
-    session.commit()
     return cp
 
 
 @router.post(
     "/sites/{site_id}/checkpoints/{checkpoint_id}/deactivate", response_model=CheckpointPublic
 )
-def deactivate_checkpoint(site_id: int, checkpoint_id: int, session: SessionDep, admin: AdminUser):
+def deactivate_checkpoint(
+    site_id: int, checkpoint_id: int, session: WriteSessionDep, admin: AdminUser
+):
     site = sites.get_site(session, site_id=site_id)
     cp = sites.get_checkpoint(session, site=site, checkpoint_id=checkpoint_id)
     sites.update_checkpoint(session, checkpoint=cp, changes={"active": False}, actor_id=admin.id)
-    session.commit()
     return cp

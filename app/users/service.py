@@ -7,6 +7,7 @@ from app.auth import service as auth_service
 from app.auth.models import Device, Role, User
 from app.auth.security import hash_password
 from app.errors import Conflict, Invalid
+from app.sites.models import Site
 
 
 def _roles(roles: list[str] | list[Role]) -> str:
@@ -20,8 +21,6 @@ def _roles(roles: list[str] | list[Role]) -> str:
 
 
 def _check_home_site(session: Session, site_id: int | None) -> None:
-    from app.sites.models import Site
-
     if site_id is not None and session.get(Site, site_id) is None:
         raise Invalid(
             f"There is no site with id {site_id}.",
@@ -40,7 +39,7 @@ def create_user(
     phone: str | None = None,
     home_site_id: int | None = None,
 ) -> User:
-    """Adds a user; the caller commits."""
+    """Adds a user."""
     if session.exec(select(User.id).where(User.username == username)).first() is not None:
         raise Conflict(f"The username {username!r} is already taken.")
     _check_home_site(session, home_site_id)

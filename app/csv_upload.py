@@ -1,0 +1,92 @@
+"""An uploaded CSV file, checked before anything is imported: every problem is collected and
+answered at once as 422 with details [{"line", "field", "message"}, ...], where line is the
+file's line number (the header is line 1). Nothing from a file with a problem is imported.
+
+Files are UTF-8 with or without a BOM (Excel's "CSV UTF-8" adds one), first line = headers.
+"""
+
+import csv
+import io
+
+from fastapi import UploadFile
+from pydantic import ValidationError
+
+from app.errors import Invalid
+
+Rows = list[tuple[int, dict[str, str]]]
+
+
+def csv_bytes(file: UploadFile) -> bytes:
+    """The upload's bytes; 422 for a file that is plainly not a CSV."""
+    name = (file.filename or "").lower()
+    if name and not name.endswith((".csv", ".txt")):
+        raise Invalid(
+            "Upload a .csv file (UTF-8).", details=[{"field": "file", "message": "not a CSV"}]
+        )
+    return file.file.read()
+
+
+class Problems:
+    def __init__(self) -> None:
+        self.items: list[dict] = []
+
+    def add(self, line: int, field: str, message: str) -> None:
+        self.items.append({"line": line, "field": field, "message": message})
+
+    def add_validation(self, line: int, exc: ValidationError) -> None:
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err.get("loc", ())) or "row"
+            self.add(line, field, err.get("msg", "invalid"))
+
+    def raise_if_any(self) -> None:
+        if not self.items:
+            return
+        first = self.items[0]
+        n = len(self.items)
+        raise Invalid(
+            f"{n} problem{'s' if n > 1 else ''} in the CSV file; nothing was imported. "
+            f"First: line {first['line']}, {first['field']}: {first['message']}",
+            details=self.items,
+        )
+
+
+def read_rows(content: bytes, columns: dict[str, bool]) -> Rows:
+    """Decodes and parses the file; 422 for a wrong encoding or wrong headers."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Invalid(
+            "The file is not UTF-8; save it as 'CSV UTF-8' and upload it again.",
+            details=[{"line": 0, "field": "file", "message": "not UTF-8"}],
+        ) from exc
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    headers = [h.strip() for h in (reader.fieldnames or [])]
+    if not headers:
+        raise Invalid(
+            "The file is empty; the first line must name the columns.",
+            details=[{"line": 1, "field": "file", "message": "no header line"}],
+        )
+    problems = Problems()
+    for h in headers:
+        if h not in columns:
+            problems.add(1, h, f"unknown column; use: {', '.join(columns)}")
+    for name, required in columns.items():
+        if required and name not in headers:
+            problems.add(1, name, "required column is missing")
+    problems.raise_if_any()
+    reader.fieldnames = headers
+    rows: Rows = []
+    for raw in reader:
+        if None in raw:  # more cells than headers
+            problems.add(reader.line_num, "row", "more cells than there are columns")
+        values = {k: (v or "").strip() for k, v in raw.items() if k is not None}
+        if not any(values.values()):
+            continue  # blank line
+        rows.append((reader.line_num, values))
+    problems.raise_if_any()
+    if not rows:
+        raise Invalid(
+            "The file has a header line but no rows to import.",
+            details=[{"line": 2, "field": "file", "message": "no rows"}],
+        )
+    return rows
