@@ -18,6 +18,7 @@ from bench.push_ingest import build_batches
 def run(kind: str, n_records: int, profile: bool) -> dict:
     from sqlmodel import Session, select
 
+    import app.record_types  # noqa: F401  (registers the record types)
     from app.auth.models import Device, User
     from app.db import make_engine
     from app.sync import service

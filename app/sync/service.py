@@ -1,12 +1,17 @@
-"""Push (exactly-once, per-mutation outcomes), pull (gap-free cursor) and bootstrap."""
+"""Push (exactly-once, per-mutation outcomes), pull (gap-free cursor) and bootstrap. The record
+types come from the registry (app.records.registry), filled by app.record_types."""
 
+import hashlib
+import json
 import logging
 import random
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from types import SimpleNamespace
 
+import orjson
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select as sa_select
 from sqlalchemy import text, tuple_, update
@@ -14,9 +19,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, select
 
-import app.gate.service  # noqa: F401  (registers handlers)
-import app.hazards.service  # noqa: F401
-import app.shifts.service  # noqa: F401
 from app.auth.models import Device, User
 from app.config import get_settings
 from app.db import insert_many, utcnow
@@ -29,15 +31,9 @@ from app.errors import (
     TooLarge,
 )
 from app.groups.service import visible_site_ids
-from app.sync.engine import (
-    HANDLERS,
-    Conflicted,
-    PushContext,
-    Rejected,
-    legacy_payload_hash,
-    payload_hash,
-    serialize,
-)
+from app.records.errors import Conflicted, Rejected
+from app.records.registry import MUTATION_TYPES, serialize
+from app.records.store import PushContext
 from app.sync.models import Mutation, MutationStatus, SyncChange, SyncState
 from app.sync.schemas import (
     ChangeOut,
@@ -50,6 +46,30 @@ from app.sync.schemas import (
 
 log = logging.getLogger("patrol.sync")
 CURSOR_PREFIX = "v1"
+
+
+def payload_hash(type_name: str, occurred_at: datetime, payload: dict) -> str:
+    """What makes a retry identical: type, time and payload (not sent_at, which changes)."""
+    try:
+        canonical = orjson.dumps(
+            [type_name, occurred_at.isoformat(), payload], option=orjson.OPT_SORT_KEYS
+        )
+    except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits: the standard form
+        return legacy_payload_hash(type_name, occurred_at, payload)
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def legacy_payload_hash(type_name: str, occurred_at: datetime, payload: dict) -> str:
+    """The form of mutations stored before 2026-11-30 (json module; numbers such as 1e-05
+    are written differently): a retry of one of those is compared with this as well."""
+    canonical = json.dumps(
+        [type_name, occurred_at.isoformat(), payload],
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _clock_flags(device: Device, offset_s: float) -> tuple[str, ...]:
@@ -84,6 +104,8 @@ class Incoming:
 
 
 def prepare(request: PushRequest) -> list[Incoming]:
+    if not MUTATION_TYPES:
+        raise RuntimeError("No record types are registered: import app.record_types first.")
     settings = get_settings()
     if len(request.mutations) > settings.max_batch_mutations:
         raise TooLarge(
@@ -101,7 +123,7 @@ def _check(raw: dict, index: int) -> Incoming:
     except ValidationError as exc:
         return Incoming(raw_id, None, refusal=f"Malformed mutation: {_error_text(exc)}")
     item = Incoming(m.id, m, digest=payload_hash(m.type, m.occurred_at, m.payload))
-    registration = HANDLERS.get(m.type)
+    registration = MUTATION_TYPES.get(m.type)
     if registration is None:
         item.refusal = f"Unknown mutation type {m.type!r}; update the app."
         return item
@@ -219,7 +241,7 @@ def _push_batch(
                 row = _log_values(ctx, item, MutationStatus.rejected, None, item.refusal)
                 results.append(MutationResult(id=m.id, status="rejected", message=item.refusal))
             else:
-                handler = HANDLERS[m.type].handler
+                handler = MUTATION_TYPES[m.type].handler
                 record_id = handler(ctx, item.payload, m.id, m.occurred_at).record_id
                 row = _log_values(ctx, item, MutationStatus.applied, record_id)
                 results.append(MutationResult(id=m.id, status="applied", record_id=record_id))
@@ -316,7 +338,7 @@ def _process(
             # The log row goes in first: a concurrent push of the same id waits on it here.
             ctx.session.add(row)
             ctx.session.flush()
-            handler = HANDLERS[m.type].handler
+            handler = MUTATION_TYPES[m.type].handler
             row.record_id = handler(ctx, item.payload, m.id, m.occurred_at).record_id
             ctx.write()
             savepoint.commit()
