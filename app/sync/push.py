@@ -5,8 +5,6 @@ never sinks the batch (docs/sync.md, "Push"). The record types come from the reg
 import hashlib
 import json
 import logging
-import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -158,7 +156,6 @@ def push(engine: Engine, *, user_id: int, device_id: str, request: PushRequest) 
         device.last_clock_offset_s = ctx.clock_offset_s
         device.max_abs_clock_offset_s = max(abs(offset_s), device.max_abs_clock_offset_s or 0.0)
         session.add(device)
-        _chaos_pause(session)
         session.commit()
     return PushResponse(server_time=received_at, clock_offset_s=ctx.clock_offset_s, results=results)
 
@@ -426,18 +423,8 @@ def _publish(ctx: PushContext) -> int:
     return version
 
 
-def _chaos_pause(session: Session) -> None:
-    """Tests only (PATROL_CHAOS_DELAY_MS): a random pause with the rows written but not yet
-    committed, so transactions that started earlier commit later."""
-    chaos_ms = get_settings().chaos_delay_ms
-    if chaos_ms:
-        session.flush()
-        time.sleep(random.uniform(0, chaos_ms) / 1000)
-
-
 def _next_version(session: Session) -> int:
     """Taken last, just before commit: the row lock makes version order equal commit order."""
-    _chaos_pause(session)
     return session.execute(
         update(SyncState)
         .where(SyncState.id == 1)
