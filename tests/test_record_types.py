@@ -20,9 +20,9 @@ FIELD_DOMAINS = ("app.shifts", "app.gate", "app.hazards")
 def _documented_types() -> dict[str, tuple[str | None, set[str]]]:
     """docs/sync.md, "Mutation types": type -> (the entity it creates, those it changes)."""
     text = (ROOT / "docs" / "sync.md").read_text()
-    section = text.split("### Mutation types", 1)[1].split("\n\n", 2)[1]
+    section = text.split("### Mutation types", 1)[1].split("\n| type |", 1)[1]
     table = {}
-    for line in section.splitlines()[2:]:
+    for line in section.split("\n\n", 1)[0].splitlines()[2:]:
         name, _payload, writes = (cell.strip() for cell in line.strip("|").split("|"))
         creates = None if writes.startswith("(") else re.match(r"`(\w+)`", writes).group(1)
         changes = set(re.findall(r"`(\w+)`", writes.partition("(")[2]))
