@@ -10,10 +10,10 @@ from app.auth.models import Role
 from app.fields import Text
 from app.gate import rules
 from app.gate.models import GateCheck, GateDirection, VisitorEntry
-from app.records.errors import Rejected, Rule
+from app.records.errors import Conflicted, Rejected, Rule
 from app.records.models import Entity
 from app.records.payload import Payload
-from app.records.registry import Applied, mutation_type, register_entity, showing
+from app.records.registry import Applied, mutation_type, register_entity, show_current
 from app.records.scope import require_record, require_site
 from app.records.store import PushContext
 from app.sites.models import GateWindow
@@ -95,7 +95,10 @@ def visitor_leave(ctx: PushContext, p: VisitorLeave, mutation_id: str, occurred_
     _require_gate_role(ctx)
     record = require_record(ctx, VisitorEntry, p.visitor_id, "visitor entry")
     left_at, _ = ctx.corrected(occurred_at)
-    with showing(ctx, Entity.visitor, record):
+    try:
         time_out = rules.time_out(record.event_time, left_at, record.time_out)
+    except Conflicted as conflict:
+        show_current(conflict, ctx, Entity.visitor, record)
+        raise
     ctx.update(Entity.visitor, record, time_out=time_out)
     return Applied(record.id)

@@ -21,10 +21,10 @@ from app.hazards.models import (
     Severity,
 )
 from app.photos.service import link_photos
-from app.records.errors import Rejected, Rule
+from app.records.errors import Conflicted, Rejected, Rule
 from app.records.models import Entity
 from app.records.payload import Payload
-from app.records.registry import Applied, mutation_type, register_entity, showing
+from app.records.registry import Applied, mutation_type, register_entity, show_current
 from app.records.scope import require_record, require_site
 from app.records.store import PushContext
 
@@ -88,8 +88,11 @@ def transition(ctx: PushContext, p: Transition, mutation_id: str, occurred_at: d
     hazard = require_record(ctx, Hazard, p.hazard_id, "hazard")
     if not _may(ctx, p.action, hazard.site_id):
         raise Rejected(f"You may not {p.action.value} this hazard.")
-    with showing(ctx, Entity.hazard, hazard):
+    try:
         to_status = rules.next_status(p.action, hazard.status)
+    except Conflicted as conflict:
+        show_current(conflict, ctx, Entity.hazard, hazard)
+        raise
     photos = list(dict.fromkeys(p.photos))
     rules.check_details(p.action, department=p.department, due_date=p.due_date, photos=photos)
     event = ctx.create(

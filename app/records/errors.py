@@ -26,7 +26,7 @@ class Rejected(Exception):
 class Conflicted(Exception):
     """Valid, but the server's state decided against it under a named rule. `current` is the
     record as the server holds it; a rule leaves it None and the handler fills it in
-    (app.records.registry.showing), because the rule knows only plain facts."""
+    (app.records.registry.show_current), because the rule knows only plain facts."""
 
     def __init__(self, rule: Rule, message: str, current: dict | None = None):
         super().__init__(message)

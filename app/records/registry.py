@@ -85,23 +85,9 @@ def serialize(ctx: PushContext, entity: Entity, record: Record) -> dict[str, Any
     return serializer(ctx, record) if serializer is not None else record.json()
 
 
-class _Showing:
-    __slots__ = ("ctx", "entity", "record")
-
-    def __init__(self, ctx: PushContext, entity: Entity, record: Record):
-        self.ctx, self.entity, self.record = ctx, entity, record
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: type | None, exc: BaseException | None, tb: Any) -> bool:
-        if isinstance(exc, Conflicted) and exc.current is None:
-            data = serialize(self.ctx, self.entity, self.record)
-            exc.current = {"entity": self.entity, "data": data}
-        return False
-
-
-def showing(ctx: PushContext, entity: Entity, record: Record) -> _Showing:
-    """`with showing(ctx, Entity.shift, shift): rules...`: a conflict a rule raises inside
-    carries the record's current state, which the phone shows its user."""
-    return _Showing(ctx, entity, record)
+def show_current(conflict: Conflicted, ctx: PushContext, entity: Entity, record: Record) -> None:
+    """Adds the record's current state to a conflict a rule raised, for the phone to show its
+    user (the rule knows only plain facts). In a handler: `except Conflicted as conflict:
+    show_current(conflict, ...); raise`. A try costs nothing until it catches, unlike a
+    context manager around every scan."""
+    conflict.current = {"entity": entity, "data": serialize(ctx, entity, record)}

@@ -12,10 +12,10 @@ from app.auth.models import Role, User
 from app.fields import Text
 from app.groups.models import GroupSite
 from app.groups.service import group_ids_of, leads_site
-from app.records.errors import Rejected, Rule
+from app.records.errors import Conflicted, Rejected, Rule
 from app.records.models import Entity
 from app.records.payload import Payload
-from app.records.registry import Applied, mutation_type, register_entity, showing
+from app.records.registry import Applied, mutation_type, register_entity, show_current
 from app.records.scope import require_record, require_site
 from app.records.store import PushContext, Record
 from app.shifts import rules
@@ -113,8 +113,11 @@ def start_shift(ctx: PushContext, p: ShiftStart, mutation_id: str, occurred_at: 
 
 def _shift_for_member(ctx: PushContext, shift_id: str) -> Record:
     shift = require_record(ctx, PatrolShift, shift_id, "shift")
-    with showing(ctx, Entity.shift, shift):
+    try:
         rules.check_may_change(shift.status)
+    except Conflicted as conflict:
+        show_current(conflict, ctx, Entity.shift, shift)
+        raise
     return shift
 
 
@@ -178,8 +181,11 @@ def review_shift(ctx: PushContext, p: Review, mutation_id: str, occurred_at: dat
     shift = require_record(ctx, PatrolShift, p.shift_id, "shift")
     if not (leads_site(ctx.session, ctx.user, shift.site_id) or ctx.user.has_role(Role.admin)):
         raise Rejected("Only the leader of the group that patrols this site reviews its shifts.")
-    with showing(ctx, Entity.shift, shift):
+    try:
         status = rules.status_after_review(shift.status, p.decision, p.comment)
+    except Conflicted as conflict:
+        show_current(conflict, ctx, Entity.shift, shift)
+        raise
     before = {"status": shift.status}
     review = ctx.create(
         ShiftReview,
