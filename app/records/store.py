@@ -1,7 +1,6 @@
-"""The store a batch of mutations writes through: plain rows made or read, changed with an
-undo journal, written in a few bulk statements. Handlers reach the database only through it
-(and the reference data it caches), which is what keeps a push fast and a refused mutation
-traceless."""
+"""The store a batch of mutations writes its records through: plain rows made or read,
+changed with an undo journal, written in a few bulk statements. Handlers make and change
+records only through it, which is what keeps a push fast and a refused mutation traceless."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -77,7 +76,7 @@ class PushContext:
     base_flags: tuple[str, ...]
     cache: dict[Any, Any] = field(default_factory=dict)  # reference data, read once
     records: dict[str, Record] = field(default_factory=dict)  # by id: made or read so far
-    changed: dict[tuple[str, str], Record] = field(default_factory=dict)  # for the pull feed
+    changed: dict[tuple[Entity, str], Record] = field(default_factory=dict)  # for the feed
     unwritten: list[Record] = field(default_factory=list)  # made, not inserted yet
     rows: list[tuple[Table, dict]] = field(default_factory=list)  # link rows, not inserted
     dirty: dict[str, Record] = field(default_factory=dict)  # stored, changed, not updated
