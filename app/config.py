@@ -34,7 +34,6 @@ class Settings(BaseSettings):
     clock_skew_flag_seconds: int = 300
     clock_jump_flag_seconds: int = 120
     db_pool_size: int = 5
-    chaos_delay_ms: int = 0  # tests only: random delay before a push takes its version
     argon2_memory_kib: int = 65536  # tests lower this; production keeps the default
 
     @field_validator("allowed_origins", mode="before")

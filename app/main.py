@@ -42,6 +42,7 @@ def readyz() -> dict:
 
 def _routers() -> tuple[list[APIRouter], list[APIRouter]]:
     """(public, authenticated) routers; each authenticated route checks its own role."""
+    import app.record_types  # noqa: F401  (the mutation types push accepts)
     from app.audit.routes import router as audit
     from app.auth.routes import public_router as auth_public
     from app.auth.routes import router as auth

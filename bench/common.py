@@ -38,6 +38,8 @@ os.environ.setdefault("PATROL_SECRET_KEY", SECRET)
 os.environ.setdefault("PATROL_ARGON2_MEMORY_KIB", "8192")
 os.environ.setdefault("PATROL_ENV", "development")
 
+from app.hazards.models import HazardCategory, PlaceType, Severity  # noqa: E402
+
 
 def log(*args) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}]", *args, file=sys.stderr, flush=True)
@@ -478,8 +480,32 @@ async def alogin(client, username: str, device_id: str) -> dict:
 
 # --- realistic mutations ------------------------------------------------------------------
 
-CATEGORIES = ["fire", "food_hygiene", "traffic", "surroundings", "security_equipment", "other"]
-PLACES = ["internet_cafe", "restaurant", "illegal_stall", "tuck_shop", "gate", None]
+# What the phones' hazard reports name: some of the domain's categories and places.
+CATEGORIES = [
+    c.value
+    for c in (
+        HazardCategory.fire,
+        HazardCategory.food_hygiene,
+        HazardCategory.traffic,
+        HazardCategory.surroundings,
+        HazardCategory.security_equipment,
+        HazardCategory.other,
+    )
+]
+PLACES = [
+    *(
+        p.value
+        for p in (
+            PlaceType.internet_cafe,
+            PlaceType.restaurant,
+            PlaceType.illegal_stall,
+            PlaceType.tuck_shop,
+            PlaceType.gate,
+        )
+    ),
+    None,
+]
+SEVERITIES = [s.value for s in Severity]
 NAMES = ["王建国", "李秀英", "张伟", "刘洋", "陈静", "杨帆", "赵磊", "黄敏"]
 VISITING = ["三年级二班 班主任", "校长办公室", "食堂", "总务处", "教务处"]
 
@@ -575,7 +601,7 @@ def day_of_records(rng: random.Random, group: GroupInfo, me_id: int, day: date) 
                             "site_id": site.id,
                             "category": rng.choice(CATEGORIES),
                             "place_type": rng.choice(PLACES),
-                            "severity": rng.choice(["low", "medium", "high"]),
+                            "severity": rng.choice(SEVERITIES),
                             "description": "校门口东侧流动摊点售卖三无食品，学生放学时聚集。",
                             "lat": 30.5,
                             "lon": 114.3,

@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 from alembic import command
 
 from app.cli import alembic_config
+from app.hazards.models import Department, HazardAction, HazardCategory, HazardStatus, PlaceType
+from app.hazards.rules import next_status
 
 TZ = ZoneInfo("Asia/Shanghai")
 BENCH_PASSWORD = "bench-password"
@@ -311,16 +313,33 @@ def generate(
         insert("checkpoint_scan", scan_cols, scans)
         insert("gate_check", gate_cols, checks)
     hazards = []
-    cats = ["fire", "food_hygiene", "traffic", "surroundings", "collapse"]
-    places = ["internet_cafe", "restaurant", "hotel", "illegal_stall", "canteen"]
-    depts = [
-        "education_office",
-        "police_station",
-        "traffic_police",
-        "market_regulation",
-        "four_in_one",
+    cats = [
+        c.value
+        for c in (
+            HazardCategory.fire,
+            HazardCategory.food_hygiene,
+            HazardCategory.traffic,
+            HazardCategory.surroundings,
+            HazardCategory.collapse,
+        )
     ]
-    statuses = ["reported", "assigned", "rectified", "closed", "closed", "closed"]
+    places = [
+        p.value
+        for p in (
+            PlaceType.internet_cafe,
+            PlaceType.restaurant,
+            PlaceType.hotel,
+            PlaceType.illegal_stall,
+            PlaceType.canteen,
+        )
+    ]
+    depts = [d.value for d in Department]
+    # Where a hazard stands after 0 to 3 steps along its lifecycle (most of a year's are
+    # closed); only the assignment gives it a department.
+    path = [HazardStatus.reported]
+    for action in (HazardAction.assign, HazardAction.rectify, HazardAction.close):
+        path.append(next_status(action, path[-1]))
+    statuses = [s.value for s in (*path, path[-1], path[-1])]
     for _ in range(5000):
         s = rnd.randint(1, sid - 1)
         at_dt = datetime.combine(
@@ -347,7 +366,7 @@ def generate(
                 "medium",
                 "隐患描述",
                 status,
-                None if status == "reported" else rnd.choice(depts),
+                None if status == HazardStatus.reported else rnd.choice(depts),
                 (at_dt.date() + timedelta(days=14)).isoformat(),
                 0,
                 "[]",

@@ -18,9 +18,10 @@ from bench.push_ingest import build_batches
 def run(kind: str, n_records: int, profile: bool) -> dict:
     from sqlmodel import Session, select
 
+    import app.record_types  # noqa: F401  (registers the record types)
     from app.auth.models import Device, User
     from app.db import make_engine
-    from app.sync import service
+    from app.sync import push as sync_push
     from app.sync.schemas import PushRequest, PushResponse
 
     with workspace() as work, fresh_database(kind, work) as db:
@@ -45,7 +46,7 @@ def run(kind: str, n_records: int, profile: bool) -> dict:
         started = time.perf_counter()
         for user_id, device_id, body in bodies:  # what the route does, without HTTP
             request = PushRequest.model_validate_json(body)
-            response = service.push(engine, user_id=user_id, device_id=device_id, request=request)
+            response = sync_push.push(engine, user_id=user_id, device_id=device_id, request=request)
             PushResponse.model_validate(response.model_dump()).model_dump_json()
         seconds = time.perf_counter() - started
         if profiler is not None:

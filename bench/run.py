@@ -261,7 +261,7 @@ records/s (1.2% → 4.7% of the direct write); 100 phones still had p95 ~1 s.
 -r 1000` for exact shares): most of a batch was still ORM work: `SQLModel.__init__` per record
 and the flush forced whenever a scan pointed at a shift made earlier in the same batch. Fixes,
 each measured in-process before and after (SQLite):
-- Handlers build plain rows (`Record` in `app/sync/engine.py`) written with one bulk insert per
+- Handlers build plain rows (`Record` in `app/records/store.py`) written with one bulk insert per
   table, in foreign-key order; changes go through an undo journal so a mutation rolled back in
   its savepoint leaves no trace in memory (tests compare the feed with the stored rows on both
   paths and backends). 2,838 → 5,113 records/s.
@@ -270,7 +270,7 @@ each measured in-process before and after (SQLite):
   recognised), the bulk inserts handed straight to the driver (`db.insert_many`: each column's
   own bind processor, no per-row SQLAlchemy parameter handling), UTC binds without
   `astimezone`. 5,113 → ~6,700.
-- Validation and hashing moved before the write transaction (`service.prepare`): on SQLite the
+- Validation and hashing moved before the write transaction (`sync.push.prepare`): on SQLite the
   write lock is now held only for the database work. Refusals known without the database are
   logged by the batch path too instead of sending the batch one by one.
 - `py-spy` then showed 4–5% each in an `import` inside `visible_sites` (twice per record), the

@@ -26,9 +26,13 @@ def free_port() -> int:
 
 
 class Server:
-    """`python -m uvicorn app.main:create_app --factory` on 127.0.0.1; always stopped by stop()."""
+    """`python -m uvicorn app.main:create_app --factory` on 127.0.0.1 (or another app factory,
+    e.g. tests.chaos_app:create_app); always stopped by stop()."""
 
-    def __init__(self, database_url: str, upload_dir: Path, log_path: Path):
+    def __init__(
+        self, database_url: str, upload_dir: Path, log_path: Path, app: str = "app.main:create_app"
+    ):
+        self.app = app
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -48,7 +52,7 @@ class Server:
                 sys.executable,
                 "-m",
                 "uvicorn",
-                "app.main:create_app",
+                self.app,
                 "--factory",
                 "--host",
                 "127.0.0.1",

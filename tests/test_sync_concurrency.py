@@ -36,7 +36,12 @@ def test_pullers_on_two_processes_never_miss_a_commit_made_out_of_order(
 ):
     monkeypatch.setenv("PATROL_CHAOS_DELAY_MS", "150")
     url = engine.url.render_as_string(hide_password=False)
-    servers = [Server(url, tmp_path / "uploads", tmp_path / f"server{i}.log") for i in (1, 2)]
+    servers = [
+        Server(
+            url, tmp_path / "uploads", tmp_path / f"server{i}.log", app="tests.chaos_app:create_app"
+        )
+        for i in (1, 2)
+    ]
     acknowledged: set[str] = set()
     streams: list[list[dict]] = [[] for _ in range(PULLERS)]
     errors: list[str] = []
@@ -112,6 +117,9 @@ def test_pullers_on_two_processes_never_miss_a_commit_made_out_of_order(
             s.stop()
 
     assert errors == []
+    for s in servers:  # the pauses that put the commits out of order did happen
+        log = s.log_path.read_text()
+        assert "chaos pause before the version" in log and "chaos pause before the commit" in log
     with engine.connect() as conn:
         stored = set(conn.execute(text("SELECT id FROM hazard")).scalars())
     assert len(acknowledged) == PUSHERS * BATCHES * PER_BATCH

@@ -277,9 +277,9 @@ def test_a_retry_of_a_mutation_stored_under_the_older_hash_form_is_still_a_dupli
     """Mutations stored before the hash moved to orjson carry the json-module form; a phone
     retrying one after the upgrade must get duplicate, not id_reused. A float written in
     exponent form is where the two forms differ."""
-    from app.sync import engine, service
+    from app.sync import push as sync_push
 
-    legacy = engine.legacy_payload_hash
+    legacy = sync_push.legacy_payload_hash
 
     headers = login("member_a1")
     report = mut(
@@ -293,9 +293,9 @@ def test_a_retry_of_a_mutation_stored_under_the_older_hash_form_is_still_a_dupli
         },
     )
     at = datetime.fromisoformat(report["occurred_at"])
-    forms = {f(report["type"], at, report["payload"]) for f in (engine.payload_hash, legacy)}
+    forms = {f(report["type"], at, report["payload"]) for f in (sync_push.payload_hash, legacy)}
     assert len(forms) == 2  # the two forms really differ for this record
-    monkeypatch.setattr(service, "payload_hash", legacy)
+    monkeypatch.setattr(sync_push, "payload_hash", legacy)
     [first] = push(client, headers, [report])
     monkeypatch.undo()
     [again] = push(client, headers, [report])

@@ -8,8 +8,8 @@ from sqlmodel import select
 
 from app.gate.models import GateCheck, VisitorEntry
 from app.hazards.models import Hazard, HazardEvent
+from app.records.store import PushContext
 from app.shifts.models import CheckpointScan, PatrolShift, ShiftMember, ShiftReview
-from app.sync.engine import PushContext
 from tests.sync_helpers import in_days, mut, pull_all, push, state_of
 from tests.test_sync_conflicts import _photo
 

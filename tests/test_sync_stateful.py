@@ -21,7 +21,8 @@ from hypothesis.stateful import (
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from app.hazards.models import LIFECYCLE, HazardAction, HazardStatus
+from app.hazards.models import HazardAction, HazardStatus
+from app.hazards.rules import LIFECYCLE
 from app.sync.models import Mutation
 from tests.conftest import wipe_database
 from tests.factories import PASSWORD, build_town

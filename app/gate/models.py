@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlmodel import Field
 
 from app.db import utc_field
-from app.sync.models import FieldRecord
+from app.records.models import FieldRecord
 
 
 class GateDirection(StrEnum):

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, Column
 from sqlmodel import Field
 
-from app.sync.models import FieldRecord
+from app.records.models import FieldRecord
 
 
 class HazardCategory(StrEnum):
@@ -63,18 +63,6 @@ class HazardAction(StrEnum):
     rectify = "rectify"
     close = "close"
     reopen = "reopen"
-
-
-# Which status each action may start from, and where it leads.
-LIFECYCLE: dict[HazardAction, tuple[set[HazardStatus], HazardStatus]] = {
-    HazardAction.assign: (
-        {HazardStatus.reported, HazardStatus.assigned, HazardStatus.reopened},
-        HazardStatus.assigned,
-    ),
-    HazardAction.rectify: ({HazardStatus.assigned}, HazardStatus.rectified),
-    HazardAction.close: ({HazardStatus.rectified}, HazardStatus.closed),
-    HazardAction.reopen: ({HazardStatus.rectified, HazardStatus.closed}, HazardStatus.reopened),
-}
 
 
 # A hazard found on patrol; event_time is when it was found.

@@ -7,7 +7,7 @@ from app.auth.deps import CurrentUser
 from app.db import ReadSessionDep
 from app.hazards.models import Hazard, HazardEvent
 from app.photos.models import Photo
-from app.records import visible_record
+from app.records.reading import visible_record
 
 router = APIRouter(prefix="/api", tags=["hazards"])
 

@@ -15,7 +15,7 @@ from app.config import get_settings
 from app.errors import Conflict, InsufficientStorage, Invalid, NotFound, TooLarge
 from app.groups.service import visible_site_ids
 from app.photos.models import Photo, RecordPhoto
-from app.sync.engine import PushContext, Record
+from app.records.store import PushContext, Record
 
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 MAX_PIXELS = 40_000_000  # a phone photo is ~12 MP; anything far beyond is a decompression bomb

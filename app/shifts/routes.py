@@ -5,9 +5,9 @@ from sqlmodel import SQLModel, select
 
 from app.auth.deps import CurrentUser
 from app.db import ReadSessionDep
-from app.records import visible_record
+from app.records.reading import visible_record
+from app.shifts.handlers import shift_members
 from app.shifts.models import CheckpointScan, PatrolShift, ShiftReview
-from app.shifts.service import shift_members
 from app.sites.models import Checkpoint
 
 router = APIRouter(prefix="/api", tags=["shifts"])

@@ -10,22 +10,6 @@ from sqlmodel import Field, SQLModel
 from app.db import BigIntKey, utc_field
 
 
-# Fields every record that phones create offline carries (see docs/sync.md, "Clocks").
-class FieldRecord(SQLModel):
-    id: str = Field(primary_key=True, max_length=36)  # client UUID = the creating mutation's id
-    site_id: int = Field(foreign_key="site.id", index=True)
-    recorded_by: int = Field(foreign_key="app_user.id", index=True)
-    device_id: str = Field(max_length=64, index=True)
-    device_time: datetime = utc_field()  # what the phone's clock said, as UTC
-    device_tz_offset_min: int = 0  # the phone's zone offset when it recorded (+480 = UTC+8)
-    received_at: datetime = utc_field()  # when the server received the push
-    event_time: datetime = utc_field(index=True)  # device_time corrected by the push offset
-    clock_offset_s: float = 0.0  # server receive time minus the phone's send time
-    clock_flag: str | None = Field(default=None, max_length=64)  # skew, clock_changed, future
-    author_disabled: bool = False  # the author's account was disabled when it arrived
-    version: int = Field(default=0, sa_type=BigInteger)  # change-feed version of last change
-
-
 class MutationStatus(StrEnum):
     applied = "applied"
     conflict = "conflict"

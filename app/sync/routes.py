@@ -12,7 +12,8 @@ from app.db import ReadSessionDep, get_engine, utcnow
 from app.groups.models import GroupMember, GroupSite, PatrolGroup
 from app.groups.service import group_ids_of, sees_everything, user_public, visible_site_ids
 from app.sites.models import Checkpoint, GateWindow, Site
-from app.sync import service
+from app.sync import pull as sync_pull
+from app.sync import push as sync_push
 from app.sync.schemas import PullResponse, PushRequest, PushResponse
 
 router = APIRouter(prefix="/api/sync", tags=["sync"])
@@ -27,7 +28,7 @@ class Bootstrap(BaseModel):
 
 @router.post("/push", response_model=PushResponse)
 def push(body: PushRequest, caller: AnyCaller) -> PushResponse:
-    return service.push(
+    return sync_push.push(
         get_engine(), user_id=caller.user.id, device_id=caller.device.id, request=body
     )
 
@@ -41,7 +42,7 @@ def pull(
     user = get_active_caller(caller).user
     with Session(get_engine(), expire_on_commit=False) as session:
         session.connection(execution_options={"read_only": True})
-        return service.pull(session, user=user, cursor=cursor, limit=limit)
+        return sync_pull.pull(session, user=user, cursor=cursor, limit=limit)
 
 
 @router.get("/bootstrap", response_model=Bootstrap)

@@ -3,9 +3,9 @@
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 
-from app.fields import Sha256, Text  # noqa: F401  (re-exported for the handlers)
+from app.fields import Text
 
 
 def _plausible(value: datetime) -> datetime:
@@ -18,12 +18,6 @@ def _plausible(value: datetime) -> datetime:
 # A phone's clock may be far off (reset to 1970, set to 2100): still a time we can correct.
 # Years far outside that range would overflow the clock arithmetic and are refused.
 DeviceTime = Annotated[AwareDatetime, AfterValidator(_plausible)]
-
-
-class Payload(BaseModel):
-    """Base of every mutation payload; unknown fields from newer app versions are ignored."""
-
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
 
 class MutationIn(BaseModel):

@@ -1,4 +1,5 @@
-"""Sync handlers for patrol shifts, checkpoint scans and the leader's review."""
+"""Mutation handlers for patrol shifts, checkpoint scans and the leader's review: they adapt
+a push to the rules (app.shifts.rules) and the record store."""
 
 from datetime import UTC, datetime
 from typing import Annotated
@@ -8,8 +9,16 @@ from sqlmodel import Session, select
 
 from app.audit import service as audit
 from app.auth.models import Role, User
+from app.fields import Text
 from app.groups.models import GroupSite
 from app.groups.service import group_ids_of, leads_site
+from app.records.errors import Conflicted, Rejected, Rule
+from app.records.models import Entity
+from app.records.payload import Payload
+from app.records.registry import Applied, mutation_type, register_entity, show_current
+from app.records.scope import require_record, require_site
+from app.records.store import PushContext, Record
+from app.shifts import rules
 from app.shifts.models import (
     CheckpointScan,
     PatrolShift,
@@ -19,19 +28,6 @@ from app.shifts.models import (
     ShiftStatus,
 )
 from app.sites.models import Checkpoint
-from app.sync.engine import (
-    Applied,
-    Conflicted,
-    PushContext,
-    Record,
-    Rejected,
-    entity,
-    mutation,
-    require_record,
-    require_site,
-    serialize,
-)
-from app.sync.schemas import Payload, Text
 
 
 class ShiftStart(Payload):
@@ -64,7 +60,6 @@ def shift_members(session: Session, shift_id: str) -> list[int]:
     return sorted(session.exec(select(ShiftMember.user_id).where(ShiftMember.shift_id == shift_id)))
 
 
-@entity("shift")
 def shift_data(ctx: PushContext, shift: Record) -> dict:
     """A shift in the pull feed carries who was present."""
     if shift.member_ids is None:
@@ -72,8 +67,12 @@ def shift_data(ctx: PushContext, shift: Record) -> dict:
     return {**shift.json(), "member_ids": shift.member_ids}
 
 
+register_entity(Entity.shift, PatrolShift, shift_data)
+register_entity(Entity.scan, CheckpointScan)
+register_entity(Entity.review, ShiftReview)
+
+
 def _group_for(ctx: PushContext, site_id: int, group_id: int | None) -> int | None:
-    """The author's group that patrols the site; a named group must be one of the author's."""
     mine = ctx.lookup("my_groups", lambda: group_ids_of(ctx.session, ctx.user))
     patrolling = ctx.lookup(
         ("patrolling", site_id),
@@ -81,17 +80,11 @@ def _group_for(ctx: PushContext, site_id: int, group_id: int | None) -> int | No
             ctx.session.exec(select(GroupSite.group_id).where(GroupSite.site_id == site_id))
         ),
     )
-    if group_id is not None:
-        if group_id not in mine and not ctx.user.has_role(Role.supervisor, Role.admin):
-            raise Rejected(f"You are not in patrol group {group_id}.")
-        if group_id not in patrolling:
-            raise Rejected(f"Patrol group {group_id} does not patrol this site.")
-        return group_id
-    candidates = sorted(mine & patrolling)
-    return candidates[0] if candidates else None
+    oversees = ctx.user.has_role(Role.supervisor, Role.admin)
+    return rules.patrol_group(group_id, mine=mine, patrolling=patrolling, oversees=oversees)
 
 
-@mutation("shift.start", ShiftStart)
+@mutation_type("shift.start", ShiftStart, creates=Entity.shift)
 def start_shift(ctx: PushContext, p: ShiftStart, mutation_id: str, occurred_at: datetime):
     if not ctx.user.has_role(Role.member, Role.leader):
         raise Rejected("Only patrol members and leaders start patrol shifts.")
@@ -107,7 +100,7 @@ def start_shift(ctx: PushContext, p: ShiftStart, mutation_id: str, occurred_at: 
         raise Rejected(f"Unknown people listed as present: {unknown}.")
     shift = ctx.create(
         PatrolShift,
-        "shift",
+        Entity.shift,
         ctx.stamp(mutation_id, p.site_id, occurred_at),
         group_id=group_id,
         note=p.note,
@@ -120,32 +113,33 @@ def start_shift(ctx: PushContext, p: ShiftStart, mutation_id: str, occurred_at: 
 
 def _shift_for_member(ctx: PushContext, shift_id: str) -> Record:
     shift = require_record(ctx, PatrolShift, shift_id, "shift")
-    if shift.status == ShiftStatus.confirmed:
-        raise Conflicted(
-            "shift_locked",
-            "This shift was already confirmed by the group leader; it can no longer change.",
-            {"entity": "shift", "data": serialize(ctx, "shift", shift)},
-        )
+    try:
+        rules.check_may_change(shift.status)
+    except Conflicted as conflict:
+        show_current(conflict, ctx, Entity.shift, shift)
+        raise
     return shift
 
 
-@mutation("shift.end", ShiftEnd)
+@mutation_type(
+    "shift.end", ShiftEnd, creates=None, changes=(Entity.shift,), rules=(Rule.shift_locked,)
+)
 def end_shift(ctx: PushContext, p: ShiftEnd, mutation_id: str, occurred_at: datetime):
     shift = _shift_for_member(ctx, p.shift_id)
-    event_time, flags = ctx.corrected(occurred_at)
+    corrected, flags = ctx.corrected(occurred_at)
+    ended_at, clock_flag = rules.end_time(shift.event_time, shift.clock_flag, corrected, flags)
     changes = {"ended_device_time": occurred_at.astimezone(UTC), "status": ShiftStatus.ended}
-    if event_time < shift.event_time:
-        # The phone's clock changed between start and end: keep the record, flag it.
-        event_time = shift.event_time
-        flags = sorted({*flags, *(shift.clock_flag or "").split(","), "clock_changed"} - {""})
-        changes["clock_flag"] = ",".join(flags)
+    if clock_flag is not None:
+        changes["clock_flag"] = clock_flag
     if p.note is not None:
         changes["note"] = p.note
-    ctx.update("shift", shift, ended_at=event_time, **changes)
+    ctx.update(Entity.shift, shift, ended_at=ended_at, **changes)
     return Applied(shift.id)
 
 
-@mutation("shift.scan", Scan)
+@mutation_type(
+    "shift.scan", Scan, creates=Entity.scan, changes=(Entity.shift,), rules=(Rule.shift_locked,)
+)
 def scan_checkpoint(ctx: PushContext, p: Scan, mutation_id: str, occurred_at: datetime):
     shift = _shift_for_member(ctx, p.shift_id)
     # The site's checkpoint ids by code, read once per push (a scan round repeats them).
@@ -162,7 +156,7 @@ def scan_checkpoint(ctx: PushContext, p: Scan, mutation_id: str, occurred_at: da
         raise Rejected(f"Checkpoint code {p.checkpoint_code!r} does not belong to this site.")
     scan = ctx.create(
         CheckpointScan,
-        "scan",
+        Entity.scan,
         ctx.stamp(mutation_id, shift.site_id, occurred_at),
         shift_id=shift.id,
         checkpoint_id=checkpoint_id,
@@ -170,43 +164,41 @@ def scan_checkpoint(ctx: PushContext, p: Scan, mutation_id: str, occurred_at: da
         lon=p.lon,
         accuracy_m=p.accuracy_m,
     )
-    if shift.status == ShiftStatus.returned:  # the member amends a returned shift
-        ctx.update("shift", shift, status=ShiftStatus.ended)
+    status = rules.status_after_scan(shift.status)
+    if status is not None:
+        ctx.update(Entity.shift, shift, status=status)
     return Applied(scan.id)
 
 
-@mutation("shift.review", Review)
+@mutation_type(
+    "shift.review",
+    Review,
+    creates=Entity.review,
+    changes=(Entity.shift,),
+    rules=(Rule.shift_not_ended, Rule.first_review_wins),
+)
 def review_shift(ctx: PushContext, p: Review, mutation_id: str, occurred_at: datetime):
     shift = require_record(ctx, PatrolShift, p.shift_id, "shift")
     if not (leads_site(ctx.session, ctx.user, shift.site_id) or ctx.user.has_role(Role.admin)):
         raise Rejected("Only the leader of the group that patrols this site reviews its shifts.")
-    current = {"entity": "shift", "data": serialize(ctx, "shift", shift)}
-    if shift.status == ShiftStatus.open:
-        raise Conflicted("shift_not_ended", "This shift has not ended yet.", current)
-    if shift.status in (ShiftStatus.confirmed, ShiftStatus.returned):
-        raise Conflicted(
-            "first_review_wins",
-            f"This shift was already {ShiftStatus(shift.status)} by an earlier review; "
-            "the first review stands.",
-            current,
-        )
-    if p.decision == ReviewDecision.return_ and not p.comment:
-        raise Rejected("Say why the shift is returned: a comment is required.")
+    try:
+        status = rules.status_after_review(shift.status, p.decision, p.comment)
+    except Conflicted as conflict:
+        show_current(conflict, ctx, Entity.shift, shift)
+        raise
     before = {"status": shift.status}
     review = ctx.create(
         ShiftReview,
-        "review",
+        Entity.review,
         ctx.stamp(mutation_id, shift.site_id, occurred_at),
         shift_id=shift.id,
         decision=p.decision.value,
         comment=p.comment,
     )
     ctx.update(
-        "shift",
+        Entity.shift,
         shift,
-        status=ShiftStatus.confirmed
-        if p.decision == ReviewDecision.confirm
-        else ShiftStatus.returned,
+        status=status,
         reviewed_by=ctx.user.id,
         reviewed_at=ctx.received_at,
         review_comment=p.comment or None,
@@ -215,7 +207,7 @@ def review_shift(ctx: PushContext, p: Review, mutation_id: str, occurred_at: dat
         ctx.session,
         actor_id=ctx.user.id,
         action=f"shift.{p.decision.value}",
-        entity="shift",
+        entity=Entity.shift,
         entity_id=shift.id,
         before=before,
         after={"status": shift.status, "comment": p.comment},

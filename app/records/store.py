@@ -1,41 +1,19 @@
-"""The push pipeline's shared parts: per-push context, outcomes, the handler registry."""
+"""The store a batch of mutations writes its records through: plain rows made or read,
+changed with an undo journal, written in a few bulk statements. Handlers make and change
+records only through it, which is what keeps a push fast and a refused mutation traceless."""
 
-import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-import orjson
-from pydantic import BaseModel
 from sqlalchemy import Table, bindparam, select, update
 from sqlmodel import Session
 
 from app.auth.models import Device, User
 from app.db import insert_many, metadata
-from app.groups.service import visible_site_ids
-from app.sites.models import Site
-
-
-class Rejected(Exception):
-    """The mutation can never take effect; the message says why, for a person."""
-
-    def __init__(self, message: str, rule: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.rule = rule
-
-
-class Conflicted(Exception):
-    """Valid, but the server's state decided against it under a named rule."""
-
-    def __init__(self, rule: str, message: str, current: dict | None = None):
-        super().__init__(message)
-        self.rule = rule
-        self.message = message
-        self.current = current
+from app.records.models import Entity
 
 
 class Record:
@@ -85,6 +63,10 @@ def _columns(model: type) -> tuple[dict[str, Any], dict[str, Callable[[], Any]],
 
 @dataclass
 class PushContext:
+    """One batch of mutations from one user's device as its handlers see it: the author, the
+    push's clock correction (stamp, corrected) and the record store (create, get, update,
+    add_row, lookup; write, mark, undo for the caller that owns the transaction)."""
+
     session: Session
     user: User
     device: Device
@@ -94,7 +76,7 @@ class PushContext:
     base_flags: tuple[str, ...]
     cache: dict[Any, Any] = field(default_factory=dict)  # reference data, read once
     records: dict[str, Record] = field(default_factory=dict)  # by id: made or read so far
-    changed: dict[tuple[str, str], Record] = field(default_factory=dict)  # for the pull feed
+    changed: dict[tuple[Entity, str], Record] = field(default_factory=dict)  # for the feed
     unwritten: list[Record] = field(default_factory=list)  # made, not inserted yet
     rows: list[tuple[Table, dict]] = field(default_factory=list)  # link rows, not inserted
     dirty: dict[str, Record] = field(default_factory=dict)  # stored, changed, not updated
@@ -142,7 +124,9 @@ class PushContext:
                 self.cache[key] = load()
         return self.cache[key]
 
-    def create(self, model: type, entity_name: str, stamp: dict[str, Any], **values: Any) -> Record:
+    def create(
+        self, model: type, entity_name: Entity, stamp: dict[str, Any], **values: Any
+    ) -> Record:
         """A new record, written by the next write(); it goes into the pull feed."""
         defaults, factories, required = _columns(model)
         row = defaults.copy()
@@ -178,7 +162,7 @@ class PushContext:
             record = self.records[record_id] = Record(model, dict(found), stored=True)
         return record if record.model is model else None
 
-    def update(self, entity_name: str, record: Record, **values: Any) -> None:
+    def update(self, entity_name: Entity, record: Record, **values: Any) -> None:
         """Changes a record's columns (journalled, so a rolled-back mutation's changes are
         undone in memory too) and puts it into the pull feed."""
         for name, value in values.items():
@@ -237,100 +221,3 @@ class PushContext:
         self.changed = dict(changed)
         self.unwritten, self.rows = [], []
         self.dirty = {k: r for k, r in self.dirty.items() if r.dirty}
-
-
-@dataclass
-class Applied:
-    record_id: str | None
-
-
-Handler = Callable[[PushContext, Any, str, datetime], Applied]
-
-
-@dataclass
-class Registration:
-    payload_model: type[BaseModel]
-    handler: Handler
-
-
-HANDLERS: dict[str, Registration] = {}
-
-
-def mutation(type_name: str, payload_model: type[BaseModel]):
-    """Registers the handler of one mutation type."""
-
-    def _register(fn: Handler) -> Handler:
-        HANDLERS[type_name] = Registration(payload_model, fn)
-        return fn
-
-    return _register
-
-
-def payload_hash(type_name: str, occurred_at: datetime, payload: dict) -> str:
-    """What makes a retry identical: type, time and payload (not sent_at, which changes)."""
-    try:
-        canonical = orjson.dumps(
-            [type_name, occurred_at.isoformat(), payload], option=orjson.OPT_SORT_KEYS
-        )
-    except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits: the standard form
-        return legacy_payload_hash(type_name, occurred_at, payload)
-    return hashlib.sha256(canonical).hexdigest()
-
-
-def legacy_payload_hash(type_name: str, occurred_at: datetime, payload: dict) -> str:
-    """The form of mutations stored before 2026-11-30 (json module; numbers such as 1e-05
-    are written differently): a retry of one of those is compared with this as well."""
-    canonical = json.dumps(
-        [type_name, occurred_at.isoformat(), payload],
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-        default=str,
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-Serializer = Callable[[PushContext, Record], dict[str, Any]]
-SERIALIZERS: dict[str, Serializer] = {}
-
-
-def entity(name: str):
-    """Registers how one entity appears in the pull feed (its full current state)."""
-
-    def _register(fn: Serializer) -> Serializer:
-        SERIALIZERS[name] = fn
-        return fn
-
-    return _register
-
-
-def serialize(ctx: PushContext, entity_name: str, record: Record) -> dict[str, Any]:
-    fn = SERIALIZERS.get(entity_name)
-    return fn(ctx, record) if fn is not None else record.json()
-
-
-def visible_sites(ctx: PushContext) -> set[int] | None:
-    return ctx.lookup("sites", lambda: visible_site_ids(ctx.session, ctx.user))
-
-
-def require_site(ctx: PushContext, site_id: int):
-    """The site exists and the author may record there; else a rejection a person understands."""
-    site = ctx.lookup(("site", site_id), lambda: ctx.session.get(Site, site_id))
-    if site is None:
-        raise Rejected(f"There is no site with id {site_id}.")
-    sites = visible_sites(ctx)
-    if sites is not None and site_id not in sites:
-        raise Rejected(f"You are not assigned to {site.name}; records there are not yours to add.")
-    return site
-
-
-def require_record(ctx: PushContext, model: type, record_id: str, what: str) -> Record:
-    """A record this mutation refers to, which the author may see: made earlier in this push
-    or stored."""
-    record = ctx.get(model, record_id)
-    if record is None:
-        raise Rejected(f"The {what} {record_id} is unknown to the server; it was never synced.")
-    sites = visible_sites(ctx)
-    if sites is not None and record.site_id not in sites:
-        raise Rejected(f"The {what} {record_id} is at a site you are not assigned to.")
-    return record

@@ -1,4 +1,5 @@
-"""Sync handlers for hazard findings and their lifecycle (交办 → 整改 → 验收销号)."""
+"""Mutation handlers for hazard findings and their lifecycle: they adapt a push to the rules
+(app.hazards.rules) and the record store."""
 
 from datetime import date, datetime
 from typing import Annotated
@@ -7,30 +8,25 @@ from pydantic import Field
 
 from app.audit import service as audit
 from app.auth.models import Role
+from app.fields import Sha256, Text
 from app.groups.service import leads_site
+from app.hazards import rules
 from app.hazards.models import (
-    LIFECYCLE,
     Department,
     Hazard,
     HazardAction,
     HazardCategory,
     HazardEvent,
-    HazardStatus,
     PlaceType,
     Severity,
 )
 from app.photos.service import link_photos
-from app.sync.engine import (
-    Applied,
-    Conflicted,
-    PushContext,
-    Rejected,
-    mutation,
-    require_record,
-    require_site,
-    serialize,
-)
-from app.sync.schemas import Payload, Sha256, Text
+from app.records.errors import Conflicted, Rejected, Rule
+from app.records.models import Entity
+from app.records.payload import Payload
+from app.records.registry import Applied, mutation_type, register_entity, show_current
+from app.records.scope import require_record, require_site
+from app.records.store import PushContext
 
 
 class Report(Payload):
@@ -56,53 +52,52 @@ class Transition(Payload):
     photos: Annotated[list[Sha256], Field(max_length=20)] = []
 
 
-@mutation("hazard.report", Report)
+register_entity(Entity.hazard, Hazard)
+register_entity(Entity.hazard_event, HazardEvent)
+
+
+@mutation_type("hazard.report", Report, creates=Entity.hazard)
 def report(ctx: PushContext, p: Report, mutation_id: str, occurred_at: datetime):
     require_site(ctx, p.site_id)
     photos = list(dict.fromkeys(p.photos))
     hazard = ctx.create(
         Hazard,
-        "hazard",
+        Entity.hazard,
         ctx.stamp(mutation_id, p.site_id, occurred_at),
         **p.model_dump(exclude={"site_id", "photos"}),
         photos=photos,
     )
-    link_photos(ctx, "hazard", hazard, photos)
+    link_photos(ctx, Entity.hazard, hazard, photos)
     return Applied(hazard.id)
 
 
 def _may(ctx: PushContext, action: HazardAction, site_id: int) -> bool:
-    user = ctx.user
-    if user.has_role(Role.supervisor, Role.admin):
-        return True
-    leader = leads_site(ctx.session, user, site_id)
-    if action in (HazardAction.assign, HazardAction.reopen):
-        return leader
-    # Anyone who sees the site may report it fixed (with a photo); closing is the supervisor's.
-    return action == HazardAction.rectify
+    oversees = ctx.user.has_role(Role.supervisor, Role.admin)
+    leads = not oversees and leads_site(ctx.session, ctx.user, site_id)
+    return rules.may_act(action, oversees=oversees, leads_site=leads)
 
 
-@mutation("hazard.transition", Transition)
+@mutation_type(
+    "hazard.transition",
+    Transition,
+    creates=Entity.hazard_event,
+    changes=(Entity.hazard,),
+    rules=(Rule.hazard_lifecycle,),
+)
 def transition(ctx: PushContext, p: Transition, mutation_id: str, occurred_at: datetime):
     hazard = require_record(ctx, Hazard, p.hazard_id, "hazard")
     if not _may(ctx, p.action, hazard.site_id):
         raise Rejected(f"You may not {p.action.value} this hazard.")
-    allowed_from, to_status = LIFECYCLE[p.action]
-    if HazardStatus(hazard.status) not in allowed_from:
-        raise Conflicted(
-            "hazard_lifecycle",
-            f"A hazard that is {hazard.status} cannot be {p.action.value}ed; "
-            f"that needs it to be {' or '.join(sorted(allowed_from))}.",
-            {"entity": "hazard", "data": serialize(ctx, "hazard", hazard)},
-        )
-    if p.action == HazardAction.assign and (p.department is None or p.due_date is None):
-        raise Rejected("Assigning a hazard needs a department and a due date.")
+    try:
+        to_status = rules.next_status(p.action, hazard.status)
+    except Conflicted as conflict:
+        show_current(conflict, ctx, Entity.hazard, hazard)
+        raise
     photos = list(dict.fromkeys(p.photos))
-    if p.action == HazardAction.rectify and not photos:
-        raise Rejected("Reporting a hazard rectified needs a photo of the fix.")
+    rules.check_details(p.action, department=p.department, due_date=p.due_date, photos=photos)
     event = ctx.create(
         HazardEvent,
-        "hazard_event",
+        Entity.hazard_event,
         ctx.stamp(mutation_id, hazard.site_id, occurred_at),
         hazard_id=hazard.id,
         action=p.action.value,
@@ -119,13 +114,13 @@ def transition(ctx: PushContext, p: Transition, mutation_id: str, occurred_at: d
         if p.action == HazardAction.assign
         else {}
     )
-    ctx.update("hazard", hazard, status=to_status.value, **assigned)
-    link_photos(ctx, "hazard_event", event, photos)
+    ctx.update(Entity.hazard, hazard, status=to_status.value, **assigned)
+    link_photos(ctx, Entity.hazard_event, event, photos)
     audit.record(
         ctx.session,
         actor_id=ctx.user.id,
         action=f"hazard.{p.action.value}",
-        entity="hazard",
+        entity=Entity.hazard,
         entity_id=hazard.id,
         before=before,
         after={"status": hazard.status, "department": hazard.department},

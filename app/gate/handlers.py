@@ -1,4 +1,5 @@
-"""Sync handlers for gate duty check-ins and the visitor register."""
+"""Mutation handlers for gate duty check-ins and the visitor register: they adapt a push to
+the rules (app.gate.rules) and the record store."""
 
 from datetime import date, datetime
 from typing import Annotated
@@ -6,19 +7,16 @@ from typing import Annotated
 from pydantic import Field
 
 from app.auth.models import Role
+from app.fields import Text
+from app.gate import rules
 from app.gate.models import GateCheck, GateDirection, VisitorEntry
+from app.records.errors import Conflicted, Rejected, Rule
+from app.records.models import Entity
+from app.records.payload import Payload
+from app.records.registry import Applied, mutation_type, register_entity, show_current
+from app.records.scope import require_record, require_site
+from app.records.store import PushContext
 from app.sites.models import GateWindow
-from app.sync.engine import (
-    Applied,
-    Conflicted,
-    PushContext,
-    Rejected,
-    mutation,
-    require_record,
-    require_site,
-    serialize,
-)
-from app.sync.schemas import Payload, Text
 
 
 class Check(Payload):
@@ -43,12 +41,16 @@ class VisitorLeave(Payload):
     visitor_id: Annotated[str, Field(max_length=36)]
 
 
+register_entity(Entity.gate_check, GateCheck)
+register_entity(Entity.visitor, VisitorEntry)
+
+
 def _require_gate_role(ctx: PushContext) -> None:
     if not ctx.user.has_role(Role.gate, Role.member, Role.leader):
         raise Rejected("Only gate duty staff and patrol members record gate duty.")
 
 
-@mutation("gate.check", Check)
+@mutation_type("gate.check", Check, creates=Entity.gate_check)
 def check(ctx: PushContext, p: Check, mutation_id: str, occurred_at: datetime):
     _require_gate_role(ctx)
     require_site(ctx, p.site_id)
@@ -56,11 +58,11 @@ def check(ctx: PushContext, p: Check, mutation_id: str, occurred_at: datetime):
     window = ctx.lookup(
         ("gate_window", p.window_id), lambda: ctx.session.get(GateWindow, p.window_id)
     )
-    if window is None or window.site_id != p.site_id:
-        raise Rejected(f"Gate window {p.window_id} is not a window of this school.")
+    window_site_id = None if window is None else window.site_id
+    rules.check_window_of_site(p.window_id, window_site_id, p.site_id)
     record = ctx.create(
         GateCheck,
-        "gate_check",
+        Entity.gate_check,
         ctx.stamp(mutation_id, p.site_id, occurred_at),
         window_id=window.id,
         local_date=p.local_date,
@@ -69,29 +71,34 @@ def check(ctx: PushContext, p: Check, mutation_id: str, occurred_at: datetime):
     return Applied(record.id)
 
 
-@mutation("visitor.enter", VisitorEnter)
+@mutation_type("visitor.enter", VisitorEnter, creates=Entity.visitor)
 def visitor_enter(ctx: PushContext, p: VisitorEnter, mutation_id: str, occurred_at: datetime):
     _require_gate_role(ctx)
     require_site(ctx, p.site_id)
     record = ctx.create(
         VisitorEntry,
-        "visitor",
+        Entity.visitor,
         ctx.stamp(mutation_id, p.site_id, occurred_at),
         **p.model_dump(exclude={"site_id"}),
     )
     return Applied(record.id)
 
 
-@mutation("visitor.leave", VisitorLeave)
+@mutation_type(
+    "visitor.leave",
+    VisitorLeave,
+    creates=None,
+    changes=(Entity.visitor,),
+    rules=(Rule.visitor_already_left,),
+)
 def visitor_leave(ctx: PushContext, p: VisitorLeave, mutation_id: str, occurred_at: datetime):
     _require_gate_role(ctx)
     record = require_record(ctx, VisitorEntry, p.visitor_id, "visitor entry")
-    if record.time_out is not None:
-        raise Conflicted(
-            "visitor_already_left",
-            "This visitor was already signed out; the first exit time stands.",
-            {"entity": "visitor", "data": serialize(ctx, "visitor", record)},
-        )
-    time_out, _ = ctx.corrected(occurred_at)
-    ctx.update("visitor", record, time_out=max(time_out, record.event_time))
+    left_at, _ = ctx.corrected(occurred_at)
+    try:
+        time_out = rules.time_out(record.event_time, left_at, record.time_out)
+    except Conflicted as conflict:
+        show_current(conflict, ctx, Entity.visitor, record)
+        raise
+    ctx.update(Entity.visitor, record, time_out=time_out)
     return Applied(record.id)

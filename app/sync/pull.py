@@ -1,0 +1,76 @@
+"""Pull: the changes after a cursor, in commit order, scoped to the caller (docs/sync.md,
+"Pull" and "Why the cursor cannot skip a row")."""
+
+import uuid
+
+from sqlalchemy import select as sa_select
+from sqlalchemy import text, tuple_
+from sqlmodel import Session, select
+
+from app.auth.models import User
+from app.config import get_settings
+from app.db import utcnow
+from app.errors import Gone, Invalid
+from app.groups.service import visible_site_ids
+from app.sync.models import SyncChange, SyncState
+from app.sync.schemas import ChangeOut, PullResponse
+
+CURSOR_PREFIX = "v1"
+
+
+def _epoch(session: Session) -> str:
+    return session.exec(select(SyncState.epoch).where(SyncState.id == 1)).one()
+
+
+def _parse_cursor(cursor: str | None, epoch: str) -> tuple[int, int]:
+    if not cursor:
+        return (0, 0)
+    parts = cursor.split(".")
+    if len(parts) != 4 or parts[0] != CURSOR_PREFIX or not all(p.isdigit() for p in parts[2:]):
+        raise Gone(
+            "This sync position is not valid; start again from the beginning.",
+            code="cursor_reset",
+        )
+    if parts[1] != epoch:
+        raise Gone(
+            "The server's records were reset or restored; pull everything again.",
+            code="cursor_reset",
+        )
+    return int(parts[2]), int(parts[3])
+
+
+def pull(session: Session, *, user: User, cursor: str | None, limit: int) -> PullResponse:
+    settings = get_settings()
+    if not 1 <= limit <= settings.pull_page_max:
+        raise Invalid(f"limit must be between 1 and {settings.pull_page_max}.")
+    epoch = _epoch(session)
+    after = _parse_cursor(cursor, epoch)
+    query = (
+        sa_select(SyncChange)
+        .where(tuple_(SyncChange.version, SyncChange.id) > tuple_(*after))
+        .order_by(SyncChange.version, SyncChange.id)
+        .limit(limit + 1)
+    )
+    sites = visible_site_ids(session, user)
+    if sites is not None:
+        if not sites:
+            return PullResponse(changes=[], cursor=cursor, has_more=False, server_time=utcnow())
+        query = query.where(SyncChange.site_id.in_(sites))
+    rows = session.execute(query).scalars().all()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    changes = [
+        ChangeOut(
+            entity=r.entity, id=r.entity_id, site_id=r.site_id, version=r.version, data=r.data
+        )
+        for r in rows
+    ]
+    next_cursor = f"{CURSOR_PREFIX}.{epoch}.{rows[-1].version}.{rows[-1].id}" if rows else cursor
+    return PullResponse(
+        changes=changes, cursor=next_cursor, has_more=has_more, server_time=utcnow()
+    )
+
+
+def reset_feed(session: Session) -> None:
+    """A new epoch: every phone's cursor gets 410 and it pulls everything again."""
+    session.execute(text("UPDATE sync_state SET epoch = :e WHERE id = 1"), {"e": str(uuid.uuid4())})

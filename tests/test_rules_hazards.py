@@ -1,0 +1,105 @@
+"""The hazard lifecycle and who may move a hazard, on plain facts, worked by hand."""
+
+from datetime import date
+
+import pytest
+
+from app.hazards import rules
+from app.hazards.models import Department, HazardAction, HazardStatus
+from app.records.errors import Conflicted, Rejected, Rule
+
+ASSIGN, RECTIFY, CLOSE, REOPEN = (
+    HazardAction.assign,
+    HazardAction.rectify,
+    HazardAction.close,
+    HazardAction.reopen,
+)
+
+# Every status × every action, written out from docs/sync.md: reported → assigned →
+# rectified → closed, reopen from rectified or closed, assign again from assigned or
+# reopened. None: the action does not fit (a hazard_lifecycle conflict).
+EXPECTED = {
+    ("reported", ASSIGN): "assigned",
+    ("reported", RECTIFY): None,
+    ("reported", CLOSE): None,
+    ("reported", REOPEN): None,
+    ("assigned", ASSIGN): "assigned",
+    ("assigned", RECTIFY): "rectified",
+    ("assigned", CLOSE): None,
+    ("assigned", REOPEN): None,
+    ("rectified", ASSIGN): None,
+    ("rectified", RECTIFY): None,
+    ("rectified", CLOSE): "closed",
+    ("rectified", REOPEN): "reopened",
+    ("closed", ASSIGN): None,
+    ("closed", RECTIFY): None,
+    ("closed", CLOSE): None,
+    ("closed", REOPEN): "reopened",
+    ("reopened", ASSIGN): "assigned",
+    ("reopened", RECTIFY): None,
+    ("reopened", CLOSE): None,
+    ("reopened", REOPEN): None,
+}
+
+
+def test_the_table_covers_every_status_and_action():
+    assert set(EXPECTED) == {(s.value, a) for s in HazardStatus for a in HazardAction}
+
+
+@pytest.mark.parametrize(("status", "action"), list(EXPECTED))
+def test_the_next_status_for_an_action(status, action):
+    expected = EXPECTED[(status, action)]
+    if expected is None:
+        with pytest.raises(Conflicted) as raised:
+            rules.next_status(action, status)
+        assert raised.value.rule == Rule.hazard_lifecycle
+        assert raised.value.message.startswith(f"A hazard that is {status} cannot be")
+    else:
+        assert rules.next_status(action, status) == expected
+
+
+def test_the_conflict_says_which_statuses_the_action_needs():
+    with pytest.raises(Conflicted) as raised:
+        rules.next_status(HazardAction.assign, "closed")
+    assert raised.value.message == (
+        "A hazard that is closed cannot be assigned; "
+        "that needs it to be assigned or reopened or reported."
+    )
+
+
+@pytest.mark.parametrize(
+    ("action", "oversees", "leads", "may"),
+    [
+        (ASSIGN, True, False, True),  # a supervisor or admin does everything
+        (RECTIFY, True, False, True),
+        (CLOSE, True, False, True),
+        (REOPEN, True, False, True),
+        (ASSIGN, False, True, True),  # the leader of a group patrolling the site
+        (RECTIFY, False, True, True),
+        (CLOSE, False, True, False),  # closing (验收销号) is the supervisor's
+        (REOPEN, False, True, True),
+        (ASSIGN, False, False, False),  # anyone else who sees the site
+        (RECTIFY, False, False, True),  # may report it fixed
+        (CLOSE, False, False, False),
+        (REOPEN, False, False, False),
+    ],
+)
+def test_who_may_do_which_action(action, oversees, leads, may):
+    assert rules.may_act(action, oversees=oversees, leads_site=leads) is may
+
+
+def test_an_assignment_names_a_department_and_a_due_date():
+    due = date(2026, 3, 16)
+    office = Department.market_regulation
+    with pytest.raises(Rejected, match="department and a due date"):
+        rules.check_details(ASSIGN, department=None, due_date=due, photos=[])
+    with pytest.raises(Rejected, match="department and a due date"):
+        rules.check_details(ASSIGN, department=office, due_date=None, photos=[])
+    rules.check_details(ASSIGN, department=office, due_date=due, photos=[])  # no refusal
+
+
+def test_a_fix_is_shown_by_a_photo():
+    with pytest.raises(Rejected, match="needs a photo"):
+        rules.check_details(RECTIFY, department=None, due_date=None, photos=[])
+    rules.check_details(RECTIFY, department=None, due_date=None, photos=["ab" * 32])
+    rules.check_details(CLOSE, department=None, due_date=None, photos=[])  # closing needs none
