@@ -7,6 +7,7 @@ import pytest
 from sqlmodel import select
 
 from app.gate.models import GateCheck, VisitorEntry
+from app.groups.membership import scope_of
 from app.hazards.models import Hazard, HazardEvent
 from app.records.store import PushContext
 from app.shifts.models import CheckpointScan, PatrolShift, ShiftMember, ShiftReview
@@ -149,6 +150,7 @@ def test_an_undone_mutation_leaves_no_trace_in_memory(session, town):
         session=session,
         user=user,
         device=type("Phone", (), {"id": "phone-1"})(),
+        scope=scope_of(session, user),
         received_at=now,
         sent_at=now,
         offset_s=0.0,

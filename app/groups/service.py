@@ -4,11 +4,8 @@ from sqlmodel import Session, select
 
 from app.access import Scope
 from app.audit import service as audit
-from app.auth.models import Role, User, UserPublic
-from app.auth.models import user_public as _user_public
+from app.auth.models import Role, User
 from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.groups import membership
-from app.groups.membership import scope_of
 from app.groups.models import (
     GroupMember,
     GroupSite,
@@ -17,41 +14,6 @@ from app.groups.models import (
     PatrolGroupPublic,
 )
 from app.sites.models import Site
-
-# ---- the old visibility functions: one-liners over membership.scope_of, so one rule -------
-# Take an app.access.Scope (ScopeDep in a route, scope_of once per push) instead.
-
-
-# kept until the merge repoints: app/reports/routes.py, app/reports/service.py, app/sync/routes.py
-def sees_everything(user: User) -> bool:
-    return membership.sees_everything(user)
-
-
-# kept until the merge repoints: app/reports/service.py, app/shifts/service.py, app/sync/routes.py
-def group_ids_of(session: Session, user: User) -> set[int]:
-    return set(scope_of(session, user).group_ids)
-
-
-# kept until the merge repoints: app/reports/service.py, app/sync/engine.py,
-# app/sync/service.py, app/sync/routes.py, app/photos/service.py
-def visible_site_ids(session: Session, user: User) -> set[int] | None:
-    return None if (f := scope_of(session, user).site_filter()) is None else set(f)
-
-
-# kept until the merge repoints: app/records.py
-def can_see_site(session: Session, user: User, site_id: int) -> bool:
-    return scope_of(session, user).sees_site(site_id)
-
-
-# kept until the merge repoints: app/shifts/service.py, app/hazards/service.py
-def leads_site(session: Session, user: User, site_id: int) -> bool:
-    return scope_of(session, user).leads_site(site_id)
-
-
-# kept until the merge repoints: app/sync/routes.py (to app.auth.models.user_public)
-def user_public(session: Session, user: User) -> UserPublic:
-    return _user_public(user)
-
 
 # ---- admin management of groups (every change is audited) --------------------------------
 

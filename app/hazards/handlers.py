@@ -9,7 +9,6 @@ from pydantic import Field
 from app.audit import service as audit
 from app.auth.models import Role
 from app.fields import Sha256, Text
-from app.groups.service import leads_site
 from app.hazards import rules
 from app.hazards.models import (
     Department,
@@ -73,7 +72,7 @@ def report(ctx: PushContext, p: Report, mutation_id: str, occurred_at: datetime)
 
 def _may(ctx: PushContext, action: HazardAction, site_id: int) -> bool:
     oversees = ctx.user.has_role(Role.supervisor, Role.admin)
-    leads = not oversees and leads_site(ctx.session, ctx.user, site_id)
+    leads = not oversees and ctx.scope.leads_site(site_id)
     return rules.may_act(action, oversees=oversees, leads_site=leads)
 
 

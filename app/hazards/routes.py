@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 from sqlmodel import SQLModel, select
 
-from app.auth.deps import CurrentUser
+from app.access import ScopeDep
 from app.db import ReadSessionDep
 from app.hazards.models import Hazard, HazardEvent
 from app.photos.models import Photo
@@ -19,8 +19,8 @@ class HazardDetail(SQLModel):
 
 
 @router.get("/hazards/{hazard_id}", response_model=HazardDetail)
-def get_hazard(hazard_id: str, session: ReadSessionDep, user: CurrentUser) -> HazardDetail:
-    hazard = visible_record(session, Hazard, hazard_id, user)
+def get_hazard(hazard_id: str, session: ReadSessionDep, scope: ScopeDep) -> HazardDetail:
+    hazard = visible_record(session, Hazard, hazard_id, scope)
     events = session.exec(
         select(HazardEvent)
         .where(HazardEvent.hazard_id == hazard.id)

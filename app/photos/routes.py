@@ -6,7 +6,8 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
-from app.auth.deps import AnyCaller, CurrentUser
+from app.access import ScopeDep
+from app.auth.deps import AnyCaller
 from app.db import ReadSessionDep, WriteSessionDep
 from app.errors import Forbidden
 from app.photos import service
@@ -29,8 +30,8 @@ class MissingPhoto(BaseModel):
 
 
 @router.get("/missing", response_model=list[MissingPhoto])
-def missing_photos(session: ReadSessionDep, user: CurrentUser):
-    return service.missing(session, user=user)
+def missing_photos(session: ReadSessionDep, scope: ScopeDep):
+    return service.missing(session, scope=scope)
 
 
 @router.put("/{sha256}", response_model=UploadState)
@@ -74,8 +75,8 @@ def upload_state(sha256: ShaPath, session: ReadSessionDep, caller: AnyCaller):
 
 
 @router.get("/{sha256}", response_class=FileResponse)
-def get_photo(sha256: ShaPath, session: ReadSessionDep, user: CurrentUser):
-    if not service.may_see(session, user=user, sha256=sha256):
+def get_photo(sha256: ShaPath, session: ReadSessionDep, scope: ScopeDep):
+    if not service.may_see(session, scope=scope, sha256=sha256):
         raise Forbidden("This photo belongs to a record you may not see.")
     from app.photos.models import Photo
 

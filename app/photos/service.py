@@ -10,10 +10,10 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
+from app.access import Scope
 from app.auth.models import User
 from app.config import get_settings
 from app.errors import Conflict, InsufficientStorage, Invalid, NotFound, TooLarge
-from app.groups.service import visible_site_ids
 from app.photos.models import Photo, RecordPhoto
 from app.records.store import PushContext, Record
 
@@ -158,12 +158,12 @@ def append_chunk(
     return total, photo
 
 
-def may_see(session: Session, *, user: User, sha256: str) -> bool:
-    sites = visible_site_ids(session, user)
+def may_see(session: Session, *, scope: Scope, sha256: str) -> bool:
+    sites = scope.site_filter()
     photo = session.get(Photo, sha256)
     if photo is None:
         raise NotFound("No such photo (it may not have finished uploading).")
-    if sites is None or photo.uploaded_by == user.id:
+    if sites is None or photo.uploaded_by == scope.user_id:
         return True
     if not sites:
         return False
@@ -175,7 +175,7 @@ def may_see(session: Session, *, user: User, sha256: str) -> bool:
     return row is not None
 
 
-def missing(session: Session, *, user: User, limit: int = 500) -> list[dict]:
+def missing(session: Session, *, scope: Scope, limit: int = 500) -> list[dict]:
     """Records that name photos whose bytes have not fully arrived."""
     query = (
         sa_select(
@@ -186,7 +186,7 @@ def missing(session: Session, *, user: User, limit: int = 500) -> list[dict]:
         .order_by(RecordPhoto.record_id)
         .limit(limit)
     )
-    sites = visible_site_ids(session, user)
+    sites = scope.site_filter()
     if sites is not None:
         query = query.where(RecordPhoto.site_id.in_(sites or {-1}))
     return [

@@ -4,17 +4,16 @@ from typing import TypeVar
 
 from sqlmodel import Session, SQLModel
 
-from app.auth.models import User
+from app.access import Scope
 from app.errors import NotFound
-from app.groups.service import can_see_site
 
 T = TypeVar("T", bound=SQLModel)
 
 
-def visible_record(session: Session, model: type[T], record_id: str, user: User) -> T:
+def visible_record(session: Session, model: type[T], record_id: str, scope: Scope) -> T:
     """404 both for a missing record and for one at a site the caller may not see, so ids of
     other groups' records are not confirmed to exist."""
     record = session.get(model, record_id)
-    if record is None or not can_see_site(session, user, record.site_id):
+    if record is None or not scope.sees_site(record.site_id):
         raise NotFound(f"No {model.__name__} with id {record_id} that you may see.")
     return record

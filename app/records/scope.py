@@ -1,14 +1,9 @@
 """The sites and records a mutation refers to, within its author's scope (the same rule as
 pull): a refusal a person understands when they are unknown or not the author's."""
 
-from app.groups.service import visible_site_ids
 from app.records.errors import Rejected
 from app.records.store import PushContext, Record
 from app.sites.models import Site
-
-
-def visible_sites(ctx: PushContext) -> set[int] | None:
-    return ctx.lookup("sites", lambda: visible_site_ids(ctx.session, ctx.user))
 
 
 def require_site(ctx: PushContext, site_id: int) -> Site:
@@ -16,8 +11,7 @@ def require_site(ctx: PushContext, site_id: int) -> Site:
     site = ctx.lookup(("site", site_id), lambda: ctx.session.get(Site, site_id))
     if site is None:
         raise Rejected(f"There is no site with id {site_id}.")
-    sites = visible_sites(ctx)
-    if sites is not None and site_id not in sites:
+    if not ctx.scope.sees_site(site_id):
         raise Rejected(f"You are not assigned to {site.name}; records there are not yours to add.")
     return site
 
@@ -28,7 +22,6 @@ def require_record(ctx: PushContext, model: type, record_id: str, what: str) -> 
     record = ctx.get(model, record_id)
     if record is None:
         raise Rejected(f"The {what} {record_id} is unknown to the server; it was never synced.")
-    sites = visible_sites(ctx)
-    if sites is not None and record.site_id not in sites:
+    if not ctx.scope.sees_site(record.site_id):
         raise Rejected(f"The {what} {record_id} is at a site you are not assigned to.")
     return record

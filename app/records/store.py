@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, select, update
 from sqlmodel import Session
 
+from app.access import Scope
 from app.auth.models import Device, User
 from app.db import insert_many, metadata
 from app.records.models import Entity
@@ -70,6 +71,7 @@ class PushContext:
     session: Session
     user: User
     device: Device
+    scope: Scope  # what the author may see, worked out once per push
     received_at: datetime
     sent_at: datetime
     offset_s: float

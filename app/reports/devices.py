@@ -5,15 +5,16 @@ from datetime import UTC, datetime
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
+from app.access import Scope
 from app.auth.models import Device, User
 from app.reports.models import DeviceRow
 from app.reports.scope import scoped_people
 
 
-def devices(session: Session, *, user: User) -> list[DeviceRow]:
+def devices(session: Session, *, reach: Scope) -> list[DeviceRow]:
     """Per device: last sync, outbox depth then, clock offsets seen; never-synced first."""
     stmt = sa_select(Device, User.display_name).join(User, User.id == Device.user_id)
-    people = scoped_people(session, user=user)
+    people = scoped_people(session, reach=reach)
     if people is not None:
         stmt = stmt.where(col(Device.user_id).in_(people))
     rows = session.execute(stmt).all()

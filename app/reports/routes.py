@@ -1,12 +1,13 @@
 """HTTP routes of the reports area: JSON for the console, ?format=csv for Excel.
 
-Every route takes its scope (who asks, the period, the sites or group asked for) from one
-dependency, `Scope`, built from the query by `report_scope` (or a narrower builder for the
-routes that take fewer filters), and its output format from `Output`; what is left in a
-route's signature is what only that report takes. Role checks are in the builders (the
-caller must be a leader, supervisor or admin); site and group checks happen when the route
-asks the scope for its sites or groups, exactly as before. The extras are small dependencies
-of their own so the OpenAPI parameters keep their names, order and descriptions.
+Every route takes what it is asked (who asks and what they may see, the period, the sites or
+group asked for) from one dependency, `ReportRequest`, built from the query by `report_scope`
+(or a narrower builder for the routes that take fewer filters), and its output format from
+`Output`; what is left in a route's signature is what only that report takes. Role checks are
+in the builders (the caller must be a leader, supervisor or admin); site and group checks
+happen when the route asks the request for its sites or groups, exactly as before. The extras
+are small dependencies of their own so the OpenAPI parameters keep their names, order and
+descriptions.
 """
 
 from dataclasses import dataclass
@@ -16,8 +17,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
+from app.access import Scope, ScopeDep
 from app.auth.deps import LeaderOrSupervisor
-from app.auth.models import User
 from app.db import ReadSessionDep, utcnow
 from app.reports import export
 from app.reports.coverage import coverage as coverage_report
@@ -58,13 +59,13 @@ Format = Annotated[Literal["json", "csv"], Query(description="csv: UTF-8 with BO
 
 
 @dataclass(frozen=True)
-class Scope:
+class ReportRequest:
     """What a report is asked for, by whom, at which instant (`now`: the one clock reading
     of the request; the reports below never read the clock themselves). Nothing is checked
     against the caller's groups until a route asks for `sites()` or `group_ids()` (403
     outside the caller's reach)."""
 
-    user: User
+    reach: Scope  # what the caller may see (app.access)
     session: Session
     now: datetime
     date_from: date | None = None
@@ -82,66 +83,69 @@ class Scope:
     def sites(self, *, active_only: bool = True) -> list[Site]:
         return scoped_sites(
             self.session,
-            user=self.user,
+            reach=self.reach,
             site_ids=list(self.site_ids),
             group_id=self.group_id,
             active_only=active_only,
         )
 
     def group_ids(self) -> list[int]:
-        return scoped_group_ids(self.session, user=self.user, group_id=self.group_id)
+        return scoped_group_ids(self.session, reach=self.reach, group_id=self.group_id)
 
     @property
     def all_sites(self) -> bool:
-        return covers_every_site(self.user, site_ids=self.site_ids, group_id=self.group_id)
+        return covers_every_site(self.reach, site_ids=self.site_ids, group_id=self.group_id)
 
 
 def report_scope(
     user: ReportUser,
+    reach: ScopeDep,
     session: ReadSessionDep,
     date_from: DateFrom = None,
     date_to: DateTo = None,
     site_ids: SiteIds = [],  # noqa: B006 (FastAPI copies defaults)
     group_id: GroupId = None,
-) -> Scope:
+) -> ReportRequest:
     """?from, ?to, ?site_id (repeatable) and ?group_id."""
-    return Scope(user, session, utcnow(), date_from, date_to, tuple(site_ids), group_id)
+    return ReportRequest(reach, session, utcnow(), date_from, date_to, tuple(site_ids), group_id)
 
 
 def group_scope(
     user: ReportUser,
+    reach: ScopeDep,
     session: ReadSessionDep,
     date_from: DateFrom = None,
     date_to: DateTo = None,
     group_id: GroupId = None,
-) -> Scope:
+) -> ReportRequest:
     """?from, ?to and ?group_id (reports per group, not per site)."""
-    return Scope(user, session, utcnow(), date_from, date_to, group_id=group_id)
+    return ReportRequest(reach, session, utcnow(), date_from, date_to, group_id=group_id)
 
 
 def site_scope(
     user: ReportUser,
+    reach: ScopeDep,
     session: ReadSessionDep,
     site_ids: SiteIds = [],  # noqa: B006
     group_id: GroupId = None,
-) -> Scope:
+) -> ReportRequest:
     """?site_id and ?group_id (reports of the present state, without a period)."""
-    return Scope(user, session, utcnow(), site_ids=tuple(site_ids), group_id=group_id)
+    return ReportRequest(reach, session, utcnow(), site_ids=tuple(site_ids), group_id=group_id)
 
 
-def caller_scope(user: ReportUser, session: ReadSessionDep) -> Scope:
+def caller_scope(user: ReportUser, reach: ScopeDep, session: ReadSessionDep) -> ReportRequest:
     """No filter: what the caller may see."""
-    return Scope(user, session, utcnow())
+    return ReportRequest(reach, session, utcnow())
 
 
 def output_format(format: Format = "json") -> str:
     return format
 
 
-ReportScope = Annotated[Scope, Depends(report_scope)]
-GroupScope = Annotated[Scope, Depends(group_scope)]
-SiteScope = Annotated[Scope, Depends(site_scope)]
-CallerScope = Annotated[Scope, Depends(caller_scope)]
+ReportScope = Annotated[ReportRequest, Depends(report_scope)]
+GroupScope = Annotated[ReportRequest, Depends(group_scope)]
+SiteScope = Annotated[ReportRequest, Depends(site_scope)]
+CallerScope = Annotated[ReportRequest, Depends(caller_scope)]
 Output = Annotated[Literal["json", "csv"], Depends(output_format)]
 
 
@@ -297,7 +301,7 @@ def hazards(scope: SiteScope, limit: HazardLimit, output: Output):
 @router.get("/reports/devices", response_model=list[DeviceRow])
 def devices(scope: CallerScope, output: Output):
     """Device health: last sync, records pending on it then, clock offsets seen."""
-    rows = device_rows(scope.session, user=scope.user)
+    rows = device_rows(scope.session, reach=scope.reach)
     if output == "csv":
         return export.csv_response("设备状态.csv", export.DEVICES, [r.model_dump() for r in rows])
     return rows

@@ -1,13 +1,12 @@
 """Which sites, groups and people a report covers: what was asked for, within the caller's
-reach (403 outside it). The only report module that asks app.groups who sees what."""
+reach (app.access.Scope; 403 outside it)."""
 
 from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
-from app.auth.models import User
+from app.access import Scope
 from app.errors import Forbidden, NotFound
-from app.groups import service as groups
 from app.groups.models import GroupMember, GroupSite, PatrolGroup
 from app.sites.models import Site
 
@@ -15,20 +14,20 @@ from app.sites.models import Site
 def scoped_sites(
     session: Session,
     *,
-    user: User,
+    reach: Scope,
     site_ids: Sequence[int] | None = None,
     group_id: int | None = None,
     active_only: bool = True,
 ) -> list[Site]:
     """The sites a report covers: the asked-for ones, refused (403) outside the caller's reach."""
-    visible = groups.visible_site_ids(session, user)
+    visible = reach.site_filter()
     wanted: set[int] | None = set(site_ids) if site_ids else None
     if wanted is not None and visible is not None and not wanted <= visible:
         raise Forbidden("You can only see the reports of your own groups' sites.")
     if group_id is not None:
         if session.get(PatrolGroup, group_id) is None:
             raise NotFound(f"There is no patrol group {group_id}.")
-        if visible is not None and group_id not in groups.group_ids_of(session, user):
+        if not reach.sees_group(group_id):
             raise Forbidden("You can only see the reports of your own groups.")
         of_group = set(
             session.exec(select(GroupSite.site_id).where(GroupSite.group_id == group_id)).all()
@@ -46,18 +45,18 @@ def scoped_sites(
     return list(session.exec(stmt).all())
 
 
-def covers_every_site(user: User, *, site_ids: Sequence[int], group_id: int | None) -> bool:
+def covers_every_site(reach: Scope, *, site_ids: Sequence[int], group_id: int | None) -> bool:
     """No filter, and the caller sees every site (then a report need not list them)."""
-    return not site_ids and group_id is None and groups.sees_everything(user)
+    return not site_ids and group_id is None and reach.sees_everything
 
 
-def scoped_group_ids(session: Session, *, user: User, group_id: int | None) -> list[int]:
+def scoped_group_ids(session: Session, *, reach: Scope, group_id: int | None) -> list[int]:
     """Groups whose rosters the caller may check."""
-    if groups.sees_everything(user):
+    if reach.sees_everything:
         if group_id is not None:
             return [group_id] if session.get(PatrolGroup, group_id) else []
         return list(session.exec(select(PatrolGroup.id).where(PatrolGroup.active)).all())
-    mine = groups.group_ids_of(session, user)
+    mine = reach.group_ids
     if group_id is not None:
         if group_id not in mine:
             raise Forbidden("You can only see the rosters of your own groups.")
@@ -65,11 +64,12 @@ def scoped_group_ids(session: Session, *, user: User, group_id: int | None) -> l
     return sorted(mine)
 
 
-def scoped_people(session: Session, *, user: User) -> set[int] | None:
+def scoped_people(session: Session, *, reach: Scope) -> set[int] | None:
     """The people whose devices the caller may see: the caller and the members of the
     caller's groups; None for the county roles, who see everyone."""
-    if groups.sees_everything(user):
+    if reach.sees_everything:
         return None
-    mine = groups.group_ids_of(session, user)
-    members = session.exec(select(GroupMember.user_id).where(col(GroupMember.group_id).in_(mine)))
-    return set(members.all()) | {user.id}
+    members = session.exec(
+        select(GroupMember.user_id).where(col(GroupMember.group_id).in_(reach.group_ids))
+    )
+    return set(members.all()) | {reach.user_id}

@@ -11,7 +11,6 @@ from app.audit import service as audit
 from app.auth.models import Role, User
 from app.fields import Text
 from app.groups.models import GroupSite
-from app.groups.service import group_ids_of, leads_site
 from app.records.errors import Conflicted, Rejected, Rule
 from app.records.models import Entity
 from app.records.payload import Payload
@@ -73,7 +72,7 @@ register_entity(Entity.review, ShiftReview)
 
 
 def _group_for(ctx: PushContext, site_id: int, group_id: int | None) -> int | None:
-    mine = ctx.lookup("my_groups", lambda: group_ids_of(ctx.session, ctx.user))
+    mine = ctx.scope.group_ids
     patrolling = ctx.lookup(
         ("patrolling", site_id),
         lambda: set(
@@ -179,7 +178,7 @@ def scan_checkpoint(ctx: PushContext, p: Scan, mutation_id: str, occurred_at: da
 )
 def review_shift(ctx: PushContext, p: Review, mutation_id: str, occurred_at: datetime):
     shift = require_record(ctx, PatrolShift, p.shift_id, "shift")
-    if not (leads_site(ctx.session, ctx.user, shift.site_id) or ctx.user.has_role(Role.admin)):
+    if not (ctx.scope.leads_site(shift.site_id) or ctx.user.has_role(Role.admin)):
         raise Rejected("Only the leader of the group that patrols this site reviews its shifts.")
     try:
         status = rules.status_after_review(shift.status, p.decision, p.comment)

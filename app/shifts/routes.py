@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 from sqlmodel import SQLModel, select
 
-from app.auth.deps import CurrentUser
+from app.access import ScopeDep
 from app.db import ReadSessionDep
 from app.records.reading import visible_record
 from app.shifts.handlers import shift_members
@@ -21,8 +21,8 @@ class ShiftDetail(SQLModel):
 
 
 @router.get("/shifts/{shift_id}", response_model=ShiftDetail)
-def get_shift(shift_id: str, session: ReadSessionDep, user: CurrentUser) -> ShiftDetail:
-    shift = visible_record(session, PatrolShift, shift_id, user)
+def get_shift(shift_id: str, session: ReadSessionDep, scope: ScopeDep) -> ShiftDetail:
+    shift = visible_record(session, PatrolShift, shift_id, scope)
     scans = session.exec(
         select(CheckpointScan)
         .where(CheckpointScan.shift_id == shift.id)

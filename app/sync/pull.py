@@ -7,11 +7,10 @@ from sqlalchemy import select as sa_select
 from sqlalchemy import text, tuple_
 from sqlmodel import Session, select
 
-from app.auth.models import User
+from app.access import Scope
 from app.config import get_settings
 from app.db import utcnow
 from app.errors import Gone, Invalid
-from app.groups.service import visible_site_ids
 from app.sync.models import SyncChange, SyncState
 from app.sync.schemas import ChangeOut, PullResponse
 
@@ -39,7 +38,7 @@ def _parse_cursor(cursor: str | None, epoch: str) -> tuple[int, int]:
     return int(parts[2]), int(parts[3])
 
 
-def pull(session: Session, *, user: User, cursor: str | None, limit: int) -> PullResponse:
+def pull(session: Session, *, scope: Scope, cursor: str | None, limit: int) -> PullResponse:
     settings = get_settings()
     if not 1 <= limit <= settings.pull_page_max:
         raise Invalid(f"limit must be between 1 and {settings.pull_page_max}.")
@@ -51,7 +50,7 @@ def pull(session: Session, *, user: User, cursor: str | None, limit: int) -> Pul
         .order_by(SyncChange.version, SyncChange.id)
         .limit(limit + 1)
     )
-    sites = visible_site_ids(session, user)
+    sites = scope.site_filter()
     if sites is not None:
         if not sites:
             return PullResponse(changes=[], cursor=cursor, has_more=False, server_time=utcnow())

@@ -22,6 +22,7 @@ from app.auth.models import Device, User
 from app.config import get_settings
 from app.db import insert_many, utcnow
 from app.errors import UNSTORABLE_MESSAGE, AppError, NotAuthenticated, TooLarge
+from app.groups.membership import scope_of
 from app.records.errors import Conflicted, Rejected, Rule
 from app.records.registry import MUTATION_TYPES, MutationType, serialize
 from app.records.store import PushContext
@@ -136,6 +137,7 @@ def push(engine: Engine, *, user_id: int, device_id: str, request: PushRequest) 
             session=session,
             user=user,
             device=device,
+            scope=scope_of(session, user),
             received_at=received_at,
             sent_at=request.sent_at,
             offset_s=offset_s,

@@ -4,13 +4,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from app.auth.deps import AnyCaller, CurrentUser, get_active_caller
-from app.auth.models import User, UserPublic
-from app.db import ReadSessionDep, get_engine, utcnow
+from app.access import ScopeDep
+from app.auth.deps import AnyCaller, CurrentUser
+from app.auth.models import User, UserPublic, user_public
+from app.db import ReadSessionDep, get_engine, read_session, utcnow
 from app.groups.models import GroupMember, GroupSite, PatrolGroup
-from app.groups.service import group_ids_of, sees_everything, user_public, visible_site_ids
 from app.sites.models import Checkpoint, GateWindow, Site
 from app.sync import pull as sync_pull
 from app.sync import push as sync_push
@@ -35,20 +35,20 @@ def push(body: PushRequest, caller: AnyCaller) -> PushResponse:
 
 @router.get("/pull", response_model=PullResponse)
 def pull(
-    caller: AnyCaller,
+    scope: ScopeDep,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> PullResponse:
-    user = get_active_caller(caller).user
-    with Session(get_engine(), expire_on_commit=False) as session:
-        session.connection(execution_options={"read_only": True})
-        return sync_pull.pull(session, user=user, cursor=cursor, limit=limit)
+    """Only an active caller pulls (ScopeDep needs one); a disabled user's phone may still
+    push what it recorded."""
+    with read_session() as session:
+        return sync_pull.pull(session, scope=scope, cursor=cursor, limit=limit)
 
 
 @router.get("/bootstrap", response_model=Bootstrap)
-def bootstrap(session: ReadSessionDep, user: CurrentUser) -> Bootstrap:
+def bootstrap(session: ReadSessionDep, user: CurrentUser, scope: ScopeDep) -> Bootstrap:
     """What a phone needs to record offline: its sites, checkpoints, windows, groups."""
-    site_ids = visible_site_ids(session, user)
+    site_ids = scope.site_filter()
     sites_q = select(Site).where(Site.active).order_by(Site.id)
     if site_ids is not None:
         sites_q = sites_q.where(Site.id.in_(site_ids or {-1}))
@@ -75,8 +75,8 @@ def bootstrap(session: ReadSessionDep, user: CurrentUser) -> Bootstrap:
         ]
         site_out.append(data)
     groups_q = select(PatrolGroup).where(PatrolGroup.active).order_by(PatrolGroup.id)
-    if not sees_everything(user):
-        groups_q = groups_q.where(PatrolGroup.id.in_(group_ids_of(session, user) or {-1}))
+    if (group_ids := scope.group_filter()) is not None:
+        groups_q = groups_q.where(PatrolGroup.id.in_(group_ids or {-1}))
     groups = session.exec(groups_q).all()
     group_out = []
     for group in groups:
@@ -96,6 +96,4 @@ def bootstrap(session: ReadSessionDep, user: CurrentUser) -> Bootstrap:
                 "site_ids": sorted(site_links.all()),
             }
         )
-    return Bootstrap(
-        server_time=utcnow(), user=user_public(session, user), sites=site_out, groups=group_out
-    )
+    return Bootstrap(server_time=utcnow(), user=user_public(user), sites=site_out, groups=group_out)
