@@ -14,6 +14,7 @@ from app.groups.service import group_ids_of, sees_everything, user_public, visib
 from app.sites.models import Checkpoint, GateWindow, Site
 from app.sync import service
 from app.sync.schemas import PullResponse, PushRequest, PushResponse
+from app.vocabulary import vocabulary
 
 router = APIRouter(prefix="/api/sync", tags=["sync"])
 
@@ -23,6 +24,7 @@ class Bootstrap(BaseModel):
     user: UserPublic
     sites: list[dict[str, Any]]
     groups: list[dict[str, Any]]
+    vocabulary: dict[str, Any]  # codes, zh/en labels, hazard lifecycle (app/vocabulary.py)
 
 
 @router.post("/push", response_model=PushResponse)
@@ -96,5 +98,9 @@ def bootstrap(session: ReadSessionDep, user: CurrentUser) -> Bootstrap:
             }
         )
     return Bootstrap(
-        server_time=utcnow(), user=user_public(session, user), sites=site_out, groups=group_out
+        server_time=utcnow(),
+        user=user_public(session, user),
+        sites=site_out,
+        groups=group_out,
+        vocabulary=vocabulary(),
     )
