@@ -2,7 +2,7 @@
 // every file is cached (cache.addAll is awaited); activate deletes older versions. /api is
 // never served from or stored in a cache. Records live in IndexedDB, which a new version
 // never touches, so an update cannot drop or strand them.
-const VERSION = 'patrol-shell-v10';
+const VERSION = 'patrol-shell-v11';
 const LAZY = 'patrol-lazy-jsqr-1.4.0'; // the QR decoder (npm jsqr), not part of the shell
 const JSQR = '/node_modules/jsqr/dist/jsQR.js';
 
@@ -18,12 +18,14 @@ const SHELL = [
   '/js/app.js',
   '/js/api.js',
   '/js/auth.js',
-  '/js/auth-session.js',
   '/js/db.js',
   '/js/model.js',
   '/js/outbox.js',
   '/js/photos.js',
+  '/js/records-store.js',
+  '/js/report-cache.js',
   '/js/scanner.js',
+  '/js/session-store.js',
   '/js/store.js',
   '/js/sync.js',
   '/js/util.js',

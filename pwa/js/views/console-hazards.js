@@ -8,6 +8,7 @@ import { t } from '../i18n/index.js';
 import { store } from '../store.js';
 import * as outbox from '../outbox.js';
 import * as model from '../model.js';
+import { apiFetch } from '../api.js';
 import { syncNow, currentSync } from '../sync.js';
 import * as C from './console-common.js';
 
@@ -62,7 +63,7 @@ export function mount(root) {
     try {
       for (const sha of shas) {
         try {
-          const blob = await (await C.authFetch(`/api/photos/${sha}`)).blob();
+          const blob = await (await apiFetch(`/api/photos/${sha}`)).blob();
           const url = URL.createObjectURL(blob);
           urls.push(url);
           box.appendChild(h('img', { src: url, alt: '', data: { photo: sha } }));

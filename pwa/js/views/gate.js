@@ -98,13 +98,13 @@ export function mount(root) {
     // Latest direction per (window, person) today: pulled checks, then my own newer ones.
     const checks = (await model.pulledGateChecks())
       .filter((c) => String(c.site_id) === String(s.id) && String(c.local_date) === today)
-      .map((c) => ({ window_id: c.window_id, who: c.recorded_by, direction: c.direction, at: c.event_time || c.device_time || '', id: c.id }));
+      .map((c) => ({ window_id: c.window_id, who: c.recorded_by, direction: c.direction, at: c.event_time, id: c.id }));
     const seen = new Set(checks.map((c) => c.id));
     for (const e of entries.filter((x) => x.type === 'gate.check' && x.payload.local_date === today && String(x.payload.site_id) === String(s.id))) {
       if (!seen.has(e.id)) checks.push({ window_id: e.payload.window_id, who: u.id, direction: e.payload.direction, at: e.occurred_at, id: e.id });
     }
     checks.sort((a, b) => new Date(a.at) - new Date(b.at));
-    const required = s.required_gate_staff || 4;
+    const required = s.required_gate_staff;
     windowsBox.replaceChildren(...model.windowsOf(s).map((w) => {
       const last = new Map();
       for (const c of checks) if (c.window_id === w.id) last.set(c.who, c.direction);
