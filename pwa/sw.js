@@ -2,7 +2,7 @@
 // every file is cached (cache.addAll is awaited); activate deletes older versions. /api is
 // never served from or stored in a cache. Records live in IndexedDB, which a new version
 // never touches, so an update cannot drop or strand them.
-const VERSION = 'patrol-shell-v11';
+const VERSION = 'patrol-shell-v12';
 const LAZY = 'patrol-lazy-jsqr-1.4.0'; // the QR decoder (npm jsqr), not part of the shell
 const JSQR = '/node_modules/jsqr/dist/jsQR.js';
 
@@ -29,6 +29,7 @@ const SHELL = [
   '/js/store.js',
   '/js/sync.js',
   '/js/util.js',
+  '/js/vocabulary.js',
   '/js/i18n/index.js',
   '/js/i18n/zh.js',
   '/js/i18n/en.js',

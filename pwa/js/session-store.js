@@ -1,6 +1,6 @@
 // What the phone remembers about who uses it, so the app opens offline after one online login:
 // the session, this device's id, whose copy of server data is on the phone, the bootstrap
-// (sites, groups) with when it was fetched, and the last sync. The one module
+// (sites, groups, vocabulary) with when it was fetched, and the last sync. The one module
 // that reads and writes the "meta" store.
 import { tx, req } from './db.js';
 import { uuidv7 } from './util.js';

@@ -36,8 +36,10 @@ export async function refreshCounts() {
 }
 
 async function loadBootstrap(force) {
-  const fetchedAt = await saved.bootstrapFetchedAt();
-  if (!force && store.get('bootstrap') && Date.now() - fetchedAt < BOOTSTRAP_MAX_AGE_MS) return;
+  const kept = store.get('bootstrap');
+  // A bootstrap kept from before the server sent the vocabulary (an app update) is stale.
+  const fresh = kept && kept.vocabulary && Date.now() - (await saved.bootstrapFetchedAt()) < BOOTSTRAP_MAX_AGE_MS;
+  if (!force && fresh) return;
   const data = await api('/api/sync/bootstrap');
   await saved.saveBootstrap(data);
   store.set({ bootstrap: data });

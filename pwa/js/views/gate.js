@@ -5,6 +5,7 @@ import { t } from '../i18n/index.js';
 import { store } from '../store.js';
 import * as outbox from '../outbox.js';
 import * as model from '../model.js';
+import * as vocab from '../vocabulary.js';
 import { syncNow } from '../sync.js';
 import { flash } from './common.js';
 
@@ -112,13 +113,13 @@ export function mount(root) {
       const meIn = last.get(u.id) === 'in';
       return h('section', { class: 'card', data: { window: String(w.id) } },
         h('div', { class: 'rec-head' },
-          h('span', { class: 'rec-title' }, `${w.name || t(`gate.window_kind.${w.kind}`)} ${hhmm(w.starts)}–${hhmm(w.ends)}`),
+          h('span', { class: 'rec-title' }, `${w.name || vocab.label('window_kind', w.kind)} ${hhmm(w.starts)}–${hhmm(w.ends)}`),
           h('span', { class: 'muted' }, meIn ? t('gate.me_in') : t('gate.me_out'))),
         h('p', { class: `counter ${n < required ? 'low' : 'ok'}`, data: { gateCount: String(n) } }, t('gate.count', { n, req: required })),
         n < required ? h('p', { class: 'warn-text' }, t('gate.count_low', { req: required })) : null,
         h('div', { class: 'row' },
-          h('button', { type: 'button', data: { action: 'check-in' }, disabled: meIn, onclick: () => check(w.id, 'in') }, t('gate.check_in')),
-          h('button', { type: 'button', data: { action: 'check-out' }, disabled: !meIn, onclick: () => check(w.id, 'out') }, t('gate.check_out'))));
+          h('button', { type: 'button', data: { action: 'check-in' }, disabled: meIn, onclick: () => check(w.id, 'in') }, vocab.label('gate_direction', 'in')),
+          h('button', { type: 'button', data: { action: 'check-out' }, disabled: !meIn, onclick: () => check(w.id, 'out') }, vocab.label('gate_direction', 'out'))));
     }));
     // Today's visitors at this site.
     const left = new Map();

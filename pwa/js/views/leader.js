@@ -5,6 +5,7 @@ import { t } from '../i18n/index.js';
 import { store } from '../store.js';
 import * as outbox from '../outbox.js';
 import * as model from '../model.js';
+import * as vocab from '../vocabulary.js';
 import { api } from '../api.js';
 import { syncNow } from '../sync.js';
 import { flash } from './common.js';
@@ -46,8 +47,8 @@ export function mount(root) {
       flags.size ? h('div', { class: 'reason' }, t('leader.clock_flag', { flags: [...flags].map((f) => t(`clock.${f}`)).join('、') })) : null,
       comment,
       h('div', { class: 'row' },
-        h('button', { type: 'button', data: { action: 'confirm' }, onclick: () => review(s.id, 'confirm', comment.value.trim()) }, t('leader.confirm')),
-        h('button', { type: 'button', data: { action: 'return' }, onclick: () => review(s.id, 'return', comment.value.trim()) }, t('leader.return'))));
+        h('button', { type: 'button', data: { action: 'confirm' }, onclick: () => review(s.id, 'confirm', comment.value.trim()) }, vocab.label('review_decision', 'confirm')),
+        h('button', { type: 'button', data: { action: 'return' }, onclick: () => review(s.id, 'return', comment.value.trim()) }, vocab.label('review_decision', 'return'))));
   }
 
   let rosterLoaded = false;
