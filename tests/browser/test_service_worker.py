@@ -1,5 +1,5 @@
-"""A phone with the previous IndexedDB schema keeps where its pull stood when the app's new
-version opens it."""
+"""The service worker answers only the app's own page and files, and a phone with the previous
+IndexedDB schema keeps where its pull stood when the app's new version opens it."""
 
 # The schema as versions 1 to 3 of pwa/js/db.js left it, with a pull cursor in "meta".
 SCHEMA_V3_WITH_A_CURSOR = """() => new Promise((resolve, reject) => {
@@ -35,6 +35,22 @@ AFTER_THE_UPGRADE = """async () => {
   return { version: DB_VERSION, cursor: await records.cursor(), inMeta: inMeta || null,
            hazards: await records.ofEntity('hazard') };
 }"""
+
+
+def test_once_the_app_was_opened_other_pages_of_the_server_are_not_answered_with_it(phone):
+    page = phone.open()
+    phone.login("member_a1")
+    app = page.goto(f"{phone.base}/")
+    assert app.from_service_worker
+    for path in ("/docs", "/healthz", "/api/sync/pull"):
+        res = page.goto(f"{phone.base}{path}", wait_until="commit")
+        assert not res.from_service_worker, path
+        if path == "/docs":
+            assert "swagger-ui" in res.text()
+        elif path == "/healthz":
+            assert res.json() == {"status": "ok"}
+        else:
+            assert res.status == 401  # a navigation carries no token: the server says so
 
 
 def test_the_pull_cursor_survives_the_schema_upgrade_with_the_records(phone):
