@@ -119,20 +119,26 @@ export function mount(root) {
   // Refills a select with the bootstrap's choices, keeping what the user picked.
   const fill = (select, options, fallback, placeholder) => fillSelect(select, options, select.value || fallback, placeholder);
 
-  let builtFor; // the bootstrap the selects were filled from
+  let sitesFor = null; // the site ids the site list was built for
+  let wordsFor; // the vocabulary the other lists were filled from
   currentPosition(5000).then((p) => { pos = p; updateDistance(); });
   return {
     async update() {
       const boot = store.get('bootstrap');
-      if (builtFor !== boot) {
+      noData.hidden = Boolean(boot);
+      const key = model.sites().map((s) => s.id).join(',');
+      if (sitesFor !== key) {
         const keep = siteSel.value || String(defaultSite() || '');
         siteSel.replaceChildren(...model.sites().map((s) => h('option', { value: String(s.id), selected: String(s.id) === keep }, s.name)));
+        sitesFor = key;
+        updateDistance();
+      }
+      const words = boot && boot.vocabulary;
+      if (wordsFor !== words) {
         fill(category, vocab.options('hazard_category'), 'fire');
         fill(place, vocab.options('hazard_place_type'), '', t('common.choose'));
         fill(severity, vocab.options('hazard_severity'), 'medium');
-        noData.hidden = Boolean(boot);
-        builtFor = boot;
-        updateDistance();
+        wordsFor = words;
       }
       const entries = (await model.myEntries()).filter((e) => e.type === 'hazard.report');
       const server = new Map((await model.pulledHazards()).map((x) => [x.id, x]));
