@@ -123,7 +123,7 @@ export async function add(userId, type, payload, photos = []) {
 
 const userRange = (userId) => IDBKeyRange.bound([userId, -Infinity], [userId, Infinity]);
 
-/** The number of this user's pending entries, read inside a transaction on "outbox". */
+/** {mine, others}: pending entries of this user and of the phone's other users, inside a transaction. */
 async function pendingOf(s, userId) {
   const index = s.outbox.index('by_state');
   // Counting is cheap; the entries are only read (to tell users apart) when there are any.
