@@ -4,13 +4,13 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from app import db
 from app.config import get_settings
 from app.errors import Unavailable, install_error_handlers
 from app.logs import RequestLogMiddleware, configure_logging
+from app.pwa_shell import mount_pwa
 from app.web import BodyLimitMiddleware, SecurityHeadersMiddleware
 
 PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
@@ -91,5 +91,5 @@ def create_app() -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestLogMiddleware)
     if PWA_DIR.is_dir():
-        app.mount("/", StaticFiles(directory=PWA_DIR, html=True), name="pwa")
+        mount_pwa(app, PWA_DIR)
     return app

@@ -15,7 +15,6 @@ import argparse
 import gzip
 import json
 import os
-import re
 import shutil
 import socket
 import statistics
@@ -38,8 +37,9 @@ ARGS = [
 
 
 def shell_files() -> list[str]:
-    sw = (PWA / "sw.js").read_text()
-    return [u for u in re.findall(r"^  '(/[^']*)',$", sw, re.M) if u != "/"] + ["/sw.js"]
+    from app.pwa_shell import shell_urls
+
+    return [u for u in shell_urls(PWA) if u != "/"] + ["/sw.js"]
 
 
 def shell_size() -> dict:

@@ -1,8 +1,11 @@
 // Service worker: a versioned precache of the whole app shell. Install succeeds only when
-// every file is cached (cache.addAll is awaited); activate deletes older versions. /api is
-// never served from or stored in a cache. Records live in IndexedDB, which a new version
-// never touches, so an update cannot drop or strand them.
-const VERSION = 'patrol-shell-v10';
+// every file is cached (cache.addAll is awaited); activate deletes older versions. Only the
+// app's own files are answered from the cache: /api, /docs and every other path go to the
+// network untouched. Records live in IndexedDB, which a new version never touches, so an
+// update cannot drop or strand them.
+// The server fills in the version when it serves this file (app/pwa_shell.py): a hash of
+// this file and of every file in SHELL, so a changed shell file is always a new version.
+const VERSION = 'patrol-shell-__SHELL_VERSION__';
 const LAZY = 'patrol-lazy-jsqr-1.4.0'; // the QR decoder (npm jsqr), not part of the shell
 const JSQR = '/node_modules/jsqr/dist/jsQR.js';
 
@@ -18,15 +21,18 @@ const SHELL = [
   '/js/app.js',
   '/js/api.js',
   '/js/auth.js',
-  '/js/auth-session.js',
   '/js/db.js',
   '/js/model.js',
   '/js/outbox.js',
   '/js/photos.js',
+  '/js/records-store.js',
+  '/js/report-cache.js',
   '/js/scanner.js',
+  '/js/session-store.js',
   '/js/store.js',
   '/js/sync.js',
   '/js/util.js',
+  '/js/vocabulary.js',
   '/js/i18n/index.js',
   '/js/i18n/zh.js',
   '/js/i18n/en.js',
@@ -72,20 +78,23 @@ self.addEventListener('message', (event) => {
   if (event.data && event.data.type === 'SKIP_WAITING') self.skipWaiting();
 });
 
+const SHELL_PATHS = new Set(SHELL);
+const APP_PAGES = new Set(['/', '/index.html']); // the app is one page; screens are #/routes
+
 self.addEventListener('fetch', (event) => {
   const req = event.request;
   const url = new URL(req.url);
   if (req.method !== 'GET' || url.origin !== self.location.origin) return;
-  if (url.pathname.startsWith('/api/')) return; // network only, never cached
   if (req.mode === 'navigate') {
-    // The app is one page: any navigation opens the cached shell, online or not.
+    if (!APP_PAGES.has(url.pathname)) return; // /docs, /api/..., /healthz: not the app
+    // Opening the app gets the cached shell, online or not.
     event.respondWith((async () => {
       const cache = await caches.open(VERSION);
       return (await cache.match('/index.html')) || fetch(req);
     })());
     return;
   }
-  if (url.pathname.startsWith('/node_modules/')) {
+  if (url.pathname === JSQR) {
     event.respondWith((async () => {
       const cache = await caches.open(LAZY);
       const hit = await cache.match(req);
@@ -96,6 +105,7 @@ self.addEventListener('fetch', (event) => {
     })());
     return;
   }
+  if (!SHELL_PATHS.has(url.pathname)) return; // /api and anything not in the shell: network only
   event.respondWith((async () => {
     const cache = await caches.open(VERSION);
     return (await cache.match(req, { ignoreSearch: true })) || fetch(req);

@@ -15,6 +15,7 @@ from app.sites.models import Checkpoint, GateWindow, Site
 from app.sync import pull as sync_pull
 from app.sync import push as sync_push
 from app.sync.schemas import PullResponse, PushRequest, PushResponse
+from app.vocabulary import vocabulary
 
 router = APIRouter(prefix="/api/sync", tags=["sync"])
 
@@ -24,6 +25,7 @@ class Bootstrap(BaseModel):
     user: UserPublic
     sites: list[dict[str, Any]]
     groups: list[dict[str, Any]]
+    vocabulary: dict[str, Any]  # codes, zh/en labels, hazard lifecycle (app/vocabulary.py)
 
 
 @router.post("/push", response_model=PushResponse)
@@ -96,4 +98,10 @@ def bootstrap(session: ReadSessionDep, user: CurrentUser, scope: ScopeDep) -> Bo
                 "site_ids": sorted(site_links.all()),
             }
         )
-    return Bootstrap(server_time=utcnow(), user=user_public(user), sites=site_out, groups=group_out)
+    return Bootstrap(
+        server_time=utcnow(),
+        user=user_public(user),
+        sites=site_out,
+        groups=group_out,
+        vocabulary=vocabulary(),
+    )

@@ -1,7 +1,8 @@
-// fetch for /api: bearer token, one shared refresh on 401 (rotation: a refresh token is
-// used once, so two concurrent refreshes must never race), errors as ApiError.
+// The one network client for /api: it adds the bearer token, refreshes it once on 401 (one
+// shared refresh: a refresh token is used once, so two concurrent refreshes must never race)
+// and turns an error answer into an ApiError carrying the server's own message.
 import { store } from './store.js';
-import { saveSession } from './auth-session.js';
+import { saveSession } from './session-store.js';
 
 export class ApiError extends Error {
   constructor(status, code, message, details) {
@@ -13,16 +14,23 @@ export class ApiError extends Error {
   get retryable() { return this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500; }
 }
 
-async function parse(res) {
-  if (res.status === 204) return null;
-  const type = res.headers.get('content-type') || '';
-  const body = type.includes('json') ? await res.json().catch(() => null) : null;
-  if (res.ok) return body;
-  const err = (body && body.error) || {};
-  throw new ApiError(res.status, err.code || `http_${res.status}`, err.message || res.statusText, err.details);
+const isJson = (res) => (res.headers.get('content-type') || '').includes('json');
+
+/** The answer's JSON body (null for 204 or a body that is not JSON). */
+async function bodyOf(res) {
+  if (res.status === 204 || !isJson(res)) return null;
+  return res.json().catch(() => null);
 }
 
-async function raw(path, { method = 'GET', body, headers = {}, token, json = true } = {}) {
+/** An error answer as ApiError: the server's {"error": {code, message, details}} when sent. */
+async function errorOf(res) {
+  const body = isJson(res) ? await res.json().catch(() => null) : null;
+  const err = (body && body.error) || {};
+  return new ApiError(res.status, err.code || `http_${res.status}`, err.message || res.statusText, err.details);
+}
+
+/** One request; resolves with the Response when it is ok, else throws ApiError. */
+async function send(path, { method = 'GET', body, headers = {}, token, json = true } = {}) {
   const h = { ...headers };
   if (token) h.Authorization = `Bearer ${token}`;
   let payload = body;
@@ -33,20 +41,21 @@ async function raw(path, { method = 'GET', body, headers = {}, token, json = tru
   } catch (e) {
     throw new ApiError(0, 'network', e.message);
   }
-  return parse(res);
+  if (!res.ok) throw await errorOf(res);
+  return res;
 }
 
 let refreshing = null;
 
 /** Rotates the refresh token once, shared by every caller (and every tab, with Web Locks). */
-export function refreshTokens() {
+function refreshTokens() {
   if (!refreshing) {
     const run = async () => {
       const before = store.get('session');
       if (!before) throw new ApiError(401, 'no_session', 'not logged in');
       let tokens;
       try {
-        tokens = await raw('/api/auth/refresh', { method: 'POST', body: { refresh_token: before.refresh_token } });
+        tokens = await bodyOf(await send('/api/auth/refresh', { method: 'POST', body: { refresh_token: before.refresh_token } }));
       } catch (e) {
         if (e.status === 401 || e.status === 403) {
           // Expired, revoked or reused: keep every record, ask the user to log in again.
@@ -71,8 +80,11 @@ export function refreshTokens() {
   return refreshing;
 }
 
-/** An authenticated call; refreshes the token once on 401 and retries. */
-export async function api(path, opts = {}) {
+/**
+ * An authenticated call whose Response the caller reads (a photo, a CSV download); refreshes
+ * the token once on 401 and retries.
+ */
+export async function apiFetch(path, opts = {}) {
   let session = store.get('session');
   if (!session) throw new ApiError(401, 'no_session', 'not logged in');
   if (store.get('needsLogin')) throw new ApiError(401, 'needs_login', 'log in again');
@@ -80,13 +92,20 @@ export async function api(path, opts = {}) {
     session = await refreshTokens();
   }
   try {
-    return await raw(path, { ...opts, token: session.access_token });
+    return await send(path, { ...opts, token: session.access_token });
   } catch (e) {
     if (e.status !== 401) throw e;
     session = await refreshTokens();
-    return raw(path, { ...opts, token: session.access_token });
+    return send(path, { ...opts, token: session.access_token });
   }
 }
 
+/** An authenticated call answered with JSON (or nothing). */
+export async function api(path, opts = {}) {
+  return bodyOf(await apiFetch(path, opts));
+}
+
 /** An unauthenticated call (login). */
-export function publicApi(path, opts) { return raw(path, opts); }
+export async function publicApi(path, opts) {
+  return bodyOf(await send(path, opts));
+}

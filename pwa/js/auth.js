@@ -1,64 +1,54 @@
 // Log in (needs the network once), open offline from the stored session, log out without
 // losing pending records, and never show one user's data to the next user of the phone.
-import { getMeta, setMeta, tx, req } from './db.js';
 import { publicApi, api, ApiError } from './api.js';
-import { saveSession, dropSession } from './auth-session.js';
+import * as saved from './session-store.js';
+import * as records from './records-store.js';
+import * as reportCache from './report-cache.js';
 import { clearFinished, pendingCounts } from './outbox.js';
 import { store } from './store.js';
-import { uuidv7 } from './util.js';
 
-async function deviceId() {
-  let id = await getMeta('device_id');
-  if (!id) { id = uuidv7(); await setMeta('device_id', id); }
-  return id;
-}
-
-/** Drops the local copy of server data (pulled records, cursor, reference data). */
+/**
+ * Drops the local copy of server data: pulled records, the console's reports, the bootstrap.
+ * Whose copy it was is forgotten last, so an interrupted clear is redone at the next login.
+ */
 export async function clearServerCopy() {
-  await tx(['records', 'meta', 'reports'], 'readwrite', (s) => {
-    s.records.clear();
-    s.reports.clear(); // the last loaded console reports belong to this user too
-    for (const k of ['cursor', 'bootstrap', 'last_sync', 'data_owner']) s.meta.delete(k);
-  });
+  await records.reset();
+  await reportCache.clear(); // the last loaded console reports belong to this user too
+  await saved.forgetServerCopy();
 }
 
 /** Restores the stored session (works offline). */
 export async function restore() {
-  // One transaction for the three rows, not one each.
-  const [row, boot, last] = await tx('meta', 'readonly', (s) => Promise.all(
-    ['session', 'bootstrap', 'last_sync'].map((k) => req(s.meta.get(k)))));
-  const session = row ? row.value : null;
+  const { session, bootstrap, lastSyncAt } = await saved.restore();
   if (!session) return null;
-  const bootstrap = boot ? boot.value : null;
-  const lastSyncAt = last ? last.value : null;
   store.set({ session, bootstrap, lastSyncAt, needsLogin: Boolean(session.needs_login) });
   return session;
 }
 
 export async function login(username, password) {
-  const device = await deviceId();
+  const device = await saved.deviceId();
   const tokens = await publicApi('/api/auth/login', {
     method: 'POST',
     body: { username, password, device_id: device, device_label: navigator.userAgent.slice(0, 200) },
   });
   const user = await publicApi('/api/auth/me', { headers: { Authorization: `Bearer ${tokens.access_token}` } });
-  const owner = await getMeta('data_owner');
+  const owner = await saved.dataOwner();
   if (owner !== null && owner !== user.id) await clearServerCopy();
-  await setMeta('data_owner', user.id);
+  await saved.setDataOwner(user.id);
   const session = {
     user,
-    device_id: tokens.device_id || device,
+    device_id: tokens.device_id,
     access_token: tokens.access_token,
     refresh_token: tokens.refresh_token,
     expires_at: Date.now() + tokens.expires_in * 1000,
     scope: tokens.scope,
   };
-  await saveSession(session);
+  await saved.saveSession(session);
   store.set({
     session,
     needsLogin: false,
-    bootstrap: owner === user.id ? await getMeta('bootstrap') : null,
-    lastSyncAt: owner === user.id ? await getMeta('last_sync') : null,
+    bootstrap: owner === user.id ? await saved.loadBootstrap() : null,
+    lastSyncAt: owner === user.id ? await saved.lastSync() : null,
   });
   return session;
 }
@@ -66,7 +56,7 @@ export async function login(username, password) {
 /** The refresh failed for good: keep everything, remember that a login is needed. */
 export async function markNeedsLogin() {
   const s = store.get('session');
-  if (s) await saveSession({ ...s, needs_login: true });
+  if (s) await saved.saveSession({ ...s, needs_login: true });
 }
 
 /**
@@ -83,7 +73,7 @@ export async function logout({ force = false } = {}) {
   }
   await clearFinished(user.id);
   await clearServerCopy();
-  await dropSession();
+  await saved.dropSession();
   store.set({ session: null, bootstrap: null, needsLogin: false, lastSyncAt: null, pending: 0, attention: 0 });
   return { ok: true };
 }

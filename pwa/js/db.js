@@ -1,9 +1,15 @@
-// The one module that owns the IndexedDB schema. Every change goes in a new step of the
+// The IndexedDB schema and the low-level open. Every change goes in a new step of the
 // version ladder below; a step never changes what an earlier step did, so a phone that
 // skipped versions replays the missing steps in order (jakearchibald/idb's pattern).
+// Each store is read and written by one module only (named at the store); no other module
+// names a store in a transaction:
+//   outbox, photos  -> outbox.js (a record and its photos are written in one transaction)
+//   records, feed   -> records-store.js (the pulled copy and the cursor it was pulled to)
+//   meta            -> session-store.js (session, device, bootstrap, last sync)
+//   reports         -> report-cache.js (the console's last answers)
 
 const DB_NAME = 'patrol';
-export const DB_VERSION = 3;
+export const DB_VERSION = 4;
 
 function upgrade(db, oldVersion, tx) {
   if (oldVersion < 1) {
@@ -28,6 +34,20 @@ function upgrade(db, oldVersion, tx) {
     // Supervisor console: the last loaded JSON of each report view, keyed "user:view", so the
     // reports stay readable offline. Only a cache of server answers; nothing the user made.
     db.createObjectStore('reports', { keyPath: 'key' });
+  }
+  if (oldVersion < 4) {
+    // The pull cursor leaves meta for a store of its own, owned with the records it pulled, so
+    // the two are always written (and cleared) in one transaction by one module.
+    const feed = db.createObjectStore('feed', { keyPath: 'key' });
+    if (oldVersion >= 1) {
+      const meta = tx.objectStore('meta');
+      const old = meta.get('cursor');
+      old.onsuccess = () => {
+        if (!old.result) return;
+        feed.put({ key: 'cursor', value: old.result.value });
+        meta.delete('cursor');
+      };
+    }
   }
 }
 
@@ -83,25 +103,4 @@ export async function tx(names, mode, fn) {
   }
   await done;
   return result;
-}
-
-export async function getMeta(key, fallback = null) {
-  const row = await tx('meta', 'readonly', (s) => req(s.meta.get(key)));
-  return row ? row.value : fallback;
-}
-
-export function setMeta(key, value) {
-  return tx('meta', 'readwrite', (s) => req(s.meta.put({ key, value })));
-}
-
-export function deleteMeta(key) {
-  return tx('meta', 'readwrite', (s) => req(s.meta.delete(key)));
-}
-
-/** All rows of an index matching a key or range. */
-export function getAllFrom(storeName, indexName, query) {
-  return tx(storeName, 'readonly', (s) => {
-    const src = indexName ? s[storeName].index(indexName) : s[storeName];
-    return req(src.getAll(query));
-  });
 }

@@ -1,6 +1,9 @@
 // The outbox: every record the user makes is a mutation written here first, in one
 // transaction with its photos, before anything is shown or sent. Entries are replayed
-// first-in-first-out and kept after sync so the user sees their outcome.
+// first-in-first-out and kept after sync so the user sees their outcome. The one module that
+// reads and writes the "outbox" and "photos" stores, and the only place an entry's state
+// changes: an OutboxEntry is the one shape of a row, an OutboxBatch is what one push sends,
+// settled by its complete() (powersync's CrudEntry / CrudBatch).
 import { tx, req } from './db.js';
 import { uuidv7, isoLocal } from './util.js';
 
@@ -13,23 +16,93 @@ function nextSeq() {
 
 export const STATE = { pending: 'pending', synced: 'synced', conflict: 'conflict', rejected: 'rejected' };
 
+// The server's per-mutation answer (docs/sync.md, Push) -> the entry's state; anything else
+// (an unknown answer) leaves the entry pending, to be sent again.
+const SETTLED = { applied: STATE.synced, conflict: STATE.conflict, rejected: STATE.rejected };
+
+/** One mutation the user recorded, and where it stands. */
+export class OutboxEntry {
+  constructor({
+    id, seq, user_id, type, occurred_at, payload, photos = [], state = STATE.pending,
+    attempts = 0, last_attempt_at = null, result = null, synced_at = null, seen = false,
+  }) {
+    this.id = id; // the mutation id, also the id of the record it creates
+    this.seq = seq; // replay order within the user's entries
+    this.user_id = user_id;
+    this.type = type; // "hazard.report", "shift.start", ...
+    this.occurred_at = occurred_at; // the phone's clock, with its zone offset
+    this.payload = payload;
+    this.photos = photos; // SHA-256 of the photos this record names
+    this.state = state; // STATE.*
+    this.attempts = attempts;
+    this.last_attempt_at = last_attempt_at;
+    this.result = result; // {status, rule, message, record_id} once the server answered
+    this.synced_at = synced_at;
+    this.seen = seen; // the user looked at its conflict or rejection
+  }
+
+  static create(userId, type, payload, photoShas) {
+    return new OutboxEntry({
+      id: uuidv7(), seq: nextSeq(), user_id: userId, type, occurred_at: isoLocal(), payload, photos: photoShas,
+    });
+  }
+
+  /** What a push sends for this entry. */
+  toMutation() {
+    return { id: this.id, type: this.type, occurred_at: this.occurred_at, payload: this.payload };
+  }
+
+  attempted() {
+    this.attempts += 1;
+    this.last_attempt_at = new Date().toISOString();
+  }
+
+  /** Takes the server's answer; false when the answer settles nothing (keep it pending). */
+  settle(answer) {
+    const status = answer.status === 'duplicate' ? (answer.original_status || 'applied') : answer.status;
+    if (!SETTLED[status]) return false;
+    this.state = SETTLED[status];
+    this.result = { status: answer.status, rule: answer.rule || null, message: answer.message || null, record_id: answer.record_id || null };
+    this.synced_at = new Date().toISOString();
+    return true;
+  }
+}
+
+const entry = (row) => new OutboxEntry(row);
+
+/** Pending entries of one user sent in one push, oldest first. */
+export class OutboxBatch {
+  constructor(entries, depth) {
+    this.entries = entries;
+    this.depth = depth; // this user's pending entries when the batch was taken
+  }
+
+  get mutations() { return this.entries.map((e) => e.toMutation()); }
+
+  /**
+   * Settles the entries the server answered (docs/sync.md, Push); the others stay pending.
+   * Resolves with how many of this batch's entries were answered.
+   */
+  async complete(results) {
+    const answers = new Map(results.map((r) => [r.id, r]));
+    await tx('outbox', 'readwrite', async (s) => {
+      for (const [id, answer] of answers) {
+        const row = await req(s.outbox.get(id));
+        if (!row) continue;
+        const e = entry(row);
+        if (e.settle(answer)) s.outbox.put(e);
+      }
+    });
+    return this.entries.filter((e) => answers.has(e.id)).length;
+  }
+}
+
 /**
  * Records one mutation for userId (with photo blobs [{sha256, blob}]) and resolves once it
- * is durably stored. The mutation id is also the id of the record it creates.
+ * is durably stored.
  */
 export async function add(userId, type, payload, photos = []) {
-  const entry = {
-    id: uuidv7(),
-    seq: nextSeq(),
-    user_id: userId,
-    type,
-    occurred_at: isoLocal(),
-    payload,
-    photos: photos.map((p) => p.sha256),
-    state: STATE.pending,
-    attempts: 0,
-    result: null,
-  };
+  const e = OutboxEntry.create(userId, type, payload, photos.map((p) => p.sha256));
   await tx(['outbox', 'photos'], 'readwrite', async (s) => {
     for (const p of photos) {
       const old = await req(s.photos.get(p.sha256));
@@ -38,21 +111,68 @@ export async function add(userId, type, payload, photos = []) {
         blob: old && old.blob ? old.blob : p.blob,
         size: p.blob.size,
         user_id: userId,
-        record_ids: [...new Set([...(old ? old.record_ids : []), entry.id])],
+        record_ids: [...new Set([...(old ? old.record_ids : []), e.id])],
         pending: old && old.pending === 0 ? 0 : 1,
         attempts: 0,
       });
     }
-    s.outbox.add(entry);
+    s.outbox.add(e);
   });
-  return entry;
+  return e;
 }
 
 const userRange = (userId) => IDBKeyRange.bound([userId, -Infinity], [userId, Infinity]);
 
+/** {mine, others}: pending entries of this user and of the phone's other users, inside a transaction. */
+async function pendingOf(s, userId) {
+  const index = s.outbox.index('by_state');
+  // Counting is cheap; the entries are only read (to tell users apart) when there are any.
+  const all = (await req(index.count(STATE.pending))) ? await req(index.getAll(STATE.pending)) : [];
+  const mine = all.filter((e) => e.user_id === userId).length;
+  return { mine, others: all.length - mine };
+}
+
+/**
+ * The next batch of up to `limit` pending entries of a user, oldest first (FIFO), with the
+ * attempt noted on each before it is sent; null when nothing is pending.
+ */
+export function nextBatch(userId, limit) {
+  return tx('outbox', 'readwrite', async (s) => {
+    const { mine: depth } = await pendingOf(s, userId);
+    const entries = await new Promise((resolve, reject) => {
+      const out = [];
+      const cur = s.outbox.index('by_user_seq').openCursor(userRange(userId));
+      cur.onerror = () => reject(cur.error);
+      cur.onsuccess = () => {
+        const c = cur.result;
+        if (!c || out.length >= limit) { resolve(out); return; }
+        if (c.value.state === STATE.pending) {
+          const e = entry(c.value);
+          e.attempted();
+          c.update(e);
+          out.push(e);
+        }
+        c.continue();
+      };
+    });
+    return entries.length ? new OutboxBatch(entries, depth) : null;
+  });
+}
+
+/** The user looked at these conflicting or rejected entries. */
+export function markSeen(ids) {
+  return tx('outbox', 'readwrite', async (s) => {
+    for (const id of ids) {
+      const row = await req(s.outbox.get(id));
+      if (row) { const e = entry(row); e.seen = true; s.outbox.put(e); }
+    }
+  });
+}
+
 /** Every entry of a user, oldest first. */
-export function listMine(userId) {
-  return tx('outbox', 'readonly', (s) => req(s.outbox.index('by_user_seq').getAll(userRange(userId))));
+export async function listMine(userId) {
+  const rows = await tx('outbox', 'readonly', (s) => req(s.outbox.index('by_user_seq').getAll(userRange(userId))));
+  return rows.map(entry);
 }
 
 /**
@@ -60,8 +180,8 @@ export function listMine(userId) {
  * cursor from the newest end skips to the limit-th entry in one step, then one getAll reads
  * from there to the newest.
  */
-export function listRecent(userId, limit) {
-  return tx('outbox', 'readonly', (s) => new Promise((resolve, reject) => {
+export async function listRecent(userId, limit) {
+  const rows = await tx('outbox', 'readonly', (s) => new Promise((resolve, reject) => {
     const index = s.outbox.index('by_user_seq');
     const range = userRange(userId);
     const cur = index.openKeyCursor(range, 'prev');
@@ -74,32 +194,12 @@ export function listRecent(userId, limit) {
       req(index.getAll(IDBKeyRange.bound(c.key, [userId, Infinity]))).then(resolve, reject);
     };
   }));
-}
-
-/** Up to `limit` pending entries of a user, oldest first (FIFO). */
-export function nextPending(userId, limit) {
-  return tx('outbox', 'readonly', (s) => new Promise((resolve, reject) => {
-    const out = [];
-    const cur = s.outbox.index('by_user_seq').openCursor(userRange(userId));
-    cur.onerror = () => reject(cur.error);
-    cur.onsuccess = () => {
-      const c = cur.result;
-      if (!c || out.length >= limit) { resolve(out); return; }
-      if (c.value.state === STATE.pending) out.push(c.value);
-      c.continue();
-    };
-  }));
+  return rows.map(entry);
 }
 
 /** {mine, others}: pending entries of this user and of other users of this phone. */
-export async function pendingCounts(userId) {
-  const all = await tx('outbox', 'readonly', async (s) => {
-    const index = s.outbox.index('by_state');
-    // Counting is cheap; the entries are only read (to tell users apart) when there are any.
-    return (await req(index.count(STATE.pending))) ? req(index.getAll(STATE.pending)) : [];
-  });
-  const mine = all.filter((e) => e.user_id === userId).length;
-  return { mine, others: all.length - mine };
+export function pendingCounts(userId) {
+  return tx('outbox', 'readonly', (s) => pendingOf(s, userId));
 }
 
 /** Ids of conflicting or rejected entries of this user the user has not looked at yet. */
@@ -124,35 +224,6 @@ export function photosPendingCount(userId) {
   return tx('photos', 'readonly', async (s) => {
     const rows = await req(s.photos.index('by_user').getAll(userId));
     return rows.filter((p) => p.pending === 1).length;
-  });
-}
-
-/** Notes an attempt on a batch (before it is sent). */
-export function markAttempt(ids) {
-  return tx('outbox', 'readwrite', async (s) => {
-    for (const id of ids) {
-      const e = await req(s.outbox.get(id));
-      if (e) { e.attempts += 1; e.last_attempt_at = new Date().toISOString(); s.outbox.put(e); }
-    }
-  });
-}
-
-/** Applies the server's per-mutation results (docs/sync.md, Push). */
-export function applyResults(results) {
-  return tx('outbox', 'readwrite', async (s) => {
-    for (const r of results) {
-      const e = await req(s.outbox.get(r.id));
-      if (!e) continue;
-      let status = r.status;
-      if (status === 'duplicate') status = r.original_status || 'applied';
-      if (status === 'applied') e.state = STATE.synced;
-      else if (status === 'conflict') e.state = STATE.conflict;
-      else if (status === 'rejected') e.state = STATE.rejected;
-      else continue; // unknown answer: keep pending, retry later
-      e.result = { status: r.status, rule: r.rule || null, message: r.message || null, record_id: r.record_id || null };
-      e.synced_at = new Date().toISOString();
-      s.outbox.put(e);
-    }
   });
 }
 
@@ -182,10 +253,6 @@ export function photosPending(shas) {
     }
     return out;
   });
-}
-
-export function getPhoto(sha) {
-  return tx('photos', 'readonly', (s) => req(s.photos.get(sha)));
 }
 
 /** The photo arrived: drop the blob (the server holds it now). */

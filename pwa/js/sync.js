@@ -4,8 +4,9 @@
 // every step is idempotent (mutation ids, photo hashes, re-pullable cursors), so a retry,
 // a reload or a crash mid-sync loses and duplicates nothing.
 import { api, ApiError } from './api.js';
-import { getMeta, setMeta, tx, req } from './db.js';
 import * as outbox from './outbox.js';
+import * as records from './records-store.js';
+import * as saved from './session-store.js';
 import { markNeedsLogin } from './auth.js';
 import { store } from './store.js';
 import { isoLocal } from './util.js';
@@ -35,13 +36,12 @@ export async function refreshCounts() {
 }
 
 async function loadBootstrap(force) {
-  const fetchedAt = await getMeta('bootstrap_at', 0);
-  if (!force && store.get('bootstrap') && Date.now() - fetchedAt < BOOTSTRAP_MAX_AGE_MS) return;
+  const kept = store.get('bootstrap');
+  // A bootstrap kept from before the server sent the vocabulary (an app update) is stale.
+  const fresh = kept && kept.vocabulary && Date.now() - (await saved.bootstrapFetchedAt()) < BOOTSTRAP_MAX_AGE_MS;
+  if (!force && fresh) return;
   const data = await api('/api/sync/bootstrap');
-  await tx('meta', 'readwrite', (s) => {
-    s.meta.put({ key: 'bootstrap', value: data });
-    s.meta.put({ key: 'bootstrap_at', value: Date.now() });
-  });
+  await saved.saveBootstrap(data);
   store.set({ bootstrap: data });
 }
 
@@ -52,29 +52,25 @@ async function push(userId) {
   let done = 0;
   store.set({ progress: { done, total } });
   for (;;) {
-    const batch = await outbox.nextPending(userId, batchSize);
-    if (!batch.length) break;
-    const { mine: depth } = await outbox.pendingCounts(userId);
-    await outbox.markAttempt(batch.map((e) => e.id));
+    const batch = await outbox.nextBatch(userId, batchSize); // notes the attempt on each entry
+    if (!batch) break;
     let res;
     try {
       res = await api('/api/sync/push', {
         method: 'POST',
         body: {
           sent_at: isoLocal(), // this attempt's clock, set again on every retry
-          outbox_depth: depth,
-          mutations: batch.map((e) => ({ id: e.id, type: e.type, occurred_at: e.occurred_at, payload: e.payload })),
+          outbox_depth: batch.depth,
+          mutations: batch.mutations,
         },
       });
     } catch (e) {
       if (e.status === 413 && batchSize > 1) { batchSize = Math.max(1, Math.floor(batchSize / 2)); continue; }
       throw e;
     }
-    const results = (res && res.results) || [];
-    await outbox.applyResults(results);
-    const answered = new Set(results.map((r) => r.id));
-    if (!batch.some((e) => answered.has(e.id))) throw new ApiError(502, 'no_results', 'the server answered no mutation');
-    done += batch.filter((e) => answered.has(e.id)).length;
+    const answered = await batch.complete((res && res.results) || []);
+    if (!answered) throw new ApiError(502, 'no_results', 'the server answered no mutation');
+    done += answered;
     store.set({ progress: { done: Math.min(done, total), total } });
     store.touch();
   }
@@ -100,7 +96,7 @@ async function uploadPhotos(userId) {
 
 async function pull() {
   for (let page = 0; page < 1000; page++) {
-    const cursor = await getMeta('cursor');
+    const cursor = await records.cursor();
     const q = new URLSearchParams({ limit: '500' });
     if (cursor) q.set('cursor', cursor);
     let res;
@@ -109,19 +105,13 @@ async function pull() {
     } catch (e) {
       if (e.status === 410) {
         // The server's feed was reset: drop the local copy and pull from the start.
-        await tx(['records', 'meta'], 'readwrite', (s) => { s.records.clear(); s.meta.delete('cursor'); });
+        await records.reset();
         continue;
       }
       throw e;
     }
-    const changes = (res && res.changes) || [];
-    await tx(['records', 'meta'], 'readwrite', (s) => {
-      for (const c of changes) {
-        s.records.put({ key: `${c.entity}:${c.id}`, entity: c.entity, id: c.id, site_id: c.site_id, version: c.version, data: c.data || {} });
-      }
-      if (res.cursor) s.meta.put({ key: 'cursor', value: res.cursor });
-    });
-    if (changes.length) store.touch();
+    await records.savePage(res.changes, res.cursor);
+    if (res.changes.length) store.touch();
     if (!res.has_more) return;
   }
 }
@@ -136,7 +126,7 @@ async function run() {
     await pull();
     await outbox.pruneSynced(user.id);
     const now = new Date().toISOString();
-    await setMeta('last_sync', now);
+    await saved.setLastSync(now);
     failures = 0;
     store.set({ lastSyncAt: now });
   } catch (e) {
@@ -182,15 +172,4 @@ export function startSyncTriggers() {
   window.addEventListener('offline', () => store.set({ online: false }));
   setInterval(() => { if (navigator.onLine) syncNow(); }, PERIOD_MS);
   document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') syncNow(); });
-}
-
-/** Marks conflict/rejected entries as seen (after the user looked at them). */
-export async function acknowledge(ids) {
-  await tx('outbox', 'readwrite', async (s) => {
-    for (const id of ids) {
-      const e = await req(s.outbox.get(id));
-      if (e) { e.seen = true; s.outbox.put(e); }
-    }
-  });
-  await refreshCounts();
 }

@@ -2,6 +2,7 @@
 import { h, shortTime } from '../util.js';
 import { t } from '../i18n/index.js';
 import * as model from '../model.js';
+import * as vocab from '../vocabulary.js';
 import { photosPending } from '../outbox.js';
 
 function summary(e) {
@@ -12,15 +13,15 @@ function summary(e) {
       return `${s ? s.name : `#${p.site_id}`} · ${t('record.people', { n: (p.member_ids || []).length })}`;
     }
     case 'shift.scan': return p.checkpoint_name ? `${p.checkpoint_code} ${p.checkpoint_name}` : p.checkpoint_code;
-    case 'shift.review': return `${t(p.decision === 'confirm' ? 'leader.confirm' : 'leader.return')} ${p.comment || ''}`;
+    case 'shift.review': return `${vocab.label('review_decision', p.decision)} ${p.comment || ''}`;
     case 'gate.check': {
       const s = model.site(p.site_id);
       const w = model.windowsOf(s).find((x) => x.id === p.window_id);
-      return `${w ? w.name : ''} ${t(p.direction === 'in' ? 'gate.check_in' : 'gate.check_out')}`;
+      return `${w ? w.name : ''} ${vocab.label('gate_direction', p.direction)}`;
     }
     case 'visitor.enter': return `${p.name} → ${p.visiting}${p.vehicle_plate ? ` · ${p.vehicle_plate}` : ''}`;
     case 'hazard.report':
-      return `${t(`cat.${p.category}`)} · ${t(`sev.${p.severity}`)} · ${p.description}`;
+      return `${vocab.label('hazard_category', p.category)} · ${vocab.label('hazard_severity', p.severity)} · ${p.description}`;
     default: return '';
   }
 }
@@ -51,10 +52,15 @@ export async function fillEntries(ul, entries, emptyText) {
   if (!entries.length && emptyText) ul.appendChild(h('li', { class: 'muted' }, emptyText));
 }
 
+/** Replaces a select's choices ([[value, label]], an optional empty first one) and picks value. */
+export function fillSelect(select, options, value, placeholder) {
+  const opt = (v, label) => h('option', { value: String(v), selected: String(v) === String(value ?? '') }, label);
+  select.replaceChildren(...(placeholder ? [opt('', placeholder)] : []), ...options.map(([v, label]) => opt(v, label)));
+  return select;
+}
+
 export function selectOf(name, options, value, placeholder) {
-  return h('select', { name },
-    placeholder ? h('option', { value: '' }, placeholder) : null,
-    options.map(([v, label]) => h('option', { value: String(v), selected: String(v) === String(value ?? '') }, label)));
+  return fillSelect(h('select', { name }), options, value, placeholder);
 }
 
 export function flash(container, text, kind = 'ok') {

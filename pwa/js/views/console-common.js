@@ -1,17 +1,15 @@
 // Supervisor console (督查): pieces every console view shares. Reports are read online from
-// /api/reports/*; the last answer of each view is kept in IndexedDB ("reports" store, keyed by
-// user and view) and shown with an "offline data" notice when the network is down. Charts are
+// /api/reports/*; the last answer of each view is kept on the phone (report-cache.js, per user
+// and view) and shown with an "offline data" notice when the network is down. Charts are
 // SVG built with createElementNS; user text only ever goes in as text nodes.
 import { h, localDate } from '../util.js';
 import { t } from '../i18n/index.js';
 import { store } from '../store.js';
-import { api, ApiError, refreshTokens } from '../api.js';
-import { tx, req } from '../db.js';
+import { api, apiFetch, ApiError } from '../api.js';
+import * as reportCache from '../report-cache.js';
 import * as model from '../model.js';
 
 export const CONSOLE_VIEWS = ['coverage', 'logs', 'gate', 'rosters', 'hazards', 'devices', 'report'];
-
-export const canUseConsole = () => store.hasRole('supervisor') || store.hasRole('admin') || store.hasRole('leader');
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
@@ -76,17 +74,11 @@ export const hours = (x) => (Math.round(x * 10) / 10).toFixed(1);
 
 // --- the offline copy of each view's last answer ------------------------------------------
 
-const cacheKey = (view) => `${store.user ? store.user.id : 0}:${view}`;
+const userId = () => (store.user ? store.user.id : 0);
 
-export async function saveReport(view, path, data) {
-  const row = { key: cacheKey(view), path, data, saved_at: new Date().toISOString() };
-  await tx('reports', 'readwrite', (s) => req(s.reports.put(row)));
-  return row;
-}
+export const saveReport = (view, path, data) => reportCache.save(userId(), view, path, data);
 
-export function loadCached(view) {
-  return tx('reports', 'readonly', (s) => req(s.reports.get(cacheKey(view))));
-}
+export const loadCached = (view) => reportCache.load(userId(), view);
 
 /**
  * The report at path: from the server when it answers (and then kept for offline), else the
@@ -118,25 +110,7 @@ export function errorText(e) {
   return t('console.error', { msg: e && e.message ? e.message : String(e) });
 }
 
-// --- authenticated binary downloads (CSV, photos) ------------------------------------------
-
-/** GET path with the bearer token, as a Response (one refresh on 401, like api()). */
-export async function authFetch(path) {
-  let session = store.get('session');
-  if (!session) throw new ApiError(401, 'no_session', 'not logged in');
-  if (session.expires_at && session.expires_at - Date.now() < 30000) session = await refreshTokens();
-  const get = (s) => fetch(path, { headers: { Authorization: `Bearer ${s.access_token}` }, cache: 'no-store' });
-  let res;
-  try {
-    res = await get(session);
-    if (res.status === 401) res = await get(await refreshTokens());
-  } catch (e) {
-    if (e instanceof ApiError) throw e;
-    throw new ApiError(0, 'network', e.message);
-  }
-  if (!res.ok) throw new ApiError(res.status, `http_${res.status}`, res.statusText);
-  return res;
-}
+// --- downloads (CSV) -------------------------------------------------------------------------
 
 function filenameOf(res, fallback) {
   const cd = res.headers.get('content-disposition') || '';
@@ -149,7 +123,7 @@ function filenameOf(res, fallback) {
 /** Fetches path (with ?format=csv) and saves it through a blob URL and <a download>. */
 export async function downloadCsv(path, fallbackName) {
   const url = path + (path.includes('?') ? '&' : '?') + 'format=csv';
-  const res = await authFetch(url);
+  const res = await apiFetch(url);
   const blob = await res.blob();
   const href = URL.createObjectURL(blob);
   const a = h('a', { href, download: filenameOf(res, fallbackName), class: 'hidden-input' });
@@ -202,7 +176,7 @@ export function groupSelect(name = 'group_id') {
 
 export function personSelect(name = 'person') {
   const seen = new Map();
-  for (const g of model.groups()) for (const m of model.membersOf(g)) if (!seen.has(m.id)) seen.set(m.id, m.name);
+  for (const g of model.groups()) for (const m of model.membersOf(g)) if (!seen.has(m.id)) seen.set(m.id, m.display_name);
   return h('select', { name },
     h('option', { value: '' }, t('console.all_people')),
     [...seen].map(([id, name2]) => h('option', { value: String(id) }, name2)));

@@ -2,10 +2,11 @@
 // against the required 4; the windows that fell short listed first.
 import { h } from '../util.js';
 import { t } from '../i18n/index.js';
+import * as vocab from '../vocabulary.js';
 import * as C from './console-common.js';
 
 function windowLabel(w) {
-  const kind = t(`gate.window_kind.${w.kind}`);
+  const kind = vocab.label('window_kind', w.kind);
   return w.window_name && w.window_name !== kind ? `${w.window_name}（${kind}）` : w.window_name || kind;
 }
 

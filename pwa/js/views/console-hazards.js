@@ -8,15 +8,16 @@ import { t } from '../i18n/index.js';
 import { store } from '../store.js';
 import * as outbox from '../outbox.js';
 import * as model from '../model.js';
+import * as vocab from '../vocabulary.js';
+import { apiFetch } from '../api.js';
 import { syncNow, currentSync } from '../sync.js';
 import * as C from './console-common.js';
 
-const DEPARTMENTS = ['education_office', 'police_station', 'market_regulation', 'traffic_police', 'four_in_one'];
-const STATUSES = ['reported', 'assigned', 'rectified', 'closed', 'reopened'];
-const ASSIGNABLE = new Set(['reported', 'assigned', 'reopened']);
-const REOPENABLE = new Set(['rectified', 'closed']);
-
-const deptLabel = (d) => (d ? t(`dept.${d}`) : t('dept.none'));
+// Statuses, departments, their labels and which action fits which status: the bootstrap's
+// vocabulary (app/vocabulary.py). The console offers assign, close and reopen; it does not
+// offer rectify, which needs a photo of the fix.
+const deptLabel = (d) => (d ? vocab.label('department', d) : t('dept.none'));
+const actionLabel = (a) => vocab.label('hazard_actions', a);
 
 function gpsLinks(hz) {
   if (hz.lat == null || hz.lon == null) return null;
@@ -34,7 +35,7 @@ export function mount(root) {
   const site = C.siteSelect();
   const group = C.groupSelect();
   const status = h('select', { name: 'status' }, h('option', { value: '' }, t('hz.all_status')),
-    STATUSES.map((s) => h('option', { value: s }, t(`hstatus.${s}`))));
+    vocab.options('hazard_status').map(([code, label]) => h('option', { value: code }, label)));
   const params = () => ({ site_id: site.value, group_id: group.value });
   let loaded = false;
   let board = null;
@@ -62,7 +63,7 @@ export function mount(root) {
     try {
       for (const sha of shas) {
         try {
-          const blob = await (await C.authFetch(`/api/photos/${sha}`)).blob();
+          const blob = await (await apiFetch(`/api/photos/${sha}`)).blob();
           const url = URL.createObjectURL(blob);
           urls.push(url);
           box.appendChild(h('img', { src: url, alt: '', data: { photo: sha } }));
@@ -89,11 +90,12 @@ export function mount(root) {
 
   function actions(hz, pendingAction) {
     const note = h('div', { data: { actionMsg: '' } });
-    if (pendingAction) return h('div', { class: 'hz-actions' }, h('p', { class: 'msg warn wide', data: { pendingAction } }, t('hz.pending', { a: t(`haction.${pendingAction}`) })));
+    if (pendingAction) return h('div', { class: 'hz-actions' }, h('p', { class: 'msg warn wide', data: { pendingAction } }, t('hz.pending', { a: actionLabel(pendingAction) })));
+    const allowed = new Set(vocab.hazardActions(hz.status));
     const parts = [];
-    if (ASSIGNABLE.has(hz.status)) {
+    if (allowed.has('assign')) {
       const dept = h('select', { name: 'department' }, h('option', { value: '' }, t('common.choose')),
-        DEPARTMENTS.map((d) => h('option', { value: d, selected: d === hz.department }, t(`dept.${d}`))));
+        vocab.options('department').map(([code, label]) => h('option', { value: code, selected: code === hz.department }, label)));
       const due = h('input', { type: 'date', name: 'due_date', value: hz.due_date || C.addDays(C.today(), 7) });
       const comment = h('input', { type: 'text', name: 'comment', maxlength: '2000', placeholder: t('hz.comment') });
       parts.push(C.field(t('hz.department'), dept), C.field(t('hz.due'), due), h('div', { class: 'wide' }, comment),
@@ -102,13 +104,13 @@ export function mount(root) {
           const extra = { department: dept.value, due_date: due.value };
           if (comment.value.trim()) extra.comment = comment.value.trim();
           act(hz, 'assign', extra, note);
-        } }, t('hz.assign')));
+        } }, actionLabel('assign')));
     }
-    if (hz.status === 'rectified' && isSupervisor) {
-      parts.push(h('button', { type: 'button', class: 'small', data: { action: 'close' }, onclick: () => act(hz, 'close', {}, note) }, t('hz.close')));
+    if (allowed.has('close') && isSupervisor) { // closing is the supervisor's (the push checks it too)
+      parts.push(h('button', { type: 'button', class: 'small', data: { action: 'close' }, onclick: () => act(hz, 'close', {}, note) }, actionLabel('close')));
     }
-    if (REOPENABLE.has(hz.status)) {
-      parts.push(h('button', { type: 'button', class: 'small', data: { action: 'reopen' }, onclick: () => act(hz, 'reopen', {}, note) }, t('hz.reopen')));
+    if (allowed.has('reopen')) {
+      parts.push(h('button', { type: 'button', class: 'small', data: { action: 'reopen' }, onclick: () => act(hz, 'reopen', {}, note) }, actionLabel('reopen')));
     }
     return parts.length ? h('div', { class: 'hz-actions no-print' }, ...parts, h('div', { class: 'wide' }, note)) : null;
   }
@@ -120,12 +122,12 @@ export function mount(root) {
     if (photoBtn) photoBtn.addEventListener('click', () => showPhotos(box, shas, photoBtn));
     return h('li', { class: `hz ${hz.overdue ? 'overdue' : ''}`, data: { hazard: hz.id, status: hz.status, overdue: String(hz.overdue) } },
       h('div', { class: 'rec-head' },
-        h('span', { class: 'rec-title' }, t(`cat.${hz.category}`), hz.place_type ? ` · ${t(`place.${hz.place_type}`)}` : ''),
+        h('span', { class: 'rec-title' }, vocab.label('hazard_category', hz.category), hz.place_type ? ` · ${vocab.label('hazard_place_type', hz.place_type)}` : ''),
         h('span', { class: 'rec-time' }, C.fmtDateTime(hz.event_time).slice(0, 16))),
       h('div', { class: 'rec-foot' },
-        h('span', { class: `badge st-${hz.status}`, data: { hazardStatus: hz.status } }, t(`hstatus.${hz.status}`)),
+        h('span', { class: `badge st-${hz.status}`, data: { hazardStatus: hz.status } }, vocab.label('hazard_status', hz.status)),
         hz.overdue ? h('span', { class: 'badge overdue' }, t('hz.overdue_badge')) : null,
-        h('span', { class: 'badge' }, t(`sev.${hz.severity}`)),
+        h('span', { class: 'badge' }, vocab.label('hazard_severity', hz.severity)),
         h('span', { class: 'badge', data: { department: hz.department || '' } }, deptLabel(hz.department)),
         hz.due_date ? h('span', { class: hz.overdue ? 'bad-text' : 'muted' }, t('hz.due_on', { d: hz.due_date })) : null),
       h('div', { class: 'rec-body' }, hz.site_name),
@@ -150,14 +152,14 @@ export function mount(root) {
       h('h3', {}, t('hz.by_status')),
       h('div', { class: 'chips', data: { byStatus: '' } },
         board.overdue ? chip(t('hz.overdue_badge'), board.overdue, 'bad', { overdueCount: String(board.overdue) }) : null,
-        STATUSES.filter((s) => board.by_status[s]).map((s) => chip(t(`hstatus.${s}`), board.by_status[s], '', { statusCount: s }))),
+        vocab.options('hazard_status').filter(([code]) => board.by_status[code]).map(([code, label]) => chip(label, board.by_status[code], '', { statusCount: code }))),
       h('h3', {}, t('hz.by_department')),
       h('div', { class: 'chips', data: { byDepartment: '' } },
         Object.entries(board.by_department).map(([d, n]) => chip(deptLabel(d), n, '', { departmentCount: d }))),
       board.within_300m.length ? h('h3', {}, t('hz.within_groups')) : null,
       board.within_300m.length ? h('ul', { class: 'list compact', data: { near: '' } }, board.within_300m.map((g) => h('li', {
         class: 'place-group', data: { placeType: g.place_type, count: String(g.count) },
-      }, h('div', { class: 'rec-head' }, h('span', { class: 'rec-title' }, t(`place.${g.place_type}`)), h('span', { class: 'chip' }, String(g.count))),
+      }, h('div', { class: 'rec-head' }, h('span', { class: 'rec-title' }, vocab.label('hazard_place_type', g.place_type)), h('span', { class: 'chip' }, String(g.count))),
       h('ul', { class: 'problems' }, g.hazard_ids.map((id) => byId.get(id)).filter(Boolean).map((x) => h('li', {}, `${x.site_name}：${x.description}`)))))) : null,
       h('h3', {}, t('hz.list')),
       hazards.length ? h('ul', { class: 'list hz-list', data: { hazards: '' } }, hazards.map((x) => card(x, pending.get(x.id), fixes.get(x.id) || [])))

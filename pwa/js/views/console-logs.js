@@ -2,20 +2,21 @@
 // the phone's own time, the corrected time and when it reached the server; clock flags stand out.
 import { h } from '../util.js';
 import { t } from '../i18n/index.js';
+import * as vocab from '../vocabulary.js';
 import * as C from './console-common.js';
 
 const TYPES = ['shift', 'scan', 'review', 'gate_check', 'visitor', 'hazard', 'hazard_event'];
 const PAGE = 50;
 
+// The vocabulary whose code a log row's detail is, per record type.
+const DETAIL_KIND = {
+  shift: 'shift_status', review: 'review_decision', gate_check: 'gate_direction',
+  hazard: 'hazard_category', hazard_event: 'hazard_actions',
+};
+
 function detailText(r) {
   const d = r.detail || '';
-  const key = {
-    shift: `sstatus.${d}`, review: `decision.${d}`, gate_check: `direction.${d}`,
-    hazard: `cat.${d}`, hazard_event: `haction.${d}`,
-  }[r.type];
-  if (!key) return d;
-  const label = t(key);
-  return label === key ? d : label;
+  return DETAIL_KIND[r.type] ? vocab.label(DETAIL_KIND[r.type], d) : d;
 }
 
 function row(r) {

@@ -4,6 +4,7 @@
 import { h } from '../util.js';
 import { t } from '../i18n/index.js';
 import { api, ApiError } from '../api.js';
+import * as vocab from '../vocabulary.js';
 import * as C from './console-common.js';
 import { heatmapSvg } from './console-coverage.js';
 import { noticeSheet } from './console-rosters.js';
@@ -83,7 +84,7 @@ export function mount(root) {
         `${w.date} ${w.site_name} ${w.window_name}：${t('gatec.checked', { n: w.checked_in, req: w.required })}`))) : null,
       h('h3', {}, t('rep.hazards')),
       h('p', {}, t('rep.hazard_summary', { open, overdue: hazards.overdue })),
-      h('div', { class: 'chips' }, Object.entries(hazards.by_department).map(([d, n]) => h('span', { class: 'chip' }, `${d ? t(`dept.${d}`) : t('dept.none')} ${n}`))),
+      h('div', { class: 'chips' }, Object.entries(hazards.by_department).map(([d, n]) => h('span', { class: 'chip' }, `${d ? vocab.label('department', d) : t('dept.none')} ${n}`))),
       h('h3', {}, t('rep.notice')),
       noticeSheet(rosters)));
   }

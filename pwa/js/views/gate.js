@@ -5,6 +5,7 @@ import { t } from '../i18n/index.js';
 import { store } from '../store.js';
 import * as outbox from '../outbox.js';
 import * as model from '../model.js';
+import * as vocab from '../vocabulary.js';
 import { syncNow } from '../sync.js';
 import { flash } from './common.js';
 
@@ -98,13 +99,13 @@ export function mount(root) {
     // Latest direction per (window, person) today: pulled checks, then my own newer ones.
     const checks = (await model.pulledGateChecks())
       .filter((c) => String(c.site_id) === String(s.id) && String(c.local_date) === today)
-      .map((c) => ({ window_id: c.window_id, who: c.recorded_by, direction: c.direction, at: c.event_time || c.device_time || '', id: c.id }));
+      .map((c) => ({ window_id: c.window_id, who: c.recorded_by, direction: c.direction, at: c.event_time, id: c.id }));
     const seen = new Set(checks.map((c) => c.id));
     for (const e of entries.filter((x) => x.type === 'gate.check' && x.payload.local_date === today && String(x.payload.site_id) === String(s.id))) {
       if (!seen.has(e.id)) checks.push({ window_id: e.payload.window_id, who: u.id, direction: e.payload.direction, at: e.occurred_at, id: e.id });
     }
     checks.sort((a, b) => new Date(a.at) - new Date(b.at));
-    const required = s.required_gate_staff || 4;
+    const required = s.required_gate_staff;
     windowsBox.replaceChildren(...model.windowsOf(s).map((w) => {
       const last = new Map();
       for (const c of checks) if (c.window_id === w.id) last.set(c.who, c.direction);
@@ -112,13 +113,13 @@ export function mount(root) {
       const meIn = last.get(u.id) === 'in';
       return h('section', { class: 'card', data: { window: String(w.id) } },
         h('div', { class: 'rec-head' },
-          h('span', { class: 'rec-title' }, `${w.name || t(`gate.window_kind.${w.kind}`)} ${hhmm(w.starts)}–${hhmm(w.ends)}`),
+          h('span', { class: 'rec-title' }, `${w.name || vocab.label('window_kind', w.kind)} ${hhmm(w.starts)}–${hhmm(w.ends)}`),
           h('span', { class: 'muted' }, meIn ? t('gate.me_in') : t('gate.me_out'))),
         h('p', { class: `counter ${n < required ? 'low' : 'ok'}`, data: { gateCount: String(n) } }, t('gate.count', { n, req: required })),
         n < required ? h('p', { class: 'warn-text' }, t('gate.count_low', { req: required })) : null,
         h('div', { class: 'row' },
-          h('button', { type: 'button', data: { action: 'check-in' }, disabled: meIn, onclick: () => check(w.id, 'in') }, t('gate.check_in')),
-          h('button', { type: 'button', data: { action: 'check-out' }, disabled: !meIn, onclick: () => check(w.id, 'out') }, t('gate.check_out'))));
+          h('button', { type: 'button', data: { action: 'check-in' }, disabled: meIn, onclick: () => check(w.id, 'in') }, vocab.label('gate_direction', 'in')),
+          h('button', { type: 'button', data: { action: 'check-out' }, disabled: !meIn, onclick: () => check(w.id, 'out') }, vocab.label('gate_direction', 'out'))));
     }));
     // Today's visitors at this site.
     const left = new Map();

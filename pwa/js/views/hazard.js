@@ -5,13 +5,10 @@ import { t } from '../i18n/index.js';
 import { store } from '../store.js';
 import * as outbox from '../outbox.js';
 import * as model from '../model.js';
+import * as vocab from '../vocabulary.js';
 import { prepare } from '../photos.js';
 import { syncNow } from '../sync.js';
-import { fillEntries, selectOf, flash } from './common.js';
-
-const CATEGORIES = ['fire', 'food_hygiene', 'collapse', 'poisoning', 'accident', 'traffic', 'surroundings', 'security_equipment', 'other'];
-const PLACES = ['internet_cafe', 'restaurant', 'hotel', 'illegal_stall', 'illegal_publication', 'canteen', 'tuck_shop', 'classroom', 'dormitory', 'gate', 'other'];
-const SEVERITIES = ['low', 'medium', 'high'];
+import { fillEntries, fillSelect, flash } from './common.js';
 
 function defaultSite() {
   const u = store.user;
@@ -24,16 +21,18 @@ function defaultSite() {
 export function mount(root) {
   const u = store.user;
   const msg = h('div', { data: { msg: '' } });
+  const noData = h('p', { class: 'msg warn', hidden: true }, t('common.no_data'));
   const form = h('form', { class: 'card', data: { form: 'hazard' } });
   const list = h('ul', { class: 'list', data: { records: '' } });
-  root.append(h('h2', {}, t('hazard.title')), msg, form, h('h3', {}, t('hazard.mine')), list);
+  root.append(h('h2', {}, t('hazard.title')), noData, msg, form, h('h3', {}, t('hazard.mine')), list);
 
   let photos = []; // [{blob, sha256, url}]
   let pos = null;
   const siteSel = h('select', { name: 'site' });
-  const category = selectOf('category', CATEGORIES.map((c) => [c, t(`cat.${c}`)]), 'fire');
-  const place = selectOf('place_type', PLACES.map((p) => [p, t(`place.${p}`)]), '', t('common.choose'));
-  const severity = selectOf('severity', SEVERITIES.map((s) => [s, t(`sev.${s}`)]), 'medium');
+  // The choices come from the bootstrap's vocabulary, filled in by update().
+  const category = h('select', { name: 'category', required: true });
+  const place = h('select', { name: 'place_type' });
+  const severity = h('select', { name: 'severity', required: true });
   const description = h('textarea', { name: 'description', maxlength: '4000', required: true });
   const fileInput = h('input', { type: 'file', name: 'photos', accept: 'image/*', multiple: true, class: 'hidden-input' });
   const thumbs = h('div', { class: 'thumbs', data: { thumbs: '' } });
@@ -117,23 +116,36 @@ export function mount(root) {
     h('label', { class: 'check' }, within, t('hazard.within_300m')),
     submit);
 
-  let builtFor = null;
+  // Refills a select with the bootstrap's choices, keeping what the user picked.
+  const fill = (select, options, fallback, placeholder) => fillSelect(select, options, select.value || fallback, placeholder);
+
+  let sitesFor = null; // the site ids the site list was built for
+  let wordsFor; // the vocabulary the other lists were filled from
   currentPosition(5000).then((p) => { pos = p; updateDistance(); });
   return {
     async update() {
+      const boot = store.get('bootstrap');
+      noData.hidden = Boolean(boot);
       const key = model.sites().map((s) => s.id).join(',');
-      if (builtFor !== key) {
+      if (sitesFor !== key) {
         const keep = siteSel.value || String(defaultSite() || '');
         siteSel.replaceChildren(...model.sites().map((s) => h('option', { value: String(s.id), selected: String(s.id) === keep }, s.name)));
-        builtFor = key;
+        sitesFor = key;
         updateDistance();
+      }
+      const words = boot && boot.vocabulary;
+      if (wordsFor !== words) {
+        fill(category, vocab.options('hazard_category'), 'fire');
+        fill(place, vocab.options('hazard_place_type'), '', t('common.choose'));
+        fill(severity, vocab.options('hazard_severity'), 'medium');
+        wordsFor = words;
       }
       const entries = (await model.myEntries()).filter((e) => e.type === 'hazard.report');
       const server = new Map((await model.pulledHazards()).map((x) => [x.id, x]));
       await fillEntries(list, entries.slice(0, 100));
       for (const li of list.querySelectorAll('li[data-record]')) {
         const hz = server.get(li.dataset.record);
-        if (hz && hz.status) li.querySelector('.rec-foot').appendChild(h('span', { class: 'badge', data: { hazardStatus: hz.status } }, t(`hstatus.${hz.status}`)));
+        if (hz) li.querySelector('.rec-foot').appendChild(h('span', { class: 'badge', data: { hazardStatus: hz.status } }, vocab.label('hazard_status', hz.status)));
       }
     },
     unmount() { photos.forEach((p) => URL.revokeObjectURL(p.url)); },

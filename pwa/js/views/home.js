@@ -3,9 +3,8 @@ import { h } from '../util.js';
 import { t } from '../i18n/index.js';
 import { store } from '../store.js';
 import { logout } from '../auth.js';
-import { acknowledge } from '../sync.js';
 import * as model from '../model.js';
-import { attentionIds } from '../outbox.js';
+import { attentionIds, markSeen } from '../outbox.js';
 import { fillEntries } from './common.js';
 
 export function mount(root) {
@@ -26,13 +25,13 @@ export function mount(root) {
   });
   root.append(
     h('section', { class: 'card' },
-      h('h2', {}, t('home.hello', { name: u.display_name || u.username })),
+      h('h2', {}, t('home.hello', { name: u.display_name })),
       h('p', { class: 'muted' }, t('home.role', { roles: (u.roles || []).map((r) => t(`role.${r}`)).join('、') })),
       out),
     h('div', { class: 'row' }, h('h3', {}, t('home.records')), ack),
     note, list);
   let attention = [];
-  ack.addEventListener('click', () => acknowledge(attention));
+  ack.addEventListener('click', async () => { await markSeen(attention); store.touch(); });
   return {
     async update() {
       // The 200 newest entries, not every entry of the outbox; the ones needing attention are

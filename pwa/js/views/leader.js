@@ -5,6 +5,7 @@ import { t } from '../i18n/index.js';
 import { store } from '../store.js';
 import * as outbox from '../outbox.js';
 import * as model from '../model.js';
+import * as vocab from '../vocabulary.js';
 import { api } from '../api.js';
 import { syncNow } from '../sync.js';
 import { flash } from './common.js';
@@ -29,10 +30,9 @@ export function mount(root) {
   function shiftCard(s, scans) {
     const site = model.site(s.site_id);
     const cps = model.checkpointsOf(site);
-    const byId = new Map(cps.map((c) => [c.id, c]));
-    const codes = new Set(scans.map((x) => (x.checkpoint_code || (byId.get(x.checkpoint_id) || {}).code || '').toUpperCase()));
-    const missed = cps.filter((c) => !codes.has(c.code.toUpperCase()));
-    const memberIds = s.member_ids || (s.members || []).map((m) => (typeof m === 'object' ? m.id ?? m.user_id : m));
+    const scanned = new Set(scans.map((x) => x.checkpoint_id));
+    const missed = cps.filter((c) => !scanned.has(c.id));
+    const memberIds = s.member_ids;
     const flags = new Set(String(s.clock_flag || '').split(',').filter(Boolean));
     for (const x of scans) String(x.clock_flag || '').split(',').filter(Boolean).forEach((f) => flags.add(f));
     const comment = h('input', { type: 'text', name: 'comment', maxlength: '2000', placeholder: t('leader.comment') });
@@ -47,8 +47,8 @@ export function mount(root) {
       flags.size ? h('div', { class: 'reason' }, t('leader.clock_flag', { flags: [...flags].map((f) => t(`clock.${f}`)).join('、') })) : null,
       comment,
       h('div', { class: 'row' },
-        h('button', { type: 'button', data: { action: 'confirm' }, onclick: () => review(s.id, 'confirm', comment.value.trim()) }, t('leader.confirm')),
-        h('button', { type: 'button', data: { action: 'return' }, onclick: () => review(s.id, 'return', comment.value.trim()) }, t('leader.return'))));
+        h('button', { type: 'button', data: { action: 'confirm' }, onclick: () => review(s.id, 'confirm', comment.value.trim()) }, vocab.label('review_decision', 'confirm')),
+        h('button', { type: 'button', data: { action: 'return' }, onclick: () => review(s.id, 'return', comment.value.trim()) }, vocab.label('review_decision', 'return'))));
   }
 
   let rosterLoaded = false;
@@ -64,19 +64,18 @@ export function mount(root) {
       try {
         rosters = await api(`/api/rosters?group_id=${encodeURIComponent(g.id)}`);
       } catch (e) {
-        // No roster API (404) or no permission: hide the section rather than show an error.
+        // No permission or the network went: hide the section rather than show an error.
         rosterBox.replaceChildren();
         return;
       }
-      const items = Array.isArray(rosters) ? rosters : (rosters && (rosters.items || rosters.rosters)) || [];
-      for (const r of items) cards.push(rosterCard(g, r));
+      for (const r of rosters) cards.push(rosterCard(g, r));
     }
     rosterBox.replaceChildren(h('h3', {}, t('leader.roster')), ...(cards.length ? cards : [h('p', { class: 'muted' }, t('leader.roster_none'))]));
     rosterLoaded = true;
   }
 
   function rosterCard(g, r) {
-    const shifts = r.shifts || [];
+    const { shifts } = r;
     const submit = h('button', { type: 'button', class: 'small', data: { action: 'submit-roster' } }, t('leader.roster_submit'));
     submit.addEventListener('click', async () => {
       try {
@@ -92,13 +91,13 @@ export function mount(root) {
       h('ul', { class: 'list' }, shifts.map((s) => {
         const site = model.site(s.site_id);
         const req = (site && site.required_patrol_staff) || 4;
-        const n = (s.member_ids || []).length;
-        const short = s.understaffed ?? n < req;
+        const n = s.member_ids.length;
+        const short = s.understaffed;
         return h('li', { data: { rosterShift: String(s.id), understaffed: String(Boolean(short)) } },
           h('div', { class: 'rec-head' },
             h('span', {}, site ? site.name : `#${s.site_id}`),
             h('span', { class: 'rec-time' }, t('leader.shift_time', { start: shortTime(s.starts_at), end: shortTime(s.ends_at) }))),
-          h('div', { class: 'rec-body' }, (s.member_ids || []).map(model.userName).join('、')),
+          h('div', { class: 'rec-body' }, s.member_ids.map(model.userName).join('、')),
           short ? h('div', { class: 'reason' }, `⚠ ${t('leader.roster_short', { req })}（${n}）`) : null);
       })),
       r.submitted_at ? null : submit);

@@ -33,9 +33,9 @@ export function mount(root) {
       const ids = g ? model.siteIdsOf(g).map(String) : [];
       const list = model.sites().filter((s) => !ids.length || ids.includes(String(s.id)));
       siteSel.replaceChildren(...list.map((s) => h('option', { value: String(s.id) }, s.name)));
-      const people = g ? model.membersOf(g) : [{ id: u.id, name: u.display_name }];
+      const people = g ? model.membersOf(g) : [u];
       members.replaceChildren(...people.map((m) => h('label', { class: 'check' },
-        h('input', { type: 'checkbox', name: 'member', value: String(m.id), checked: m.id === u.id }), m.name)));
+        h('input', { type: 'checkbox', name: 'member', value: String(m.id), checked: m.id === u.id }), m.display_name)));
       countWarn();
     };
     const countWarn = () => {
@@ -161,10 +161,12 @@ export function mount(root) {
         startBox.hidden = true;
         shiftBox.hidden = false;
         if (shown !== shift.id) { parts = buildShift(shift); shown = shift.id; }
+        const cps = model.checkpointsOf(parts.site);
+        // Scanned: this phone's scans (by the code typed or read) and the server's (by id).
         const scanned = new Set(entries.filter((e) => e.type === 'shift.scan' && e.payload.shift_id === shift.id && e.state !== 'rejected')
           .map((e) => e.payload.checkpoint_code.toUpperCase()));
-        for (const sc of await model.pulledScans()) if (sc.shift_id === shift.id && sc.checkpoint_code) scanned.add(sc.checkpoint_code.toUpperCase());
-        const cps = model.checkpointsOf(parts.site);
+        const codeOf = new Map(cps.map((c) => [c.id, c.code.toUpperCase()]));
+        for (const sc of await model.pulledScans()) if (sc.shift_id === shift.id && codeOf.has(sc.checkpoint_id)) scanned.add(codeOf.get(sc.checkpoint_id));
         parts.cpList.replaceChildren(...cps.map((c) => h('div', { class: `cp ${scanned.has(c.code.toUpperCase()) ? 'done' : ''}`, data: { cp: c.code } },
           h('span', {}, `${scanned.has(c.code.toUpperCase()) ? '✓ ' : ''}${c.name}`), h('span', { class: 'code' }, c.code))));
         const left = cps.filter((c) => !scanned.has(c.code.toUpperCase())).length;

@@ -1,0 +1,152 @@
+"""The words the app shows for the domain's codes: every enum a person sees, with its Chinese
+and English label, and the hazard lifecycle. Sent to phones in the bootstrap, so the PWA never
+keeps its own copy of a code list, a label or a rule about which action fits which status.
+
+Labels sit next to their codes here and only here; a code without both labels fails at import.
+"""
+
+from enum import StrEnum
+from functools import cache
+from typing import Any
+
+from app.gate.models import GateDirection
+from app.hazards.models import (
+    Department,
+    HazardAction,
+    HazardCategory,
+    HazardStatus,
+    PlaceType,
+    Severity,
+)
+from app.hazards.rules import LIFECYCLE
+from app.shifts.models import ReviewDecision, ShiftStatus
+from app.sites.models import SiteKind, WindowKind
+
+Labels = dict[Any, tuple[str, str]]  # enum member -> (zh, en)
+
+# Terms follow the town's implementation plan (shared/domain.md).
+HAZARD_CATEGORY: Labels = {
+    HazardCategory.fire: ("消防", "Fire"),
+    HazardCategory.food_hygiene: ("食品卫生", "Food hygiene"),
+    HazardCategory.collapse: ("坍塌", "Collapse"),
+    HazardCategory.poisoning: ("中毒", "Poisoning"),
+    HazardCategory.accident: ("意外事故", "Accident"),
+    HazardCategory.traffic: ("交通安全", "Traffic"),
+    HazardCategory.surroundings: ("周边环境（300米内）", "Surroundings (300 m)"),
+    HazardCategory.security_equipment: ("视频监控、入侵报警", "Video surveillance / alarms"),
+    HazardCategory.other: ("其他", "Other"),
+}
+
+HAZARD_SEVERITY: Labels = {
+    Severity.low: ("一般", "Low"),
+    Severity.medium: ("较重", "Medium"),
+    Severity.high: ("严重", "High"),
+}
+
+HAZARD_PLACE_TYPE: Labels = {
+    PlaceType.internet_cafe: ("网吧", "Internet cafe"),
+    PlaceType.restaurant: ("饭店", "Restaurant"),
+    PlaceType.hotel: ("旅馆", "Hotel"),
+    PlaceType.illegal_stall: ("非法摊点", "Illegal stall"),
+    PlaceType.illegal_publication: ("非法出版物", "Illegal publications"),
+    PlaceType.canteen: ("食堂", "Canteen"),
+    PlaceType.tuck_shop: ("小卖部", "Tuck shop"),
+    PlaceType.classroom: ("教室", "Classroom"),
+    PlaceType.dormitory: ("宿舍", "Dormitory"),
+    PlaceType.gate: ("校门口", "School gate"),
+    PlaceType.other: ("其他", "Other"),
+}
+
+DEPARTMENT: Labels = {
+    Department.education_office: ("教委办", "Education office (教委办)"),
+    Department.police_station: ("派出所", "Police station (派出所)"),
+    Department.market_regulation: ("工商所", "Market regulation (工商所)"),
+    Department.traffic_police: ("交警中队", "Traffic police (交警中队)"),
+    Department.four_in_one: ("四位一体办", "Four-in-one office (四位一体办)"),
+}
+
+HAZARD_STATUS: Labels = {
+    HazardStatus.reported: ("已上报", "Reported"),
+    HazardStatus.assigned: ("已交办", "Assigned"),
+    HazardStatus.rectified: ("已整改", "Rectified"),
+    HazardStatus.closed: ("已销号", "Closed"),
+    HazardStatus.reopened: ("重新打开", "Reopened"),
+}
+
+HAZARD_ACTIONS: Labels = {
+    HazardAction.assign: ("交办", "Assign"),
+    HazardAction.rectify: ("整改", "Rectify"),
+    HazardAction.close: ("验收销号", "Verify and close"),
+    HazardAction.reopen: ("重新打开", "Reopen"),
+}
+
+SHIFT_STATUS: Labels = {
+    ShiftStatus.open: ("巡逻中", "On patrol"),
+    ShiftStatus.ended: ("待组长确认", "Awaiting review"),
+    ShiftStatus.confirmed: ("已确认", "Confirmed"),
+    ShiftStatus.returned: ("已退回", "Returned"),
+}
+
+REVIEW_DECISION: Labels = {
+    ReviewDecision.confirm: ("确认", "Confirm"),
+    ReviewDecision.return_: ("退回", "Return"),
+}
+
+GATE_DIRECTION: Labels = {
+    GateDirection.check_in: ("签到", "Check in"),
+    GateDirection.check_out: ("签退", "Check out"),
+}
+
+WINDOW_KIND: Labels = {
+    WindowKind.arrival: ("上学", "Arrival"),
+    WindowKind.dismissal: ("放学", "Dismissal"),
+}
+
+SITE_KIND: Labels = {
+    SiteKind.school: ("学校", "School"),
+    SiteKind.kindergarten: ("幼儿园", "Kindergarten"),
+    SiteKind.key_place: ("重点场所", "Key place"),
+}
+
+# Bootstrap key -> (enum, its labels). The enum's order is the order a form lists them in.
+VOCABULARIES: dict[str, tuple[type[StrEnum], Labels]] = {
+    "hazard_category": (HazardCategory, HAZARD_CATEGORY),
+    "hazard_severity": (Severity, HAZARD_SEVERITY),
+    "hazard_place_type": (PlaceType, HAZARD_PLACE_TYPE),
+    "department": (Department, DEPARTMENT),
+    "hazard_status": (HazardStatus, HAZARD_STATUS),
+    "hazard_actions": (HazardAction, HAZARD_ACTIONS),
+    "shift_status": (ShiftStatus, SHIFT_STATUS),
+    "review_decision": (ReviewDecision, REVIEW_DECISION),
+    "gate_direction": (GateDirection, GATE_DIRECTION),
+    "window_kind": (WindowKind, WINDOW_KIND),
+    "site_kind": (SiteKind, SITE_KIND),
+}
+
+
+def _terms(enum: type[StrEnum], labels: Labels) -> list[dict[str, str]]:
+    missing = [m.value for m in enum if m not in labels]
+    extra = [k for k in labels if k not in set(enum)]
+    if missing or extra:
+        raise RuntimeError(f"labels of {enum.__name__}: missing {missing}, unknown {extra}")
+    return [{"code": m.value, "zh": labels[m][0], "en": labels[m][1]} for m in enum]
+
+
+def hazard_lifecycle() -> dict[str, list[str]]:
+    """Per status, the actions the lifecycle allows from it (who may take them is checked
+    on push; this is what a screen offers)."""
+    return {
+        status.value: [a.value for a, (starts, _) in LIFECYCLE.items() if status in starts]
+        for status in HazardStatus
+    }
+
+
+@cache
+def vocabulary() -> dict[str, Any]:
+    """The bootstrap's "vocabulary": built once, the same for every caller."""
+    out: dict[str, Any] = {key: _terms(*spec) for key, spec in VOCABULARIES.items()}
+    out["hazard_lifecycle"] = hazard_lifecycle()
+    return out
+
+
+vocabulary()  # a code without its labels fails at start-up, not on a phone
