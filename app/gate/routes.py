@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter
 from sqlmodel import SQLModel, select
 
-from app.auth.deps import CurrentUser
+from app.access import ScopeDep
 from app.db import ReadSessionDep
 from app.gate.models import VisitorEntry
 from app.sites.service import get_visible_site
@@ -23,9 +23,9 @@ class VisitorRegister(SQLModel):
 
 @router.get("/sites/{site_id}/visitors", response_model=VisitorRegister)
 def visitor_register(
-    site_id: int, day: date, session: ReadSessionDep, user: CurrentUser
+    site_id: int, day: date, session: ReadSessionDep, scope: ScopeDep
 ) -> VisitorRegister:
-    site = get_visible_site(session, user=user, site_id=site_id)
+    site = get_visible_site(session, scope=scope, site_id=site_id)
     zone = ZoneInfo(site.timezone)
     start = datetime.combine(day, time.min, tzinfo=zone)
     rows = session.exec(

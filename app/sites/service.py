@@ -10,7 +10,6 @@ from sqlmodel import Session, select
 
 from app.access import Scope
 from app.audit import service as audit
-from app.auth.models import User
 from app.errors import Conflict, Invalid, NotFound
 from app.sites.models import (
     Checkpoint,
@@ -60,15 +59,9 @@ def _patch(
 # ---- sites -------------------------------------------------------------------------------
 
 
-def get_visible_site(
-    session: Session, *, scope: Scope | None = None, site_id: int, user: User | None = None
-) -> Site:
+def get_visible_site(session: Session, *, scope: Scope, site_id: int) -> Site:
     """The site if it exists and the caller may see it; 404 otherwise (existence is not
     leaked)."""
-    if scope is None:  # kept until the merge repoints: app/gate/routes.py (pass its Scope)
-        from app.groups.membership import scope_of
-
-        scope = scope_of(session, user)
     site = session.get(Site, site_id)
     if site is None or not scope.sees_site(site_id):
         raise NotFound(f"No site with id {site_id} that you can see.")
