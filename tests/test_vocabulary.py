@@ -3,7 +3,8 @@ and the hazard lifecycle exactly as the push handler enforces it."""
 
 import pytest
 
-from app.hazards.models import LIFECYCLE, HazardAction, HazardStatus
+from app.hazards.models import HazardAction, HazardStatus
+from app.hazards.rules import LIFECYCLE
 from app.vocabulary import VOCABULARIES, _terms, vocabulary
 
 
