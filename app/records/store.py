@@ -193,9 +193,9 @@ class PushContext:
         for record in self.dirty.values():
             names = tuple(sorted(record.dirty))
             if names:
-                params = {f"new_{n}": record.values[n] for n in names}
+                changes = {f"new_{n}": record.values[n] for n in names}
                 updates.setdefault((record.model.__table__, names), []).append(
-                    {"record_id": record.id, **params}
+                    {"record_id": record.id, **changes}
                 )
                 record.dirty.clear()
         for (table, names), params in updates.items():
