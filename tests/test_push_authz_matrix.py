@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
 import app.record_types  # noqa: F401  (fills the registry)
 from app.records.authz import Permission, Relation, permission
@@ -436,3 +436,200 @@ def test_every_mutation_type_answers_every_caller_on_every_object_as_the_rule_ta
         )
     assert not mismatches, "\n".join(mismatches)
     assert len(cells) == entries * len(CALLERS) * len(OBJECTS)
+
+
+# --- the holes the matrix closed, and attacks from inside the town, by hand ---------------
+
+
+def _ok(results) -> None:
+    assert [r["status"] for r in results] == ["applied"] * len(results), results
+
+
+def _refused(result, rule: Rule) -> None:
+    assert (result["status"], result["rule"]) == ("rejected", rule), result
+
+
+def _ended_shift(client, town, login, recorder="member_a1", listed=("member_a2",)) -> str:
+    start = _start(town, "a", set(listed))
+    _ok(push(client, login(recorder), [start, mut("shift.end", {"shift_id": start["id"]})]))
+    return start["id"]
+
+
+def test_the_three_reported_holes_are_closed(client, session, town, login):
+    from app.shifts.models import CheckpointScan, PatrolShift
+
+    # a leader confirms a shift she recorded herself
+    own = _ended_shift(client, town, login, recorder="leader_a")
+    leader = login("leader_a")
+    [r] = push(client, leader, [mut("shift.review", {"shift_id": own, "decision": "confirm"})])
+    _refused(r, Rule.own_shift_review)
+    assert "组长或督查" in r["message"] and "supervisor must review" in r["message"]
+    [r] = push(
+        client,
+        login("supervisor"),
+        [mut("shift.review", {"shift_id": own, "decision": "confirm"})],
+    )
+    assert r["status"] == "applied"  # a supervisor signs it off instead
+    # a gate user, in no patrol group, ends a member's open shift
+    start = _start(town, "a", {"member_a2"})
+    _ok(push(client, login("member_a1"), [start]))
+    gate_end = mut("shift.end", {"shift_id": start["id"]})
+    [r] = push(client, login("gate_a"), [gate_end])
+    _refused(r, Rule.role_may_not)
+    # the supervisor, who only reads, scans into a member's shift
+    scan = mut("shift.scan", {"shift_id": start["id"], "checkpoint_code": "A-CP1"})
+    [r] = push(client, login("supervisor"), [scan])
+    _refused(r, Rule.role_may_not)
+    session.rollback()
+    assert session.get(PatrolShift, start["id"]).status == "open"
+    assert (
+        session.exec(select(CheckpointScan).where(CheckpointScan.shift_id == start["id"])).all()
+        == []
+    )
+    logged = {m.id: (m.status, m.rule) for m in session.exec(select(Mutation))}
+    assert logged[gate_end["id"]] == ("rejected", "role_may_not")
+    assert logged[scan["id"]] == ("rejected", "role_may_not")
+
+
+def test_a_leader_may_end_a_forgotten_shift_and_it_shows(client, session, town, login):
+    from app.shifts.models import PatrolShift
+
+    start = _start(town, "a", {"member_a2"})
+    _ok(push(client, login("member_a1"), [start]))
+    _ok(push(client, login("leader_a"), [mut("shift.end", {"shift_id": start["id"]})]))
+    session.rollback()
+    shift = session.get(PatrolShift, start["id"])
+    assert shift.status == "ended"
+    assert shift.recorded_by == town.users["member_a1"].id
+    assert shift.ended_by == town.users["leader_a"].id
+    detail = client.get(f"/api/shifts/{start['id']}", headers=login("supervisor")).json()
+    assert detail["shift"]["ended_by"] == town.users["leader_a"].id
+
+
+def test_listed_people_outside_the_group_are_kept_and_not_counted(client, session, town, login):
+    from app.groups.models import Roster, RosterShift, RosterShiftMember
+    from app.reports.rosters import rosters
+    from app.reports.sweep import shift_intervals
+
+    admin = login("admin")
+    res = client.patch(
+        f"/api/users/{town.users['member_a4'].id}", json={"active": False}, headers=admin
+    )
+    assert res.status_code == 200, res.text
+    outsiders = ["admin", "supervisor", "gate_a", "member_b1", "member_a4"]
+    now = datetime.now(SHANGHAI)
+    start = _start(town, "a", {"member_a2", *outsiders})
+    _ok(push(client, login("member_a1"), [start]))
+    ids = {u: town.users[u].id for u in ["member_a1", "member_a2", *outsiders]}
+    detail = client.get(f"/api/shifts/{start['id']}", headers=login("supervisor")).json()
+    assert detail["shift"]["member_ids"] == sorted(ids.values())
+    assert detail["shift"]["uncounted_ids"] == sorted(ids[u] for u in outsiders)
+    changes = client.get("/api/sync/pull", headers=login("member_a1")).json()["changes"]
+    [shift] = [c["data"] for c in changes if c["id"] == start["id"]]
+    assert shift["uncounted_ids"] == sorted(ids[u] for u in outsiders)
+    # coverage counts the two of the group
+    session.rollback()
+    lo, hi = int((now - timedelta(hours=3)).timestamp()), int(now.timestamp())
+    intervals = shift_intervals(session, site_ids=[town.sites["a"].id], lo=lo, hi=hi, now=now)
+    assert [n for _, _, n in intervals[town.sites["a"].id]] == [2]
+    # roster attendance: the disabled member planned on this duty is not present
+    group = town.groups["a"]
+    roster = Roster(group_id=group.id, period_start=now.date(), period_end=now.date())
+    with Session(session.get_bind()) as writer:
+        writer.add(roster)
+        writer.flush()
+        planned = RosterShift(
+            roster_id=roster.id,
+            site_id=town.sites["a"].id,
+            starts_at=now - timedelta(hours=1),
+            ends_at=now + timedelta(hours=1),
+        )
+        writer.add(planned)
+        writer.flush()
+        writer.add_all(
+            RosterShiftMember(roster_shift_id=planned.id, user_id=ids[u])
+            for u in ("member_a1", "member_a2", "member_a4")
+        )
+        writer.commit()
+    session.rollback()  # see the writer's commit
+    report = rosters(
+        session, group_ids=[group.id], date_from=now.date(), date_to=now.date(), now=now
+    )
+    [check] = report.groups
+    assert (check.planned_person_shifts, check.present_person_shifts) == (3, 2)
+    assert check.absences[0].absent_ids == [ids["member_a4"]]
+
+
+def test_a_push_is_its_tokens_user_and_device(client, session, town, login):
+    """Logging in on another member's phone id takes the phone over: her old token stops,
+    and what the new user pushes is his, whatever the payload says."""
+    from app.shifts.models import PatrolShift
+
+    victim = login("member_a1", "phone-of-a1")
+    thief = login("member_a2", "phone-of-a1")
+    start = mut(
+        "shift.start",
+        {
+            "site_id": town.sites["a"].id,
+            "recorded_by": town.users["member_a1"].id,
+            "device_id": "another-phone",
+        },
+    )
+    _ok(push(client, thief, [start]))
+    res = client.post(
+        "/api/sync/push",
+        json={"sent_at": datetime.now(SHANGHAI).isoformat(), "mutations": []},
+        headers=victim,
+    )
+    assert res.status_code == 401
+    session.rollback()
+    shift = session.get(PatrolShift, start["id"])
+    assert (shift.recorded_by, shift.device_id) == (town.users["member_a2"].id, "phone-of-a1")
+
+
+def test_group_id_cannot_be_changed_on_the_way(client, town, login):
+    member = login("member_a1")
+    for group in ("b", "a"):  # B does not patrol school a; A is hers
+        payload = {"site_id": town.sites["a"].id, "group_id": town.groups[group].id}
+        [r] = push(client, member, [mut("shift.start", payload)])
+        if group == "b":
+            _refused(r, Rule.not_your_group)
+        else:
+            assert r["status"] == "applied"
+
+
+def test_reviewing_twice_through_two_phones_the_first_review_wins(client, session, town, login):
+    from app.shifts.models import PatrolShift, ShiftReview
+
+    shift_id = _ended_shift(client, town, login)
+    phone1, phone2 = login("leader_a", "leader-phone-1"), login("leader_a", "leader-phone-2")
+    [r1] = push(
+        client, phone1, [mut("shift.review", {"shift_id": shift_id, "decision": "confirm"})]
+    )
+    returned = {"shift_id": shift_id, "decision": "return", "comment": "补打卡"}
+    [r2] = push(client, phone2, [mut("shift.review", returned)])
+    assert r1["status"] == "applied"
+    assert (r2["status"], r2["rule"]) == ("conflict", "first_review_wins")
+    session.rollback()
+    assert session.get(PatrolShift, shift_id).status == "confirmed"
+    assert len(session.exec(select(ShiftReview).where(ShiftReview.shift_id == shift_id)).all()) == 1
+
+
+def test_a_disabled_leaders_old_phone_confirms_nothing(client, session, town, login):
+    from app.hazards.models import Hazard
+    from app.shifts.models import PatrolShift
+
+    shift_id = _ended_shift(client, town, login)
+    leader = login("leader_a", "leader-old-phone")
+    res = client.patch(
+        f"/api/users/{town.users['leader_a'].id}", json={"active": False}, headers=login("admin")
+    )
+    assert res.status_code == 200, res.text
+    report = mut("hazard.report", _site_payload(town, "hazard.report", "a"))
+    review = mut("shift.review", {"shift_id": shift_id, "decision": "confirm"})
+    results = push(client, leader, [report, review])
+    assert results[0]["status"] == "applied"  # field records still come in, marked
+    _refused(results[1], Rule.account_disabled)
+    session.rollback()
+    assert session.get(PatrolShift, shift_id).status == "ended"
+    assert session.get(Hazard, report["id"]).author_disabled is True
