@@ -29,7 +29,7 @@ class Record:
         object.__setattr__(self, "values", values)
         object.__setattr__(self, "stored", stored)  # the row is in the database
         object.__setattr__(self, "dirty", set())  # columns changed since it was written
-        object.__setattr__(self, "member_ids", None)  # a shift's people, once known
+        object.__setattr__(self, "member_ids", None)  # a shift's people (id -> counted), once known
 
     def __getattr__(self, name: str) -> Any:
         try:
