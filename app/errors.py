@@ -132,6 +132,13 @@ _HTTP_CODES = {
 }
 
 
+# FastAPI's own refusals a person may meet: a body its JSON parser cannot read (e.g. nested
+# deeper than the parser's recursion limit).
+_HTTP_ZH = {
+    "There was an error parsing the body": "无法解析请求内容（不是有效的 JSON，或嵌套过深）",
+}
+
+
 def _field_errors(exc: RequestValidationError) -> list[dict]:
     return [
         {"field": _where(err) or "body", "message": err.get("msg", "invalid")}
@@ -164,7 +171,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(_request: Request, exc: StarletteHTTPException):
         code = _HTTP_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
-        return JSONResponse(error_body(code, message), exc.status_code, headers=exc.headers)
+        return JSONResponse(
+            error_body(code, message, message_zh=_HTTP_ZH.get(message)),
+            exc.status_code,
+            headers=exc.headers,
+        )
 
     @app.exception_handler(DataError)
     @app.exception_handler(OverflowError)

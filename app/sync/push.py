@@ -136,7 +136,9 @@ def _check(raw: Any, index: int) -> Incoming:
     item = Incoming(m.id, m)
     if bad := first_bad_text(m.payload, MAX_MUTATION_DEPTH):
         where, problem = bad
-        _hash(item, m.payload)
+        # Too deep for the JSON encoders of the hash (they recurse): a stand-in is hashed,
+        # so a retry is still a duplicate of this refusal.
+        _hash(item, {"unhashable": where} if "deeper" in problem else m.payload)
         item.refusal = f"Invalid {m.type}: payload.{where}: {problem}"[:500]
         item.refusal_zh = f"{m.type} 无效：payload.{where}：{_text_problem_zh(problem)}"
         return item
