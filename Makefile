@@ -5,7 +5,7 @@ STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PORT    ?= 8000
 PG_VERSION := $(shell ls /etc/postgresql 2>/dev/null | head -1)
 
-.PHONY: demo test test-clock lint bench fuzz soak chromium postgres pwa-deps faketime
+.PHONY: demo test test-clock lint bench fuzz fuzz-push soak chromium postgres pwa-deps faketime
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || python3 -m venv $(VENV)
@@ -52,3 +52,7 @@ bench: $(STAMP) pwa-deps chromium postgres
 
 fuzz: $(STAMP) postgres
 	PATROL_FUZZ_LONG=1 $(BIN)/python -m pytest -p no:cacheprovider tests/test_fuzz_api.py -m slow
+
+## The push body under a long fuzz (PATROL_FUZZ_EXAMPLES, default 2000), on both backends.
+fuzz-push: $(STAMP) postgres
+	PATROL_FUZZ_LONG=1 $(BIN)/python -m pytest -p no:cacheprovider tests/test_fuzz_push.py -m slow -s

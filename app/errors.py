@@ -1,4 +1,5 @@
-"""One JSON error shape for every failure: {"error": {"code", "message", "details"}}."""
+"""One JSON error shape for every failure: {"error": {"code", "message", "details"}}, with
+`message_zh` (the Chinese text) where a person may read it."""
 
 import logging
 from typing import Any
@@ -26,9 +27,11 @@ class AppError(Exception):
         details: Any = None,
         code: str | None = None,
         keep_changes: bool = False,
+        message_zh: str | None = None,
     ):
         super().__init__(message)
         self.message = message
+        self.message_zh = message_zh
         self.details = details
         self.keep_changes = keep_changes
         if code:
@@ -77,8 +80,42 @@ UNSTORABLE_MESSAGE = (
 )
 
 
-def error_body(code: str, message: str, details: Any = None) -> dict:
-    return {"error": {"code": code, "message": message, "details": details}}
+UNSTORABLE_MESSAGE_ZH = "请求中的某个值无法保存：数字超出范围，或文字中含有 NUL 字符。"
+
+
+def error_body(code: str, message: str, details: Any = None, message_zh: str | None = None) -> dict:
+    body = {"code": code, "message": message, "details": details}
+    if message_zh is not None:
+        body["message_zh"] = message_zh
+    return {"error": body}
+
+
+# The Chinese of the input rules a person meets (app.fields), by pydantic error type; any
+# other validation error gets the generic text, with the field named.
+_VALIDATION_ZH = {
+    "text_unstorable": "文字中含有无法保存的字符（NUL 或孤立的代理字符 \\ud800）",
+    "uuid_expected": (
+        "必须是 UUID，例如 0190f5c2-7b1e-7a11-8f00-3c5d2e4f6a7b（32 位十六进制数字，可带连字符）"
+    ),
+    "date_implausible": "日期不合理：日期必须在 {earliest} 至 {latest} 之间，请检查年份",
+    "null_not_allowed": "不能为 null：若不修改，请省略该字段",
+}
+_VALIDATION_ZH_OTHER = "格式或取值不正确"
+
+
+def _where(err: dict, skip: tuple = ("body",)) -> str:
+    return ".".join(str(p) for p in err.get("loc", ()) if p not in skip)
+
+
+def validation_text(errors: list[dict], *, limit: int = 3, skip=("body",)) -> tuple[str, str]:
+    """The English and Chinese of the first few validation errors, each with its field."""
+    en, zh = [], []
+    for err in errors[:limit]:
+        where = _where(err, skip) or "body"
+        en.append(f"{where}: {err.get('msg', 'invalid')}")
+        template = _VALIDATION_ZH.get(err.get("type"), _VALIDATION_ZH_OTHER)
+        zh.append(f"{where}：{template.format(**(err.get('ctx') or {}))}")
+    return "; ".join(en), "；".join(zh)
 
 
 _HTTP_CODES = {
@@ -95,12 +132,18 @@ _HTTP_CODES = {
 }
 
 
+# FastAPI's own refusals a person may meet: a body its JSON parser cannot read (e.g. nested
+# deeper than the parser's recursion limit).
+_HTTP_ZH = {
+    "There was an error parsing the body": "无法解析请求内容（不是有效的 JSON，或嵌套过深）",
+}
+
+
 def _field_errors(exc: RequestValidationError) -> list[dict]:
-    out = []
-    for err in exc.errors():
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body",)]
-        out.append({"field": ".".join(loc) or "body", "message": err.get("msg", "invalid")})
-    return out
+    return [
+        {"field": _where(err) or "body", "message": err.get("msg", "invalid")}
+        for err in exc.errors()
+    ]
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -108,23 +151,31 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _app_error(_request: Request, exc: AppError):
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
         return JSONResponse(
-            error_body(exc.code, exc.message, exc.details), exc.status_code, headers=headers
+            error_body(exc.code, exc.message, exc.details, exc.message_zh),
+            exc.status_code,
+            headers=headers,
         )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError):
         fields = _field_errors(exc)
-        first = fields[0] if fields else {"field": "body", "message": "invalid"}
-        message = f"Invalid input: {first['field']}: {first['message']}"
+        first_en, first_zh = validation_text(exc.errors(), limit=1)
+        message = f"Invalid input: {first_en or 'body: invalid'}"
+        message_zh = f"输入无效：{first_zh or '请求内容不正确'}"
         if any(e.get("type") == "json_invalid" for e in exc.errors()):
             message = "The request body is not valid JSON"
-        return JSONResponse(error_body("invalid", message, fields), 422)
+            message_zh = "请求内容不是有效的 JSON"
+        return JSONResponse(error_body("invalid", message, fields, message_zh), 422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException):
         code = _HTTP_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
-        return JSONResponse(error_body(code, message), exc.status_code, headers=exc.headers)
+        return JSONResponse(
+            error_body(code, message, message_zh=_HTTP_ZH.get(message)),
+            exc.status_code,
+            headers=exc.headers,
+        )
 
     @app.exception_handler(DataError)
     @app.exception_handler(OverflowError)
@@ -132,7 +183,9 @@ def install_error_handlers(app: FastAPI) -> None:
         # A number too large for a 64-bit column (SQLite raises OverflowError, Postgres
         # DataError) or a NUL character in text (Postgres): the client's input, not our fault.
         log.warning("unstorable input on %s %s: %s", request.method, request.url.path, exc)
-        return JSONResponse(error_body("invalid", UNSTORABLE_MESSAGE), 422)
+        return JSONResponse(
+            error_body("invalid", UNSTORABLE_MESSAGE, message_zh=UNSTORABLE_MESSAGE_ZH), 422
+        )
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError):

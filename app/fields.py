@@ -1,29 +1,164 @@
-"""Input rules shared by every API schema."""
+"""Input rules shared by every API schema: text, identifiers, dates, and what null means."""
 
-from typing import Annotated, Any
+import re
+import uuid
+from datetime import date
+from types import NoneType, UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 from sqlmodel import SQLModel
 
+# --- text ---------------------------------------------------------------------------------
 
-def _no_nul(value: Any) -> Any:
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("text must not contain NUL characters")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def text_problem(value: str) -> str | None:
+    """Why a string cannot be stored as text, or None. NUL: Postgres refuses it. A lone
+    surrogate (valid JSON as "\\ud800", but not a character) cannot be encoded as UTF-8: the
+    database driver, the JSON encoder and the idempotency hash would all fail on it."""
+    found = _UNSTORABLE.search(value)
+    if found is None:
+        return None
+    if found.group() == "\x00":
+        return "text must not contain NUL characters"
+    return "text must be valid Unicode (it holds a lone surrogate such as \\ud800)"
+
+
+def first_bad_text(value: Any, max_depth: int) -> tuple[str, str] | None:
+    """(where, why) of the first key or string in a JSON value that cannot be stored as
+    text, or that lies deeper than max_depth; None when all is well. Iterative: a deeply
+    nested value must not exhaust the stack."""
+    stack: list[tuple[Any, str, int]] = [(value, "", 0)]
+    while stack:
+        item, where, depth = stack.pop()
+        if depth > max_depth:
+            return where or "value", f"nested deeper than {max_depth} levels"
+        if isinstance(item, str):
+            if problem := text_problem(item):
+                return where or "value", problem
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if isinstance(key, str) and (problem := text_problem(key)):
+                    return where or "value", f"a field name: {problem}"
+                stack.append((child, f"{where}.{key}" if where else str(key), depth + 1))
+        elif isinstance(item, list):
+            stack.extend((child, f"{where}[{i}]", depth + 1) for i, child in enumerate(item))
+    return None
+
+
+def _storable_text(value: Any) -> Any:
+    if isinstance(value, str) and (problem := text_problem(value)):
+        raise PydanticCustomError("text_unstorable", problem)
     return value
 
 
-# Free text from a client: no NUL bytes (Postgres cannot store them; SQLite would).
-Text = Annotated[str, AfterValidator(_no_nul)]
+# Free text from a client: no NUL and no lone surrogate, on every backend alike.
+Text = Annotated[str, AfterValidator(_storable_text)]
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 
 class CleanInput(SQLModel):
-    """Base of request schemas: refuses NUL in any text field, on every backend alike."""
+    """Base of request schemas: refuses NUL and lone surrogates in any text field."""
 
     @field_validator("*", mode="before")
     @classmethod
-    def _reject_nul(cls, value: Any) -> Any:
+    def _reject_unstorable_text(cls, value: Any) -> Any:
         if isinstance(value, list):
             for item in value:
-                _no_nul(item)
-        return _no_nul(value)
+                _storable_text(item)
+        return _storable_text(value)
+
+
+# --- identifiers --------------------------------------------------------------------------
+
+_UUID_SPELLING = re.compile(
+    r"[0-9a-f]{8}(-?)[0-9a-f]{4}\1[0-9a-f]{4}\1[0-9a-f]{4}\1[0-9a-f]{12}", re.IGNORECASE
+)
+
+
+def canonical_uuid(value: Any) -> str:
+    """One spelling of every id a client sends: lower case with hyphens. Upper case and the
+    32-digit form without hyphens name the same UUID (a retry in another spelling must find
+    the same record); anything else is refused."""
+    if not isinstance(value, str) or not _UUID_SPELLING.fullmatch(value):
+        raise PydanticCustomError(
+            "uuid_expected",
+            "must be a UUID such as 0190f5c2-7b1e-7a11-8f00-3c5d2e4f6a7b (32 hexadecimal "
+            "digits, with or without hyphens)",
+        )
+    return str(uuid.UUID(value))
+
+
+# A record's id as the phone generated it (a mutation id, shift_id, hazard_id, ...).
+_CANONICAL = BeforeValidator(canonical_uuid)
+RecordId = Annotated[str, _CANONICAL]
+
+
+def names_a_record(annotation: Any) -> bool:
+    """Whether a field's type is RecordId (alone, optional or in a union)."""
+    if get_origin(annotation) is Annotated:
+        return any(m is _CANONICAL for m in annotation.__metadata__) or names_a_record(
+            get_args(annotation)[0]
+        )
+    return any(names_a_record(arg) for arg in get_args(annotation))
+
+
+# --- dates --------------------------------------------------------------------------------
+
+# Every calendar date a client sends (a duty day, a due date, a roster period, a report's
+# range) lies in this range: anything outside is a typo or a broken clock, never a school
+# day. Fixed rather than relative to today, so a date that was accepted stays acceptable.
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+
+
+def _plausible_date(value: date) -> date:
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise PydanticCustomError(
+            "date_implausible",
+            "the date {date} is not plausible: a date must lie between {earliest} and "
+            "{latest}; check the year",
+            {
+                "date": value.isoformat(),
+                "earliest": EARLIEST_DATE.isoformat(),
+                "latest": LATEST_DATE.isoformat(),
+            },
+        )
+    return value
+
+
+PlausibleDate = Annotated[date, AfterValidator(_plausible_date)]
+
+
+# --- what null means ----------------------------------------------------------------------
+
+
+def _nullable(annotation: Any) -> bool:
+    if annotation is None or annotation is NoneType:
+        return True
+    if get_origin(annotation) is Annotated:
+        return _nullable(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, UnionType):
+        return any(_nullable(arg) for arg in get_args(annotation))
+    return False
+
+
+class PatchBody(CleanInput):
+    """Body of a PATCH: a field left out keeps its value. null clears a field that may be
+    empty (typed `X | None`, e.g. a phone number); for every other field null is refused
+    with a message naming the field, instead of failing later in the database."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _null_only_where_it_clears(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name)
+        if value is None and field is not None and not _nullable(field.annotation):
+            raise PydanticCustomError(
+                "null_not_allowed",
+                "{field} cannot be null: leave it out to keep its current value",
+                {"field": info.field_name},
+            )
+        return value

@@ -47,6 +47,7 @@ DATE_SENSITIVE = [
     "tests/test_sync_records.py",
     "tests/test_sync_conflicts.py",
     "tests/test_sync_push.py",
+    "tests/test_push_input.py",
     "tests/test_tokens.py",
     "tests/test_auth.py",
     "tests/test_demo.py",

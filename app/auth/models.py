@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlmodel import Field, SQLModel
 
 from app.db import utc_field, utcnow
-from app.fields import CleanInput
+from app.fields import CleanInput, PatchBody
 
 
 class Role(StrEnum):
@@ -51,14 +51,15 @@ class UserCreate(UserBase):
     roles: list[Role] = Field(default_factory=lambda: [Role.member], min_length=1)
 
 
-# Body of PATCH /api/users/{id}.
-class UserUpdate(CleanInput):
-    display_name: str | None = Field(default=None, min_length=1, max_length=100)
+# Body of PATCH /api/users/{id}: null clears the phone and the home school; the other
+# fields cannot be null (leave them out to keep them).
+class UserUpdate(PatchBody):
+    display_name: str = Field(default=None, min_length=1, max_length=100)
     phone: str | None = Field(default=None, max_length=32)
     home_site_id: int | None = None
-    password: str | None = Field(default=None, min_length=8, max_length=200)
-    roles: list[Role] | None = Field(default=None, min_length=1)
-    active: bool | None = None
+    password: str = Field(default=None, min_length=8, max_length=200)
+    roles: list[Role] = Field(default=None, min_length=1)
+    active: bool = None
 
 
 class UserPublic(UserBase):

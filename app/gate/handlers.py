@@ -1,12 +1,12 @@
 """Mutation handlers for gate duty check-ins and the visitor register: they adapt a push to
 the rules (app.gate.rules) and the record store."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import Field
 
-from app.fields import Text
+from app.fields import PlausibleDate, RecordId, Text
 from app.gate import rules
 from app.gate.models import GateCheck, GateDirection, VisitorEntry
 from app.records.errors import Conflicted, Rule
@@ -21,7 +21,7 @@ from app.sites.models import GateWindow
 class Check(Payload):
     site_id: int
     window_id: int
-    local_date: date
+    local_date: PlausibleDate
     direction: GateDirection
 
 
@@ -37,7 +37,7 @@ class VisitorEnter(Payload):
 
 
 class VisitorLeave(Payload):
-    visitor_id: Annotated[str, Field(max_length=36)]
+    visitor_id: RecordId
 
 
 register_entity(Entity.gate_check, GateCheck)

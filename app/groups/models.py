@@ -6,7 +6,7 @@ from pydantic import model_validator
 from sqlmodel import Field, SQLModel
 
 from app.db import utc_field, utcnow
-from app.fields import CleanInput
+from app.fields import CleanInput, PatchBody, PlausibleDate
 
 
 class PatrolGroupBase(CleanInput):
@@ -26,10 +26,11 @@ class PatrolGroupCreate(PatrolGroupBase):
     site_ids: list[int] = []
 
 
-class PatrolGroupUpdate(CleanInput):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+# Body of PATCH /api/groups/{id}: null clears the leader; name and active cannot be null.
+class PatrolGroupUpdate(PatchBody):
+    name: str = Field(default=None, min_length=1, max_length=200)
     leader_id: int | None = None
-    active: bool | None = None
+    active: bool = None
 
 
 class PatrolGroupPublic(PatrolGroupBase):
@@ -67,8 +68,8 @@ class Roster(SQLModel, table=True):
 
 class RosterCreate(CleanInput):
     group_id: int
-    period_start: date
-    period_end: date
+    period_start: PlausibleDate
+    period_end: PlausibleDate
     due_at: datetime | None = None
 
     @model_validator(mode="after")

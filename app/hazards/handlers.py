@@ -1,14 +1,14 @@
 """Mutation handlers for hazard findings and their lifecycle: they adapt a push to the rules
 (app.hazards.rules) and the record store."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import Field
 from sqlmodel import select
 
 from app.audit import service as audit
-from app.fields import Sha256, Text
+from app.fields import PlausibleDate, RecordId, Sha256, Text
 from app.hazards import rules
 from app.hazards.models import (
     Department,
@@ -44,10 +44,10 @@ class Report(Payload):
 
 
 class Transition(Payload):
-    hazard_id: Annotated[str, Field(max_length=36)]
+    hazard_id: RecordId
     action: HazardAction
     department: Department | None = None
-    due_date: date | None = None
+    due_date: PlausibleDate | None = None
     comment: Annotated[Text, Field(max_length=2000)] = ""
     photos: Annotated[list[Sha256], Field(max_length=20)] = []
 

@@ -20,6 +20,7 @@ from sqlmodel import Session
 from app.access import Scope, ScopeDep
 from app.auth.deps import LeaderOrSupervisor
 from app.db import ReadSessionDep, utcnow
+from app.fields import PlausibleDate
 from app.reports import export
 from app.reports.coverage import coverage as coverage_report
 from app.reports.coverage import coverage_summary as coverage_summary_report
@@ -48,8 +49,10 @@ router = APIRouter(prefix="/api", tags=["reports"])
 # long report never holds SQLite's write lock for the auth lookup.
 ReportUser = LeaderOrSupervisor
 
-DateFrom = Annotated[date | None, Query(alias="from", description="first local date")]
-DateTo = Annotated[date | None, Query(alias="to", description="last local date (inclusive)")]
+DateFrom = Annotated[PlausibleDate | None, Query(alias="from", description="first local date")]
+DateTo = Annotated[
+    PlausibleDate | None, Query(alias="to", description="last local date (inclusive)")
+]
 SiteIds = Annotated[list[int], Query(alias="site_id", description="repeat for several sites")]
 GroupId = Annotated[int | None, Query(description="only this group's sites")]
 Format = Annotated[Literal["json", "csv"], Query(description="csv: UTF-8 with BOM")]

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from app.audit import service as audit
 from app.auth.models import User
-from app.fields import Text
+from app.fields import RecordId, Text
 from app.groups.models import GroupMember, PatrolGroup
 from app.records.authz import Permission, Relation
 from app.records.errors import Conflicted, Rejected, Rule
@@ -44,12 +44,12 @@ class ShiftStart(Payload):
 
 
 class ShiftEnd(Payload):
-    shift_id: Annotated[str, Field(max_length=36)]
+    shift_id: RecordId
     note: Annotated[Text | None, Field(max_length=2000)] = None
 
 
 class Scan(Payload):
-    shift_id: Annotated[str, Field(max_length=36)]
+    shift_id: RecordId
     checkpoint_code: Annotated[Text, Field(min_length=1, max_length=64)]
     lat: Annotated[float | None, Field(ge=-90, le=90)] = None
     lon: Annotated[float | None, Field(ge=-180, le=180)] = None
@@ -57,7 +57,7 @@ class Scan(Payload):
 
 
 class Review(Payload):
-    shift_id: Annotated[str, Field(max_length=36)]
+    shift_id: RecordId
     decision: ReviewDecision
     comment: Annotated[Text, Field(max_length=2000)] = ""
 

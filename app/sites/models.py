@@ -8,7 +8,7 @@ from sqlalchemy import String
 from sqlmodel import Field
 
 from app.db import utc_field, utcnow
-from app.fields import CleanInput
+from app.fields import CleanInput, PatchBody
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
@@ -63,22 +63,19 @@ class SiteCreate(SiteBase):
     pass
 
 
-# Body of PATCH /api/sites/{id}; every field optional.
-class SiteUpdate(CleanInput):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    kind: SiteKind | None = None
-    address: str | None = Field(default=None, max_length=500)
+# Body of PATCH /api/sites/{id}; every field optional, null clears only lat and lon.
+class SiteUpdate(PatchBody):
+    name: str = Field(default=None, min_length=1, max_length=200)
+    kind: SiteKind = None
+    address: str = Field(default=None, max_length=500)
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
-    timezone: str | None = Field(default=None, max_length=64)
-    required_patrol_staff: int | None = Field(default=None, ge=1, le=100)
-    required_gate_staff: int | None = Field(default=None, ge=0, le=100)
-    active: bool | None = None
+    timezone: str = Field(default=None, max_length=64)
+    required_patrol_staff: int = Field(default=None, ge=1, le=100)
+    required_gate_staff: int = Field(default=None, ge=0, le=100)
+    active: bool = None
 
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, v: str | None) -> str | None:
-        return None if v is None else _check_timezone(v)
+    _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
 
 
 # A site as the API returns it.
@@ -141,11 +138,12 @@ class CheckpointCreate(CheckpointBase):
     pass
 
 
-class CheckpointUpdate(CleanInput):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+# Body of PATCH /api/sites/{id}/checkpoints/{cp}: null clears only lat and lon.
+class CheckpointUpdate(PatchBody):
+    name: str = Field(default=None, min_length=1, max_length=200)
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
-    active: bool | None = None
+    active: bool = None
 
 
 class CheckpointPublic(CheckpointBase):

@@ -14,6 +14,7 @@ from app.access import ScopeDep
 from app.auth.deps import AdminUser, CurrentUser
 from app.csv_upload import csv_bytes
 from app.db import ReadSessionDep, WriteSessionDep
+from app.fields import PatchBody
 from app.sites import csv_import
 from app.sites import service as sites
 from app.sites.models import (
@@ -30,12 +31,12 @@ from app.sites.models import (
 router = APIRouter(prefix="/api", tags=["sites"])
 
 
-# Body of PATCH /api/sites/{id}/gate-windows/{window_id}; every field optional.
-class GateWindowUpdate(SQLModel):
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    starts: time | None = None
-    ends: time | None = None
-    active: bool | None = None
+# Body of PATCH /api/sites/{id}/gate-windows/{window_id}; every field optional, none null.
+class GateWindowUpdate(PatchBody):
+    name: str = Field(default=None, min_length=1, max_length=100)
+    starts: time = None
+    ends: time = None
+    active: bool = None
 
 
 # Answer of the CSV imports.

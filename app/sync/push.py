@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from types import SimpleNamespace
+from typing import Any
 
 import orjson
 from pydantic import BaseModel, ValidationError
@@ -21,7 +22,15 @@ from sqlmodel import Session, select
 from app.auth.models import Device, User
 from app.config import get_settings
 from app.db import insert_many, utcnow
-from app.errors import UNSTORABLE_MESSAGE, AppError, NotAuthenticated, TooLarge
+from app.errors import (
+    UNSTORABLE_MESSAGE,
+    UNSTORABLE_MESSAGE_ZH,
+    AppError,
+    NotAuthenticated,
+    TooLarge,
+    validation_text,
+)
+from app.fields import canonical_uuid, first_bad_text
 from app.groups.membership import scope_of
 from app.records.errors import Conflicted, Rejected, Rule
 from app.records.registry import MUTATION_TYPES, MutationType, serialize
@@ -36,7 +45,8 @@ REFUSALS = (Rejected, Conflicted, AppError, DataError, OverflowError)
 
 
 def payload_hash(type_name: str, occurred_at: datetime, payload: dict) -> str:
-    """What makes a retry identical: type, time and payload (not sent_at, which changes)."""
+    """What makes a retry identical: type, time and payload (not sent_at, which changes).
+    The payload's record ids are in their canonical form (Incoming.digest)."""
     try:
         canonical = orjson.dumps(
             [type_name, occurred_at.isoformat(), payload], option=orjson.OPT_SORT_KEYS
@@ -56,7 +66,10 @@ def legacy_payload_hash(type_name: str, occurred_at: datetime, payload: dict) ->
         separators=(",", ":"),
         default=str,
     )
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    # surrogatepass: the bytes of every encodable text are unchanged, and a mutation refused
+    # for a lone surrogate (app.fields.text_problem) still gets a hash, so a retry of it is
+    # a duplicate of its refusal.
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _clock_flags(device: Device, offset_s: float) -> tuple[str, ...]:
@@ -70,12 +83,9 @@ def _clock_flags(device: Device, offset_s: float) -> tuple[str, ...]:
     return tuple(flags)
 
 
-def _error_text(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors()[:3]:
-        loc = ".".join(str(p) for p in err.get("loc", ())) or "payload"
-        parts.append(f"{loc}: {err.get('msg')}")
-    return "; ".join(parts)
+# A mutation nests a few levels (payload, a list of photos); deeper is junk, and would overrun
+# the JSON encoders of the hash.
+MAX_MUTATION_DEPTH = 32
 
 
 @dataclass
@@ -83,12 +93,14 @@ class Incoming:
     """One mutation as received, checked before the write transaction starts: validation and
     hashing need no lock, and on SQLite every other push waits while one holds it."""
 
-    id: str  # the mutation's id, or "#<index>" when it has none
+    id: str  # the mutation's id (canonical), or "#<index>" when it has no valid one
     m: MutationIn | None  # None: too malformed to log
     kind: MutationType | None = None  # its registered type
     payload: BaseModel | None = None
-    digest: str = ""
+    digest: str = ""  # payload_hash of `hashed`
+    hashed: dict | None = None  # the payload as hashed: its record ids canonical when valid
     refusal: str | None = None  # why it can never apply, decided without the database
+    refusal_zh: str | None = None
 
 
 def prepare(request: PushRequest) -> list[Incoming]:
@@ -104,22 +116,78 @@ def prepare(request: PushRequest) -> list[Incoming]:
     return [_check(raw, index) for index, raw in enumerate(request.mutations)]
 
 
-def _check(raw: dict, index: int) -> Incoming:
-    raw_id = raw.get("id") if isinstance(raw.get("id"), str) else f"#{index}"
+def _check(raw: Any, index: int) -> Incoming:
+    """Decides one element on its own: whatever it holds refuses it alone. Refused unlogged
+    when it has no valid id or envelope; logged (so a retry is a duplicate) otherwise."""
+    if not isinstance(raw, dict):
+        return _unlogged(
+            f"#{index}",
+            "Malformed mutation: each mutation must be a JSON object with id, type, "
+            f"occurred_at and payload, not {_json_kind(raw)}.",
+            "格式错误：每条记录必须是含 id、type、occurred_at、payload 的 JSON 对象，"
+            f"而不是{_json_kind(raw)}。",
+        )
     try:
         m = MutationIn.model_validate(raw)
     except ValidationError as exc:
-        return Incoming(raw_id, None, refusal=f"Malformed mutation: {_error_text(exc)}")
-    item = Incoming(m.id, m, digest=payload_hash(m.type, m.occurred_at, m.payload))
+        en, zh = validation_text(exc.errors())
+        id_ = _valid_id(raw.get("id"), index)
+        return _unlogged(id_, f"Malformed mutation: {en}", f"格式错误：{zh}")
+    item = Incoming(m.id, m)
+    if bad := first_bad_text(m.payload, MAX_MUTATION_DEPTH):
+        where, problem = bad
+        # Too deep for the JSON encoders of the hash (they recurse): a stand-in is hashed,
+        # so a retry is still a duplicate of this refusal.
+        _hash(item, {"unhashable": where} if "deeper" in problem else m.payload)
+        item.refusal = f"Invalid {m.type}: payload.{where}: {problem}"[:500]
+        item.refusal_zh = f"{m.type} 无效：payload.{where}：{_text_problem_zh(problem)}"
+        return item
     kind = item.kind = MUTATION_TYPES.get(m.type)
     if kind is None:
+        _hash(item, m.payload)
         item.refusal = f"Unknown mutation type {m.type!r}; update the app."
+        item.refusal_zh = f"未知的记录类型 {m.type!r}，请更新应用。"
         return item
     try:
         item.payload = kind.payload_model.model_validate(m.payload)
     except ValidationError as exc:
-        item.refusal = f"Invalid {m.type}: {_error_text(exc)}"[:500]
+        en, zh = validation_text(exc.errors())
+        _hash(item, m.payload)
+        item.refusal = f"Invalid {m.type}: {en}"[:500]
+        item.refusal_zh = f"{m.type} 无效：{zh}"[:500]
+        return item
+    _hash(item, item.payload.canonical(m.payload))
     return item
+
+
+def _hash(item: Incoming, payload: dict) -> None:
+    item.hashed = payload
+    item.digest = payload_hash(item.m.type, item.m.occurred_at, payload)
+
+
+def _unlogged(id_: str, message: str, message_zh: str) -> Incoming:
+    return Incoming(id_, None, refusal=message[:500], refusal_zh=message_zh[:500])
+
+
+def _valid_id(value: Any, index: int) -> str:
+    """The id a result is given: the canonical one when the element has a valid id, else
+    its place in the batch (a broken id is never echoed: it may not even be text)."""
+    try:
+        return canonical_uuid(value)
+    except ValueError:
+        return f"#{index}"
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {bool: "a boolean", str: "a string", list: "a list"}.get(type(value), "a number")
+
+
+def _text_problem_zh(problem: str) -> str:
+    if "deeper" in problem:
+        return f"嵌套超过 {MAX_MUTATION_DEPTH} 层"
+    return "文字中含有无法保存的字符（NUL 或孤立的代理字符）"
 
 
 def push(engine: Engine, *, user_id: int, device_id: str, request: PushRequest) -> PushResponse:
@@ -180,12 +248,18 @@ def decide(
     record id, or raises the refusal or conflict."""
     m = item.m
     if m is None:
-        return Outcome(MutationResult(id=item.id, status="rejected", message=item.refusal))
+        return Outcome(
+            MutationResult(
+                id=item.id, status="rejected", message=item.refusal, message_zh=item.refusal_zh
+            )
+        )
     previous = seen.get(m.id)
     if previous is not None:
         return Outcome(_duplicate(previous, item))
     if item.refusal is not None:
-        return _logged(ctx, item, MutationStatus.rejected, message=item.refusal)
+        outcome = _logged(ctx, item, MutationStatus.rejected, message=item.refusal)
+        outcome.result.message_zh = item.refusal_zh
+        return outcome
     try:
         record_id = apply(item)
     except REFUSALS as exc:
@@ -194,7 +268,9 @@ def decide(
                 ctx, item, MutationStatus.conflict, exc.message, rule=exc.rule, current=exc.current
             )
         if isinstance(exc, DataError | OverflowError):  # e.g. a site id beyond 64 bits
-            exc = Rejected(UNSTORABLE_MESSAGE)
+            outcome = _logged(ctx, item, MutationStatus.rejected, UNSTORABLE_MESSAGE)
+            outcome.result.message_zh = UNSTORABLE_MESSAGE_ZH
+            return outcome
         return _logged(ctx, item, MutationStatus.rejected, exc.message, getattr(exc, "rule", None))
     return _logged(ctx, item, MutationStatus.applied, record_id=record_id)
 
@@ -257,7 +333,7 @@ def _duplicate(previous, item: Incoming) -> MutationResult:
     content differs."""
     m = item.m
     if previous.payload_hash != item.digest and previous.payload_hash != legacy_payload_hash(
-        m.type, m.occurred_at, m.payload
+        m.type, m.occurred_at, item.hashed
     ):
         return MutationResult(
             id=previous.id,

@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 
-from app.fields import Text
+from app.fields import RecordId, Text
 
 
 def _plausible(value: datetime) -> datetime:
@@ -21,7 +21,7 @@ DeviceTime = Annotated[AwareDatetime, AfterValidator(_plausible)]
 
 
 class MutationIn(BaseModel):
-    id: Annotated[str, Field(pattern=r"^[0-9a-fA-F-]{32,36}$")]
+    id: RecordId
     type: Annotated[Text, Field(max_length=40)]
     occurred_at: DeviceTime
     payload: dict[str, Any]
@@ -30,7 +30,8 @@ class MutationIn(BaseModel):
 class PushRequest(BaseModel):
     sent_at: DeviceTime
     outbox_depth: Annotated[int, Field(ge=0, le=10_000_000)] = 0
-    mutations: list[dict[str, Any]]
+    # Any JSON value: each element is decided on its own (a non-object is refused alone).
+    mutations: list[Any]
 
 
 Status = Literal["applied", "duplicate", "conflict", "rejected"]
@@ -43,6 +44,7 @@ class MutationResult(BaseModel):
     original_status: str | None = None
     rule: str | None = None
     message: str | None = None
+    message_zh: str | None = None  # the Chinese of message, where the server has it
     current: dict[str, Any] | None = None
 
 
