@@ -7,7 +7,9 @@ What counts as patrol coverage (see README, "Supervisor console"):
 - any one shift counts for at most 24 hours after its start (a shift left open for days, or
   ended days later, is not 24-hour coverage);
 - the staff of a shift is its ShiftMember count (the recorder alone if none were listed);
-  overlapping shifts at one site add up.
+  overlapping shifts at one site add up;
+- hours that have not happened yet are not gaps: a day's gap is the elapsed part of it that
+  nobody covered (`elapsed_s`); the rest of today is `future`.
 """
 
 from collections import defaultdict
@@ -87,6 +89,11 @@ def load_intervals(
     total = session.exec(select(func.count()).select_from(Site)).one()
     site_ids = None if len(sites) == total else [s.id for s in sites]
     return shift_intervals(session, site_ids=site_ids, lo=lo, hi=hi, now=now)
+
+
+def elapsed_s(day_lo: int, day_hi: int, now_s: int) -> int:
+    """How much of the day [day_lo, day_hi) has happened at now_s: only that can be a gap."""
+    return max(0, min(day_hi, now_s) - day_lo)
 
 
 @dataclass
