@@ -11,6 +11,7 @@ from typing import Any
 
 from app.gate import rules as gate_rules
 from app.gate.models import GateDirection
+from app.hazards import rules as hazard_rules
 from app.hazards.models import (
     Department,
     HazardAction,
@@ -19,7 +20,6 @@ from app.hazards.models import (
     PlaceType,
     Severity,
 )
-from app.hazards import rules as hazard_rules
 from app.hazards.rules import LIFECYCLE
 from app.shifts import rules as shift_rules
 from app.shifts.models import ReviewDecision, ShiftStatus
