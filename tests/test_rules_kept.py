@@ -370,3 +370,38 @@ def test_any_contact_records_the_offset_and_a_bad_header_is_ignored(client, town
     assert res.status_code == 200
     session.rollback()
     assert 25 < session.get(Device, device_id).last_clock_offset_s < 40
+
+
+def test_the_shift_detail_shows_its_length_proof_and_warns_when_very_short(
+    client, town, session, login
+):
+    cps = _place_checkpoints(session, town)
+    started = datetime.now(SHANGHAI) - timedelta(minutes=10)
+    start = mut("shift.start", {"site_id": town.sites["a"].id}, at=started)
+    scans = [
+        mut(
+            "shift.scan",
+            {
+                "shift_id": start["id"],
+                "checkpoint_code": cps[0].code,
+                "method": "qr",
+                "lat": 30.5,
+                "lon": 114.3,
+                "accuracy_m": 8,
+            },
+            at=started + timedelta(minutes=1),
+        ),
+        mut(
+            "shift.scan",
+            {"shift_id": start["id"], "checkpoint_code": cps[1].code, "method": "typed"},
+            at=started + timedelta(minutes=2),
+        ),
+    ]
+    end = mut("shift.end", {"shift_id": start["id"]}, at=started + timedelta(minutes=3))
+    headers = login("member_a1")
+    _results_ok(push(client, headers, [start, *scans, end]))
+    detail = client.get(f"/api/shifts/{start['id']}", headers=login("leader_a")).json()
+    assert abs(detail["length_s"] - 180) <= 1
+    assert detail["short_shift"] is True  # 3 minutes, under the 30-minute mark
+    assert detail["proof"] == {"proven": 1, "no_gps": 1, "typed": 1}
+    assert detail["shift"]["recorded_by"] == town.users["member_a1"].id
