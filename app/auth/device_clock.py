@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app.auth.models import Device
 from app.auth.security import decode_access_token
 from app.config import get_settings
-from app.db import utcnow, write_session
+from app.db import read_session, utcnow, write_session
 
 log = logging.getLogger("patrol.device_clock")
 
@@ -83,11 +83,16 @@ def _note_from_token(token: str, header: str, received_at: datetime) -> None:
         claims = decode_access_token(token)
     except jwt.InvalidTokenError:
         return  # the route has answered 401 already
+    # Decided on a read first: on SQLite a write session takes the write lock, and most
+    # contacts (a phone polling the pull) find nothing to write.
+    with read_session() as session:
+        device = _device(session, claims)
+        if device is None or not note_device_clock(device, header, received_at):
+            return
     with write_session() as session:
         device = _device(session, claims)
         if device is not None and note_device_clock(device, header, received_at):
             session.add(device)
-            session.commit()
 
 
 def _device(session: Session, claims: dict) -> Device | None:
