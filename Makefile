@@ -29,9 +29,12 @@ postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $(PG_VERSION) main start
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "Postgres did not start"; exit 1
 
+## ruff, the import-layer contract (pyproject [tool.importlinter]) and the type check.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 ## Run the whole test suite on SQLite and Postgres, with the PWA in headless Chromium.
 test: $(STAMP) pwa-deps chromium postgres lint

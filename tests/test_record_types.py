@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import app.record_types  # noqa: F401  (fills the registry)
+from app.records.authz import Permission
 from app.records.errors import Rule
 from app.records.models import Entity
 from app.records.registry import ENTITY_TYPES, MUTATION_TYPES
@@ -45,9 +46,14 @@ def test_every_entity_is_registered_once_with_its_table():
         assert {kind.creates, *kind.changes} - {None} <= set(ENTITY_TYPES), kind.name
 
 
-def test_every_conflict_rule_belongs_to_a_mutation_type():
+def test_every_rule_belongs_to_a_mutation_type():
     declared = {rule for kind in MUTATION_TYPES.values() for rule in kind.rules}
-    assert declared == set(Rule) - {Rule.id_reused}  # id_reused is the sync log's own
+    for kind in MUTATION_TYPES.values():  # who may send it: app.records.authz
+        rows = [kind.who] if isinstance(kind.who, Permission) else kind.who.values()
+        declared.update(rule for row in rows for rule in row.rules)
+    # id_reused is the sync log's own; not_your_site the scope check of every record;
+    # not_your_group the group a shift is for (app.shifts.rules.patrol_group)
+    assert declared == set(Rule) - {Rule.id_reused, Rule.not_your_site, Rule.not_your_group}
 
 
 def _imports(package: str) -> dict[str, set[str]]:

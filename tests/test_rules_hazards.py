@@ -6,6 +6,7 @@ import pytest
 
 from app.hazards import rules
 from app.hazards.models import Department, HazardAction, HazardStatus
+from app.records.authz import Relation
 from app.records.errors import Conflicted, Rejected, Rule
 
 ASSIGN, RECTIFY, CLOSE, REOPEN = (
@@ -67,25 +68,41 @@ def test_the_conflict_says_which_statuses_the_action_needs():
     )
 
 
+SUPERVISOR = ({"supervisor"}, {Relation.supervisor})
+ADMIN = ({"admin"}, {Relation.admin})
+SITE_LEADER = ({"leader", "member"}, {Relation.site_leader, Relation.site_patrol})
+MEMBER = ({"member"}, {Relation.site_patrol})
+GATE = ({"gate"}, {Relation.site_gate})
+FIXER = ({"supervisor"}, {Relation.supervisor, Relation.rectifier})
+
+
 @pytest.mark.parametrize(
-    ("action", "oversees", "leads", "may"),
+    ("action", "who", "rule"),
     [
-        (ASSIGN, True, False, True),  # a supervisor or admin does everything
-        (RECTIFY, True, False, True),
-        (CLOSE, True, False, True),
-        (REOPEN, True, False, True),
-        (ASSIGN, False, True, True),  # the leader of a group patrolling the site
-        (RECTIFY, False, True, True),
-        (CLOSE, False, True, False),  # closing (验收销号) is the supervisor's
-        (REOPEN, False, True, True),
-        (ASSIGN, False, False, False),  # anyone else who sees the site
-        (RECTIFY, False, False, True),  # may report it fixed
-        (CLOSE, False, False, False),
-        (REOPEN, False, False, False),
+        (ASSIGN, SUPERVISOR, None),  # the town office assigns, closes and reopens
+        (CLOSE, SUPERVISOR, None),
+        (REOPEN, ADMIN, None),
+        (ASSIGN, SITE_LEADER, None),  # the leader of a group patrolling the site
+        (RECTIFY, SITE_LEADER, None),
+        (CLOSE, SITE_LEADER, Rule.role_may_not),  # closing (验收销号) is the supervisor's
+        (REOPEN, SITE_LEADER, None),
+        (ASSIGN, MEMBER, Rule.role_may_not),
+        (RECTIFY, MEMBER, None),  # anyone on duty there may report it fixed
+        (RECTIFY, GATE, None),
+        (REOPEN, GATE, Rule.role_may_not),
+        (CLOSE, FIXER, Rule.own_rectify_close),  # never the one who reported the fix
     ],
 )
-def test_who_may_do_which_action(action, oversees, leads, may):
-    assert rules.may_act(action, oversees=oversees, leads_site=leads) is may
+def test_who_may_do_which_action(action, who, rule):
+    roles, relations = who
+    assert rules.WHO_MOVES[action].decide(roles=roles, active=True, relations=relations) == rule
+
+
+def test_a_disabled_account_signs_nothing_off_but_may_report_a_fix():
+    close, rectify = rules.WHO_MOVES[CLOSE], rules.WHO_MOVES[RECTIFY]
+    roles, relations = SUPERVISOR
+    assert close.decide(roles=roles, active=False, relations=relations) == Rule.account_disabled
+    assert rectify.decide(roles=["member"], active=False, relations=MEMBER[1]) is None
 
 
 def test_an_assignment_names_a_department_and_a_due_date():

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app.records.authz import Relation
 from app.records.errors import Conflicted, Rejected, Rule
 from app.shifts import rules
 from app.shifts.models import ReviewDecision, ScanMethod, ShiftStatus
@@ -11,24 +12,71 @@ from app.shifts.models import ReviewDecision, ScanMethod, ShiftStatus
 STARTED = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)  # a fixed day: these rules never read a clock
 
 
-def test_a_named_group_must_be_the_authors_and_patrol_the_site():
-    assert rules.patrol_group(5, mine={3, 5}, patrolling={5, 9}, oversees=False) == 5
-    with pytest.raises(Rejected, match="You are not in patrol group 9"):
-        rules.patrol_group(9, mine={3, 5}, patrolling={5, 9}, oversees=False)
-    with pytest.raises(Rejected, match="Patrol group 3 does not patrol this site"):
-        rules.patrol_group(3, mine={3, 5}, patrolling={5, 9}, oversees=False)
+def test_a_named_group_must_be_one_of_the_authors_groups_patrolling_the_site():
+    assert rules.patrol_group(5, mine={3, 5}, patrolling={5, 9}) == 5
+    for other in (9, 3, 4):  # another group here, her group elsewhere, no such group
+        with pytest.raises(Rejected) as raised:
+            rules.patrol_group(other, mine={3, 5}, patrolling={5, 9})
+        assert raised.value.rule == Rule.not_your_group
+        assert "巡逻组" in raised.value.message and "patrolling this site" in raised.value.message
 
 
-def test_a_supervisor_may_name_any_group_that_patrols_the_site():
-    assert rules.patrol_group(9, mine=set(), patrolling={5, 9}, oversees=True) == 9
-    with pytest.raises(Rejected, match="does not patrol"):
-        rules.patrol_group(4, mine=set(), patrolling={5, 9}, oversees=True)
+def test_without_a_named_group_the_authors_first_patrolling_group():
+    assert rules.patrol_group(None, mine={8, 3, 5}, patrolling={9, 5, 8}) == 5
+    with pytest.raises(Rejected) as raised:
+        rules.patrol_group(None, mine={3}, patrolling={5})
+    assert raised.value.rule == Rule.not_this_school
 
 
-def test_without_a_named_group_the_authors_first_patrolling_group_or_none():
-    assert rules.patrol_group(None, mine={8, 3, 5}, patrolling={9, 5, 8}, oversees=False) == 5
-    assert rules.patrol_group(None, mine={3}, patrolling={5}, oversees=False) is None
-    assert rules.patrol_group(None, mine=set(), patrolling={5}, oversees=True) is None
+def _shift_relations(user_id, roles=("member",), *, active=True, led=(), people=None):
+    return rules.relations_to_shift(
+        user_id=user_id,
+        roles=roles,
+        active=active,
+        led_group_ids=led,
+        recorded_by=1,
+        group_id=7,
+        people={1: True, 2: True, 3: False} if people is None else people,
+    )
+
+
+def test_relations_to_a_shift_from_plain_facts():
+    assert _shift_relations(1) == {Relation.recorder, Relation.listed, Relation.on_shift}
+    assert _shift_relations(2) == {Relation.listed, Relation.on_shift}
+    assert _shift_relations(3) == {Relation.listed}  # listed, not counted
+    assert _shift_relations(4, ("leader",), led={7}) == {Relation.group_leader}
+    assert _shift_relations(4, ("leader",), led={8}) == set()  # another group's leader
+    assert _shift_relations(4, ("leader",), active=False, led={7}) == set()
+    assert _shift_relations(5, ("supervisor",)) == {Relation.supervisor}
+
+
+@pytest.mark.parametrize(
+    ("user_id", "roles", "led", "rule"),
+    [
+        (4, ("leader",), {7}, None),  # the group's leader
+        (5, ("supervisor",), (), None),
+        (1, ("leader", "member"), {7}, Rule.own_shift_review),  # she recorded it
+        (3, ("supervisor",), (), Rule.own_shift_review),  # listed, even not counted
+        (4, ("leader",), {8}, Rule.not_group_leader),  # her group also patrols the site
+        (2, ("member",), (), Rule.role_may_not),
+        (6, ("admin",), (), Rule.role_may_not),  # sets the town up, signs nothing off
+    ],
+)
+def test_who_reviews_a_shift(user_id, roles, led, rule):
+    relations = _shift_relations(user_id, roles, led=led)
+    assert rules.WHO_REVIEWS.decide(roles=roles, active=True, relations=relations) == rule
+
+
+def test_a_disabled_leaders_old_phone_reviews_nothing():
+    relations = _shift_relations(4, ("leader",), led={7})
+    decided = rules.WHO_REVIEWS.decide(roles=("leader",), active=False, relations=relations)
+    assert decided == Rule.account_disabled
+
+
+def test_only_group_members_and_its_leader_count_on_a_shift():
+    assert rules.counts_on_shift(in_group=True, active=True)
+    assert not rules.counts_on_shift(in_group=False, active=True)
+    assert not rules.counts_on_shift(in_group=True, active=False)
 
 
 @pytest.mark.parametrize("status", [ShiftStatus.open, ShiftStatus.ended, ShiftStatus.returned])

@@ -33,7 +33,8 @@ def _a_day_of_records(client, town, login, *, with_a_refusal: bool) -> list[dict
         "shift.start",
         {
             "site_id": town.sites["a"].id,
-            "member_ids": [town.users[f"member_a{i}"].id for i in (2, 3, 4)],
+            # gate_a is listed, kept and not counted (not in the group)
+            "member_ids": [town.users[u].id for u in ("member_a2", "member_a3", "gate_a")],
             "note": "夜间巡逻",
         },
     )
@@ -122,9 +123,12 @@ def test_the_feed_carries_each_record_exactly_as_stored(
         stored = session.get(MODELS[entity], record_id).model_dump(mode="json")
         if entity == "shift":
             members = session.exec(
-                select(ShiftMember.user_id).where(ShiftMember.shift_id == record_id)
-            )
-            stored["member_ids"] = sorted(members)
+                select(ShiftMember.user_id, ShiftMember.counted).where(
+                    ShiftMember.shift_id == record_id
+                )
+            ).all()
+            stored["member_ids"] = sorted(uid for uid, _ in members)
+            stored["uncounted_ids"] = sorted(uid for uid, counted in members if not counted)
         assert data == stored, entity
 
 

@@ -4,7 +4,7 @@ no route to edit or delete an event."""
 from datetime import datetime
 
 from fastapi import APIRouter, Query
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.audit.models import AuditEvent, AuditEventPublic
 from app.auth.deps import SupervisorUser
@@ -44,5 +44,5 @@ def list_audit(
             )
         query = query.where(AuditEvent.at >= since)
     if before_id is not None:
-        query = query.where(AuditEvent.id < before_id)
+        query = query.where(col(AuditEvent.id) < before_id)
     return session.exec(query).all()

@@ -1,5 +1,6 @@
 """Writing the audit trail; called inside the same transaction as the change it records."""
 
+from collections.abc import Set
 from typing import Any
 
 from pydantic import BaseModel
@@ -8,7 +9,7 @@ from sqlmodel import Session, SQLModel
 from app.audit.models import AuditEvent
 
 
-def snapshot(obj: SQLModel | BaseModel | None, *, exclude: set[str] = frozenset()) -> dict | None:
+def snapshot(obj: SQLModel | BaseModel | None, *, exclude: Set[str] = frozenset()) -> dict | None:
     """A JSON-safe copy of a row for the before/after columns (never a password hash)."""
     if obj is None:
         return None

@@ -72,7 +72,7 @@ def _device_for(session: Session, *, user: User, device_id: str | None) -> Devic
     elif device.user_id != user.id:
         # A shared phone changes hands: the old user's tokens on it end here.
         _revoke_device_tokens(session, device.id)
-        device.user_id = user.id
+        device.user_id = user.id  # type: ignore[assignment]  # a stored user has an id
     device.last_seen_at = utcnow()
     session.flush()
     return device

@@ -6,15 +6,14 @@ from typing import Annotated
 
 from pydantic import Field
 
-from app.auth.models import Role
 from app.fields import Text
 from app.gate import rules
 from app.gate.models import GateCheck, GateDirection, VisitorEntry
-from app.records.errors import Conflicted, Rejected, Rule
+from app.records.errors import Conflicted, Rule
 from app.records.models import Entity
 from app.records.payload import Payload
 from app.records.registry import Applied, mutation_type, register_entity, show_current
-from app.records.scope import require_record, require_site
+from app.records.scope import authorize, relations_to_site, require_record, site_of
 from app.records.store import PushContext
 from app.sites.models import GateWindow, Site
 
@@ -45,15 +44,10 @@ register_entity(Entity.gate_check, GateCheck)
 register_entity(Entity.visitor, VisitorEntry)
 
 
-def _require_gate_role(ctx: PushContext) -> None:
-    if not ctx.user.has_role(Role.gate, Role.member, Role.leader):
-        raise Rejected("Only gate duty staff and patrol members record gate duty.")
-
-
-@mutation_type("gate.check", Check, creates=Entity.gate_check)
+@mutation_type("gate.check", Check, creates=Entity.gate_check, who=rules.WHO_CHECKS_IN)
 def check(ctx: PushContext, p: Check, mutation_id: str, occurred_at: datetime):
-    _require_gate_role(ctx)
-    require_site(ctx, p.site_id)
+    site_of(ctx, p.site_id)
+    authorize(ctx, rules.WHO_CHECKS_IN, relations_to_site(ctx, p.site_id))
     # Held for the push: the identity map is weak and would select it again.
     window = ctx.lookup(
         ("gate_window", p.window_id), lambda: ctx.session.get(GateWindow, p.window_id)
@@ -77,17 +71,19 @@ def _window_flag(
     ctx: PushContext, window: GateWindow, p: Check, event_time: datetime
 ) -> str | None:
     """Judged at push time from the corrected time, in the school's zone."""
-    # The site require_site read for this push (the same cache key).
+    # The site site_of read for this push (the same cache key).
     site = ctx.lookup(("site", p.site_id), lambda: ctx.session.get(Site, p.site_id))
     return rules.window_flag(
         event_time, p.direction, p.local_date, window.starts, window.ends, site.timezone
     )
 
 
-@mutation_type("visitor.enter", VisitorEnter, creates=Entity.visitor)
+@mutation_type(
+    "visitor.enter", VisitorEnter, creates=Entity.visitor, who=rules.WHO_REGISTERS_VISITORS
+)
 def visitor_enter(ctx: PushContext, p: VisitorEnter, mutation_id: str, occurred_at: datetime):
-    _require_gate_role(ctx)
-    require_site(ctx, p.site_id)
+    site_of(ctx, p.site_id)
+    authorize(ctx, rules.WHO_REGISTERS_VISITORS, relations_to_site(ctx, p.site_id))
     record = ctx.create(
         VisitorEntry,
         Entity.visitor,
@@ -103,10 +99,11 @@ def visitor_enter(ctx: PushContext, p: VisitorEnter, mutation_id: str, occurred_
     creates=None,
     changes=(Entity.visitor,),
     rules=(Rule.visitor_already_left,),
+    who=rules.WHO_REGISTERS_VISITORS,
 )
 def visitor_leave(ctx: PushContext, p: VisitorLeave, mutation_id: str, occurred_at: datetime):
-    _require_gate_role(ctx)
     record = require_record(ctx, VisitorEntry, p.visitor_id, "visitor entry")
+    authorize(ctx, rules.WHO_REGISTERS_VISITORS, relations_to_site(ctx, record.site_id))
     left_at, _ = ctx.corrected(occurred_at)
     try:
         time_out = rules.time_out(record.event_time, left_at, record.time_out)

@@ -5,7 +5,9 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from app.auth.models import Role
 from app.gate.models import GateDirection
+from app.records.authz import Permission, Relation
 from app.records.errors import Conflicted, Rejected, Rule
 
 # A check-in counts from this long before its window starts (staff take position early) up
@@ -21,6 +23,21 @@ class WindowState(StrEnum):
     not_started = "not_started"
     in_progress = "in_progress"
     ended = "ended"
+
+
+# The rule table's rows for the gate (docs/sync.md, "Who may push what"): the school's own
+# gate staff, or the patrol groups that cover it; never a supervisor or an admin, who read.
+_GATE_PEOPLE = dict(
+    roles=frozenset({Role.gate, Role.member, Role.leader}),
+    allow=frozenset({Relation.site_gate, Relation.site_patrol}),
+    refusal=Rule.not_this_school,
+)
+WHO_CHECKS_IN = Permission(
+    what=("在本校签到签退", "check in at this school's gate"), **_GATE_PEOPLE
+)
+WHO_REGISTERS_VISITORS = Permission(
+    what=("登记本校的来访人员", "register visitors at this school"), **_GATE_PEOPLE
+)
 
 
 def check_window_of_site(window_id: int, window_site_id: int | None, site_id: int) -> None:

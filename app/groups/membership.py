@@ -1,5 +1,7 @@
 """The one rule for what a user may see: roles, group memberships, led groups, home school."""
 
+from collections.abc import Sequence
+
 from sqlmodel import Session, select
 
 from app.access import Scope
@@ -25,7 +27,7 @@ def scope_of(session: Session, user: User) -> Scope:
                 select(PatrolGroup.id).where(PatrolGroup.leader_id == user.id, PatrolGroup.active)
             ).all()
         )
-    links = []
+    links: Sequence[tuple[int, int]] = []
     if member or led:
         links = session.exec(
             select(GroupSite.group_id, GroupSite.site_id).where(

@@ -247,11 +247,11 @@ def roster_public(session: Session, roster: Roster) -> RosterPublic:
         .order_by(RosterShift.starts_at, RosterShift.site_id, RosterShift.id)
     ).all()
     site_ids = {s.site_id for s in shifts}
-    required = {
+    required: dict[int | None, int] = {
         s.id: s.required_patrol_staff
         for s in (session.exec(select(Site).where(Site.id.in_(site_ids))).all() if site_ids else [])
     }
-    members: dict[int, list[int]] = {s.id: [] for s in shifts}
+    members: dict[int | None, list[int]] = {s.id: [] for s in shifts}
     if shifts:
         for shift_id, user_id in session.exec(
             select(RosterShiftMember.roster_shift_id, RosterShiftMember.user_id).where(

@@ -5,9 +5,9 @@ from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import Field
+from sqlmodel import select
 
 from app.audit import service as audit
-from app.auth.models import Role
 from app.fields import Sha256, Text
 from app.hazards import rules
 from app.hazards.models import (
@@ -20,12 +20,13 @@ from app.hazards.models import (
     Severity,
 )
 from app.photos.service import link_photos
-from app.records.errors import Conflicted, Rejected, Rule
+from app.records.authz import Relation
+from app.records.errors import Conflicted, Rule
 from app.records.models import Entity
 from app.records.payload import Payload
 from app.records.registry import Applied, mutation_type, register_entity, show_current
-from app.records.scope import require_record, require_site
-from app.records.store import PushContext
+from app.records.scope import authorize, relations_to_site, require_record, site_of
+from app.records.store import PushContext, Record
 
 
 class Report(Payload):
@@ -55,9 +56,10 @@ register_entity(Entity.hazard, Hazard)
 register_entity(Entity.hazard_event, HazardEvent)
 
 
-@mutation_type("hazard.report", Report, creates=Entity.hazard)
+@mutation_type("hazard.report", Report, creates=Entity.hazard, who=rules.WHO_REPORTS)
 def report(ctx: PushContext, p: Report, mutation_id: str, occurred_at: datetime):
-    require_site(ctx, p.site_id)
+    site_of(ctx, p.site_id)
+    authorize(ctx, rules.WHO_REPORTS, relations_to_site(ctx, p.site_id))
     photos = list(dict.fromkeys(p.photos))
     hazard = ctx.create(
         Hazard,
@@ -71,10 +73,31 @@ def report(ctx: PushContext, p: Report, mutation_id: str, occurred_at: datetime)
     return Applied(hazard.id)
 
 
-def _may(ctx: PushContext, action: HazardAction, site_id: int) -> bool:
-    oversees = ctx.user.has_role(Role.supervisor, Role.admin)
-    leads = not oversees and ctx.scope.leads_site(site_id)
-    return rules.may_act(action, oversees=oversees, leads_site=leads)
+def _rectifier(ctx: PushContext, hazard_id: str) -> int | None:
+    """Who reported the hazard's latest fix: made earlier in this push, else stored."""
+    made = [
+        r.recorded_by
+        for r in ctx.records.values()
+        if r.model is HazardEvent
+        and not r.stored
+        and r.hazard_id == hazard_id
+        and r.action == HazardAction.rectify
+    ]
+    if made:
+        return made[-1]
+    with ctx.session.no_autoflush:
+        return ctx.session.exec(
+            select(HazardEvent.recorded_by)
+            .where(HazardEvent.hazard_id == hazard_id, HazardEvent.action == HazardAction.rectify)
+            .order_by(HazardEvent.received_at.desc(), HazardEvent.version.desc())
+        ).first()
+
+
+def _relations(ctx: PushContext, action: HazardAction, hazard: Record) -> set[Relation]:
+    found = relations_to_site(ctx, hazard.site_id)
+    if action == HazardAction.close and _rectifier(ctx, hazard.id) == ctx.user.id:
+        found.add(Relation.rectifier)
+    return found
 
 
 @mutation_type(
@@ -83,11 +106,11 @@ def _may(ctx: PushContext, action: HazardAction, site_id: int) -> bool:
     creates=Entity.hazard_event,
     changes=(Entity.hazard,),
     rules=(Rule.hazard_lifecycle,),
+    who=rules.WHO_MOVES,
 )
 def transition(ctx: PushContext, p: Transition, mutation_id: str, occurred_at: datetime):
     hazard = require_record(ctx, Hazard, p.hazard_id, "hazard")
-    if not _may(ctx, p.action, hazard.site_id):
-        raise Rejected(f"You may not {p.action.value} this hazard.")
+    authorize(ctx, rules.WHO_MOVES[p.action], _relations(ctx, p.action, hazard))
     try:
         to_status = rules.next_status(p.action, hazard.status)
     except Conflicted as conflict:

@@ -3,7 +3,9 @@ callable without a push or a session."""
 
 from datetime import date
 
+from app.auth.models import Role
 from app.hazards.models import Department, HazardAction, HazardStatus, PlaceType
+from app.records.authz import Permission, Relation
 from app.records.errors import Conflicted, Rejected, Rule
 
 # The 300 m rule (学校周边300米) is about the places around a school that the county
@@ -19,6 +21,49 @@ SURROUNDINGS_PLACES = frozenset(
 )
 SURROUNDINGS_RADIUS_M = 300.0
 
+# The rule table's rows for hazards (docs/sync.md, "Who may push what").
+WHO_REPORTS = Permission(  # anyone on duty at the site, and the supervisors who inspect
+    what=("上报本处的隐患", "report a hazard at this site"),
+    roles=frozenset({Role.member, Role.leader, Role.gate, Role.supervisor}),
+    allow=frozenset({Relation.site_patrol, Relation.site_gate, Relation.supervisor}),
+    refusal=Rule.not_this_school,
+)
+_OVERSEERS = frozenset({Relation.site_leader, Relation.supervisor, Relation.admin})
+_OVERSEER_ROLES = frozenset({Role.leader, Role.supervisor, Role.admin})
+WHO_MOVES: dict[HazardAction, Permission] = {
+    HazardAction.assign: Permission(  # 交办: the site's group leaders, the town office
+        what=("交办本隐患", "assign this hazard"),
+        roles=_OVERSEER_ROLES,
+        allow=_OVERSEERS,
+        refusal=Rule.not_site_leader,
+        needs_active=True,
+    ),
+    HazardAction.rectify: Permission(  # 整改: a fix shown by a photo, by who is there
+        what=("上报本隐患已整改", "report this hazard rectified"),
+        roles=frozenset({*Role}),
+        allow=frozenset(
+            {Relation.site_patrol, Relation.site_gate, Relation.supervisor, Relation.admin}
+        ),
+        refusal=Rule.not_this_school,
+    ),
+    HazardAction.close: Permission(  # 验收销号: the supervisor's, never the fixer's own
+        what=("验收销号本隐患", "close this hazard after inspection"),
+        roles=frozenset({Role.supervisor, Role.admin}),
+        allow=frozenset({Relation.supervisor, Relation.admin}),
+        refusal=Rule.role_may_not,
+        never=frozenset({Relation.rectifier}),
+        never_rule=Rule.own_rectify_close,
+        needs_active=True,
+    ),
+    HazardAction.reopen: Permission(
+        what=("重新打开本隐患", "reopen this hazard"),
+        roles=_OVERSEER_ROLES,
+        allow=_OVERSEERS,
+        refusal=Rule.not_site_leader,
+        needs_active=True,
+    ),
+}
+
 # Which status each action may start from, and where it leads.
 LIFECYCLE: dict[HazardAction, tuple[set[HazardStatus], HazardStatus]] = {
     HazardAction.assign: (
@@ -29,17 +74,6 @@ LIFECYCLE: dict[HazardAction, tuple[set[HazardStatus], HazardStatus]] = {
     HazardAction.close: ({HazardStatus.rectified}, HazardStatus.closed),
     HazardAction.reopen: ({HazardStatus.rectified, HazardStatus.closed}, HazardStatus.reopened),
 }
-
-
-def may_act(action: HazardAction, *, oversees: bool, leads_site: bool) -> bool:
-    """A supervisor or admin may do anything; the leader of a group patrolling the site
-    assigns and reopens; anyone who sees the site may report it rectified (with a photo);
-    closing (验收销号) is the supervisor's."""
-    if oversees:
-        return True
-    if action in (HazardAction.assign, HazardAction.reopen):
-        return leads_site
-    return action == HazardAction.rectify
 
 
 def next_status(action: HazardAction, status: str) -> HazardStatus:

@@ -12,14 +12,28 @@ class Rule(StrEnum):
     hazard_lifecycle = "hazard_lifecycle"
     visitor_already_left = "visitor_already_left"
     id_reused = "id_reused"  # the exactly-once log (sync), not a record's rule
+    # Who may push what (docs/sync.md, "Who may push what"; app.records.authz): refusals.
+    role_may_not = "role_may_not"  # the author's role never does this
+    account_disabled = "account_disabled"  # an authority action from a disabled account
+    not_your_site = "not_your_site"  # the record is at a site the author does not see
+    not_this_school = "not_this_school"  # neither gate staff of this site nor in its patrol
+    not_your_group = "not_your_group"  # a shift for a group that is not the author's here
+    not_on_shift = "not_on_shift"  # ends or scans a shift she neither recorded nor is on
+    not_group_leader = "not_group_leader"  # reviews a shift of a group she does not lead
+    own_shift_review = "own_shift_review"  # reviews a shift she recorded or is listed on
+    not_site_leader = "not_site_leader"  # assigns or reopens a hazard of a site she does not lead
+    own_rectify_close = "own_rectify_close"  # closes a hazard whose fix she reported herself
 
 
 class Rejected(Exception):
-    """The mutation can never take effect; the message says why, for a person."""
+    """The mutation can never take effect; the message says why, for a person. With `zh`,
+    the message is both texts in one, "中文 / English": the result and the mutation log
+    have one message field, and the phone shows it as it is."""
 
-    def __init__(self, message: str, rule: Rule | None = None):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, rule: Rule | None = None, *, zh: str | None = None):
+        text = f"{zh} / {message}" if zh else message
+        super().__init__(text)
+        self.message = text
         self.rule = rule
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from app.records.authz import Who
 from app.records.errors import Conflicted, Rule
 from app.records.models import Entity, FieldRecord
 from app.records.payload import Payload
@@ -24,8 +25,8 @@ Serializer = Callable[[PushContext, Record], dict[str, Any]]
 
 @dataclass(frozen=True)
 class MutationType:
-    """One mutation type: its payload, the handler that applies it, what it writes and the
-    named rules that may decide against it."""
+    """One mutation type: its payload, the handler that applies it, what it writes, the
+    named rules that may decide against it and who may send it."""
 
     name: str  # as the phone sends it in `type`, e.g. "shift.start"
     payload_model: type[Payload]
@@ -33,10 +34,9 @@ class MutationType:
     creates: Entity | None  # the record it makes (its id is the mutation's id)
     changes: tuple[Entity, ...] = ()  # records it may change
     rules: tuple[Rule, ...] = ()  # the conflict rules that may decide against it
-    # Who may send it, for which object, as a function of plain facts: the push authorization
-    # matrix (issue 13) fills this in per type and requires it of every type. None for now:
-    # the handlers check role, group and site themselves.
-    authorization: Callable[..., Any] | None = None
+    # Who may send it, for which object: its row of the rule table (app.records.authz), one
+    # Permission or one per action. Every type has one (tests/test_push_authz_matrix.py).
+    who: Who | None = None
 
 
 @dataclass(frozen=True)
@@ -59,13 +59,16 @@ def mutation_type(
     creates: Entity | None,
     changes: tuple[Entity, ...] = (),
     rules: tuple[Rule, ...] = (),
+    who: Who | None = None,
 ) -> Callable[[Handler], Handler]:
     """Registers the decorated function as the handler of one mutation type."""
 
     def _register(handler: Handler) -> Handler:
         if name in MUTATION_TYPES:
             raise RuntimeError(f"mutation type {name!r} is registered twice")
-        MUTATION_TYPES[name] = MutationType(name, payload_model, handler, creates, changes, rules)
+        MUTATION_TYPES[name] = MutationType(
+            name, payload_model, handler, creates, changes, rules, who
+        )
         return handler
 
     return _register

@@ -29,7 +29,7 @@ class Record:
         object.__setattr__(self, "values", values)
         object.__setattr__(self, "stored", stored)  # the row is in the database
         object.__setattr__(self, "dirty", set())  # columns changed since it was written
-        object.__setattr__(self, "member_ids", None)  # a shift's people, once known
+        object.__setattr__(self, "member_ids", None)  # a shift's people (id -> counted), once known
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -193,9 +193,9 @@ class PushContext:
         for record in self.dirty.values():
             names = tuple(sorted(record.dirty))
             if names:
-                params = {f"new_{n}": record.values[n] for n in names}
+                changes = {f"new_{n}": record.values[n] for n in names}
                 updates.setdefault((record.model.__table__, names), []).append(
-                    {"record_id": record.id, **params}
+                    {"record_id": record.id, **changes}
                 )
                 record.dirty.clear()
         for (table, names), params in updates.items():

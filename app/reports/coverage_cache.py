@@ -44,7 +44,7 @@ def _dirty_days(session: Session, watermark: int) -> tuple[int, set[tuple[int, d
             PatrolShift.version > watermark
         )
     ).all()
-    zones = dict(session.execute(sa_select(Site.id, Site.timezone)).all())
+    zones: dict[int, str] = dict(session.execute(sa_select(Site.id, Site.timezone)).all())
     dirty: set[tuple[int, date]] = set()
     for site_id, start in rows:
         tz = zones.get(site_id, DEFAULT_TIMEZONE)
@@ -111,7 +111,8 @@ def day_totals(
     ndays = (date_to - date_from).days + 1
     now_s = int(now.timestamp())
     cached: dict[int, dict[int, DayTotals]] = {}  # site -> day index -> totals
-    watermark, newest, dirty = 0, 0, set()
+    watermark, newest = 0, 0
+    dirty: set[tuple[int, date]] = set()
     if use_cache:
         watermark = (
             session.execute(

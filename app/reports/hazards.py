@@ -21,7 +21,7 @@ def overdue(now: datetime) -> ColumnElement[bool]:
     return and_(
         Hazard.status != HazardStatus.closed.value,
         col(Hazard.due_date).is_not(None),
-        Hazard.due_date < local_date(now),
+        col(Hazard.due_date) < local_date(now),
     )
 
 
@@ -49,7 +49,7 @@ def hazard_board(
         return HazardBoard(by_status={}, by_department={}, overdue=0, hazards=[], within_300m=[])
     not_closed = Hazard.status != HazardStatus.closed.value
     is_overdue = overdue(now)
-    by_status = dict(
+    by_status: dict[str, int] = dict(
         session.execute(
             sa_select(Hazard.status, func.count()).where(*conds).group_by(Hazard.status)
         ).all()

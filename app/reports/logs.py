@@ -91,8 +91,8 @@ def logs(
             conds.append(table.clock_flag.is_not(None))
         if windows:
             ors = []
-            for ids, lo, hi in windows:
-                parts = [] if ids is None else [table.site_id.in_(ids)]
+            for zone_ids, lo, hi in windows:
+                parts = [] if zone_ids is None else [table.site_id.in_(zone_ids)]
                 if lo is not None:
                     parts.append(table.event_time >= lo)
                 if hi is not None:

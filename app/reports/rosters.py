@@ -182,6 +182,7 @@ def _actual_people(
         .where(
             col(PatrolShift.site_id).in_({p.site_id for p in planned}),
             col(PatrolShift.status).in_(COUNTED),
+            ShiftMember.counted,
             PatrolShift.event_time >= lo,
             PatrolShift.event_time < hi,
         )

@@ -1,7 +1,7 @@
 """Which sites, groups and people a report covers: what was asked for, within the caller's
 reach (app.access.Scope; 403 outside it)."""
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 
 from sqlmodel import Session, col, select
 
@@ -20,8 +20,8 @@ def scoped_sites(
     active_only: bool = True,
 ) -> list[Site]:
     """The sites a report covers: the asked-for ones, refused (403) outside the caller's reach."""
-    visible = reach.site_filter()
-    wanted: set[int] | None = set(site_ids) if site_ids else None
+    visible: Set[int] | None = reach.site_filter()
+    wanted: Set[int] | None = set(site_ids) if site_ids else None
     if wanted is not None and visible is not None and not wanted <= visible:
         raise Forbidden("You can only see the reports of your own groups' sites.")
     if group_id is not None:

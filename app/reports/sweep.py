@@ -6,8 +6,9 @@ What counts as patrol coverage (see README, "Supervisor console"):
 - `returned` shifts do not count until they are ended again or confirmed;
 - any one shift counts for at most 24 hours after its start (a shift left open for days, or
   ended days later, is not 24-hour coverage);
-- the staff of a shift is its ShiftMember count (the recorder alone if none were listed);
-  overlapping shifts at one site add up;
+- the staff of a shift is the count of its people who count (ShiftMember.counted: active
+  members or the leader of its group; anyone else listed is kept, not counted), and a shift
+  none of whose people count adds nothing; overlapping shifts at one site add up;
 - hours that have not happened yet are not gaps: a day's gap is the elapsed part of it that
   nobody covered (`elapsed_s`); the rest of today is `future`.
 """
@@ -45,7 +46,7 @@ def shift_intervals(
     dialect = session.get_bind().dialect.name
     staff = (
         sa_select(func.count())
-        .where(ShiftMember.shift_id == PatrolShift.id)
+        .where(ShiftMember.shift_id == PatrolShift.id, ShiftMember.counted)
         .correlate(PatrolShift)
         .scalar_subquery()
     )
@@ -72,8 +73,8 @@ def shift_intervals(
         else:
             end = ended
         end = min(end, start + MAX_SHIFT_S)
-        if end > lo and start < hi and end > start:
-            out[site_id].append((start, end, n or 1))
+        if n and end > lo and start < hi and end > start:
+            out[site_id].append((start, end, n))
     return out
 
 

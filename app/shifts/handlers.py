@@ -8,14 +8,21 @@ from pydantic import Field
 from sqlmodel import Session, select
 
 from app.audit import service as audit
-from app.auth.models import Role, User
+from app.auth.models import User
 from app.fields import Text
-from app.groups.models import GroupSite
+from app.groups.models import GroupMember, PatrolGroup
+from app.records.authz import Permission, Relation
 from app.records.errors import Conflicted, Rejected, Rule
 from app.records.models import Entity
 from app.records.payload import Payload
 from app.records.registry import Applied, mutation_type, register_entity, show_current
-from app.records.scope import require_record, require_site
+from app.records.scope import (
+    authorize,
+    patrolling_groups,
+    relations_to_site,
+    require_record,
+    site_of,
+)
 from app.records.store import PushContext, Record
 from app.shifts import rules
 from app.shifts.models import (
@@ -57,15 +64,31 @@ class Review(Payload):
     comment: Annotated[Text, Field(max_length=2000)] = ""
 
 
-def shift_members(session: Session, shift_id: str) -> list[int]:
-    return sorted(session.exec(select(ShiftMember.user_id).where(ShiftMember.shift_id == shift_id)))
+def shift_people(session: Session, shift_id: str) -> dict[int, bool]:
+    """The people listed on a shift, each with whether they count."""
+    rows = session.exec(
+        select(ShiftMember.user_id, ShiftMember.counted).where(ShiftMember.shift_id == shift_id)
+    )
+    return dict(sorted(rows.all()))
+
+
+def uncounted(people: dict[int, bool]) -> list[int]:
+    """Listed, not counted: not an active member or the leader of the shift's group."""
+    return [uid for uid, counted in people.items() if not counted]
+
+
+def _people(ctx: PushContext, shift: Record) -> dict[int, bool]:
+    """Known once per push: made by it, or read from the store."""
+    if shift.member_ids is None:
+        with ctx.session.no_autoflush:
+            shift.member_ids = shift_people(ctx.session, shift.id)
+    return shift.member_ids
 
 
 def shift_data(ctx: PushContext, shift: Record) -> dict:
-    """A shift in the pull feed carries who was present."""
-    if shift.member_ids is None:
-        shift.member_ids = shift_members(ctx.session, shift.id)
-    return {**shift.json(), "member_ids": shift.member_ids}
+    """A shift in the pull feed carries who was listed, and who of them does not count."""
+    people = _people(ctx, shift)
+    return {**shift.json(), "member_ids": sorted(people), "uncounted_ids": uncounted(people)}
 
 
 register_entity(Entity.shift, PatrolShift, shift_data)
@@ -73,32 +96,53 @@ register_entity(Entity.scan, CheckpointScan)
 register_entity(Entity.review, ShiftReview)
 
 
-def _group_for(ctx: PushContext, site_id: int, group_id: int | None) -> int | None:
-    mine = ctx.scope.group_ids
-    patrolling = ctx.lookup(
-        ("patrolling", site_id),
-        lambda: set(
-            ctx.session.exec(select(GroupSite.group_id).where(GroupSite.site_id == site_id))
-        ),
+def _relations(ctx: PushContext, shift: Record) -> set[Relation]:
+    return rules.relations_to_shift(
+        user_id=ctx.user.id,
+        roles=ctx.user.roles.split(","),
+        active=ctx.user.active,
+        led_group_ids=ctx.scope.led_group_ids,
+        recorded_by=shift.recorded_by,
+        group_id=shift.group_id,
+        people=_people(ctx, shift),
     )
-    oversees = ctx.user.has_role(Role.supervisor, Role.admin)
-    return rules.patrol_group(group_id, mine=mine, patrolling=patrolling, oversees=oversees)
 
 
-@mutation_type("shift.start", ShiftStart, creates=Entity.shift)
+def _group_people(ctx: PushContext, group_id: int) -> frozenset[int]:
+    """The members and the leader of a group, read once per push."""
+
+    def load() -> frozenset[int]:
+        members = set(
+            ctx.session.exec(select(GroupMember.user_id).where(GroupMember.group_id == group_id))
+        )
+        leader = ctx.session.exec(
+            select(PatrolGroup.leader_id).where(PatrolGroup.id == group_id)
+        ).first()
+        return frozenset(members | ({leader} if leader is not None else set()))
+
+    return ctx.lookup(("group_people", group_id), load)
+
+
+@mutation_type("shift.start", ShiftStart, creates=Entity.shift, who=rules.WHO_STARTS)
 def start_shift(ctx: PushContext, p: ShiftStart, mutation_id: str, occurred_at: datetime):
-    if not ctx.user.has_role(Role.member, Role.leader):
-        raise Rejected("Only patrol members and leaders start patrol shifts.")
-    require_site(ctx, p.site_id)
-    group_id = _group_for(ctx, p.site_id, p.group_id)
+    site_of(ctx, p.site_id)
+    authorize(ctx, rules.WHO_STARTS, relations_to_site(ctx, p.site_id))
+    group_id = rules.patrol_group(
+        p.group_id, mine=set(ctx.scope.group_ids), patrolling=patrolling_groups(ctx, p.site_id)
+    )
     member_ids = set(p.member_ids) | {ctx.user.id}
-    known = ctx.lookup("known_people", set)  # ids found so far in this push
-    if not member_ids <= known:
+    known = ctx.lookup("known_people", dict)  # id -> active, for the ids found in this push
+    if not member_ids <= known.keys():
         with ctx.session.no_autoflush:
-            known.update(ctx.session.exec(select(User.id).where(User.id.in_(member_ids - known))))
-    unknown = sorted(member_ids - known)
+            known.update(
+                ctx.session.exec(
+                    select(User.id, User.active).where(User.id.in_(member_ids - known.keys()))
+                ).all()
+            )
+    unknown = sorted(member_ids - known.keys())
     if unknown:
         raise Rejected(f"Unknown people listed as present: {unknown}.")
+    in_group = _group_people(ctx, group_id)
     shift = ctx.create(
         PatrolShift,
         Entity.shift,
@@ -106,14 +150,18 @@ def start_shift(ctx: PushContext, p: ShiftStart, mutation_id: str, occurred_at: 
         group_id=group_id,
         note=p.note,
     )
-    shift.member_ids = sorted(member_ids)
-    for uid in shift.member_ids:
-        ctx.add_row(ShiftMember, shift_id=shift.id, user_id=uid)
+    shift.member_ids = {
+        uid: rules.counts_on_shift(in_group=uid in in_group, active=known[uid])
+        for uid in sorted(member_ids)
+    }
+    for uid, counted in shift.member_ids.items():
+        ctx.add_row(ShiftMember, shift_id=shift.id, user_id=uid, counted=counted)
     return Applied(shift.id)
 
 
-def _shift_for_member(ctx: PushContext, shift_id: str) -> Record:
+def _shift_for_member(ctx: PushContext, shift_id: str, who: Permission) -> Record:
     shift = require_record(ctx, PatrolShift, shift_id, "shift")
+    authorize(ctx, who, _relations(ctx, shift))
     try:
         rules.check_may_change(shift.status)
     except Conflicted as conflict:
@@ -123,13 +171,22 @@ def _shift_for_member(ctx: PushContext, shift_id: str) -> Record:
 
 
 @mutation_type(
-    "shift.end", ShiftEnd, creates=None, changes=(Entity.shift,), rules=(Rule.shift_locked,)
+    "shift.end",
+    ShiftEnd,
+    creates=None,
+    changes=(Entity.shift,),
+    rules=(Rule.shift_locked,),
+    who=rules.WHO_ENDS,
 )
 def end_shift(ctx: PushContext, p: ShiftEnd, mutation_id: str, occurred_at: datetime):
-    shift = _shift_for_member(ctx, p.shift_id)
+    shift = _shift_for_member(ctx, p.shift_id, rules.WHO_ENDS)
     corrected, flags = ctx.corrected(occurred_at)
     ended_at, clock_flag = rules.end_time(shift.event_time, shift.clock_flag, corrected, flags)
-    changes = {"ended_device_time": occurred_at.astimezone(UTC), "status": ShiftStatus.ended}
+    changes = {
+        "ended_device_time": occurred_at.astimezone(UTC),
+        "status": ShiftStatus.ended,
+        "ended_by": ctx.user.id,
+    }
     if clock_flag is not None:
         changes["clock_flag"] = clock_flag
     if p.note is not None:
@@ -139,10 +196,15 @@ def end_shift(ctx: PushContext, p: ShiftEnd, mutation_id: str, occurred_at: date
 
 
 @mutation_type(
-    "shift.scan", Scan, creates=Entity.scan, changes=(Entity.shift,), rules=(Rule.shift_locked,)
+    "shift.scan",
+    Scan,
+    creates=Entity.scan,
+    changes=(Entity.shift,),
+    rules=(Rule.shift_locked,),
+    who=rules.WHO_SCANS,
 )
 def scan_checkpoint(ctx: PushContext, p: Scan, mutation_id: str, occurred_at: datetime):
-    shift = _shift_for_member(ctx, p.shift_id)
+    shift = _shift_for_member(ctx, p.shift_id, rules.WHO_SCANS)
     # The site's checkpoint ids by code, read once per push (a scan round repeats them).
     codes = ctx.lookup(
         ("checkpoints", shift.site_id),
@@ -183,11 +245,11 @@ def scan_checkpoint(ctx: PushContext, p: Scan, mutation_id: str, occurred_at: da
     creates=Entity.review,
     changes=(Entity.shift,),
     rules=(Rule.shift_not_ended, Rule.first_review_wins),
+    who=rules.WHO_REVIEWS,
 )
 def review_shift(ctx: PushContext, p: Review, mutation_id: str, occurred_at: datetime):
     shift = require_record(ctx, PatrolShift, p.shift_id, "shift")
-    if not (ctx.scope.leads_site(shift.site_id) or ctx.user.has_role(Role.admin)):
-        raise Rejected("Only the leader of the group that patrols this site reviews its shifts.")
+    authorize(ctx, rules.WHO_REVIEWS, _relations(ctx, shift))
     try:
         status = rules.status_after_review(shift.status, p.decision, p.comment)
     except Conflicted as conflict:

@@ -3,6 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from app.db import utc_field
@@ -23,17 +24,22 @@ class PatrolShift(FieldRecord, table=True):
     status: str = Field(default=ShiftStatus.open, max_length=16, index=True)
     ended_at: datetime | None = utc_field(default=None)  # corrected time
     ended_device_time: datetime | None = utc_field(default=None)
+    # Who sent the end: the recorder or a person on the shift, or the group's leader ending
+    # a shift its people forgot (shown as such). None while open.
+    ended_by: int | None = Field(default=None, foreign_key="app_user.id")
     note: str = Field(default="", max_length=2000)
     reviewed_by: int | None = Field(default=None, foreign_key="app_user.id")
     reviewed_at: datetime | None = utc_field(default=None)  # server time of the first review
     review_comment: str | None = Field(default=None, max_length=2000)
 
 
-# A member present on a shift.
+# A person listed as present on a shift. Only an active member or the leader of the shift's
+# group counts (app.shifts.rules.counts_on_shift); anyone else listed is kept, not counted.
 class ShiftMember(SQLModel, table=True):
     __tablename__ = "shift_member"
     shift_id: str = Field(foreign_key="patrol_shift.id", primary_key=True, max_length=36)
     user_id: int = Field(foreign_key="app_user.id", primary_key=True, index=True)
+    counted: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
 
 
 # A checkpoint scanned during a shift.

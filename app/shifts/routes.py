@@ -7,7 +7,7 @@ from app.access import ScopeDep
 from app.db import ReadSessionDep
 from app.records.reading import visible_record
 from app.shifts import rules
-from app.shifts.handlers import shift_members
+from app.shifts.handlers import shift_people, uncounted
 from app.shifts.models import CheckpointScan, PatrolShift, ShiftReview
 from app.sites.models import Checkpoint
 
@@ -15,7 +15,7 @@ router = APIRouter(prefix="/api", tags=["shifts"])
 
 
 class ShiftDetail(SQLModel):
-    shift: dict  # includes member_ids and clock_flag
+    shift: dict  # includes member_ids, uncounted_ids (listed, not counted) and clock_flag
     scans: list[dict]
     missed_checkpoints: list[dict]  # active checkpoints of the site never scanned this shift
     reviews: list[dict]
@@ -50,8 +50,13 @@ def get_shift(shift_id: str, session: ReadSessionDep, scope: ScopeDep) -> ShiftD
     for scan in scans:
         for flag in (scan.proof_flag or "").split(",") if scan.proof_flag else ("proven",):
             proof[flag] = proof.get(flag, 0) + 1
+    people = shift_people(session, shift.id)
     return ShiftDetail(
-        shift={**shift.model_dump(mode="json"), "member_ids": shift_members(session, shift.id)},
+        shift={
+            **shift.model_dump(mode="json"),
+            "member_ids": sorted(people),
+            "uncounted_ids": uncounted(people),
+        },
         scans=[s.model_dump(mode="json") for s in scans],
         missed_checkpoints=[
             c.model_dump(mode="json", include={"id", "name", "code"})

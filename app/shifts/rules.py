@@ -1,9 +1,13 @@
-"""The rules of a patrol shift over plain facts, callable without a push or a session: which
-group it is for, whether it may still change, when it ends, what a review does to it."""
+"""The rules of a patrol shift over plain facts, callable without a push or a session: who
+may start, end, scan and review it and who counts on it, which group it is for, whether it
+may still change, when it ends, what a review does to it."""
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from math import asin, cos, radians, sin, sqrt
 
+from app.auth.models import Role
+from app.records.authz import FIELD_ROLES, Permission, Relation
 from app.records.errors import Conflicted, Rejected, Rule
 from app.shifts.models import ReviewDecision, ScanMethod, ShiftStatus
 
@@ -23,21 +27,88 @@ PRESENT_SHARE = 0.5
 # A shift shorter than this is shown to its leader with a warning before review.
 SHORT_SHIFT_S = 30 * 60
 
+# The rule table's rows for shifts (docs/sync.md, "Who may push what").
+WHO_STARTS = Permission(
+    what=("在此开始巡逻班次", "start a patrol shift here"),
+    roles=FIELD_ROLES,
+    allow=frozenset({Relation.site_patrol}),
+    refusal=Rule.not_this_school,
+)
+WHO_ENDS = Permission(  # the group's leader too: a shift its people forgot to end
+    what=("结束本班次", "end this shift"),
+    roles=FIELD_ROLES,
+    allow=frozenset({Relation.recorder, Relation.on_shift, Relation.group_leader}),
+    refusal=Rule.not_on_shift,
+)
+WHO_SCANS = Permission(
+    what=("为本班次扫码打卡", "scan a checkpoint for this shift"),
+    roles=FIELD_ROLES,
+    allow=frozenset({Relation.recorder, Relation.on_shift}),
+    refusal=Rule.not_on_shift,
+)
+WHO_REVIEWS = Permission(
+    what=("复核本班次", "review this shift"),
+    roles=frozenset({Role.leader, Role.supervisor}),
+    allow=frozenset({Relation.group_leader, Relation.supervisor}),
+    refusal=Rule.not_group_leader,
+    never=frozenset({Relation.recorder, Relation.listed}),
+    never_rule=Rule.own_shift_review,
+    needs_active=True,
+)
 
-def patrol_group(
-    named: int | None, *, mine: set[int], patrolling: set[int], oversees: bool
-) -> int | None:
-    """The group a shift is for: the one the phone named, which must patrol the site and be
-    the author's (a supervisor or admin may name any); else the author's first group that
-    patrols the site, or None when none does."""
-    if named is not None:
-        if named not in mine and not oversees:
-            raise Rejected(f"You are not in patrol group {named}.")
-        if named not in patrolling:
-            raise Rejected(f"Patrol group {named} does not patrol this site.")
-        return named
+
+def relations_to_shift(
+    *,
+    user_id: int,
+    roles: Iterable[str],
+    active: bool,
+    led_group_ids: Iterable[int],
+    recorded_by: int,
+    group_id: int | None,
+    people: Mapping[int, bool],
+) -> set[Relation]:
+    """The author's relations to a shift: `people` are the listed people, each with whether
+    they count. A disabled account leads no group (its old phone signs nothing off)."""
+    roles = set(roles)
+    found = {Relation(r) for r in roles & {Role.supervisor, Role.admin}}
+    if recorded_by == user_id:
+        found.add(Relation.recorder)
+    if user_id in people:
+        found.add(Relation.listed)
+        if people[user_id]:
+            found.add(Relation.on_shift)
+    if active and group_id is not None and group_id in set(led_group_ids):
+        found.add(Relation.group_leader)
+    return found
+
+
+def counts_on_shift(*, in_group: bool, active: bool) -> bool:
+    """Who counts toward a shift's people (the "at least 4" rule, coverage, rosters): an
+    active member or the leader of the shift's group. Anyone else listed is kept, visibly
+    not counted, so nothing the phone recorded is lost."""
+    return in_group and active
+
+
+def patrol_group(named: int | None, *, mine: set[int], patrolling: set[int]) -> int:
+    """The group a shift is for: the one the phone named, which must be one of the author's
+    groups that patrol the site (never another group: it would count toward that group's
+    duty); else the author's first such group. The author patrols the site (WHO_STARTS)."""
     candidates = sorted(mine & patrolling)
-    return candidates[0] if candidates else None
+    if named is not None and named not in candidates:
+        raise Rejected(
+            f"Patrol group {named} is not one of your groups patrolling this site.",
+            Rule.not_your_group,
+            zh=f"巡逻组 {named} 不是您所在、巡逻本处的巡逻组。",
+        )
+    if named is not None:
+        return named
+    if not candidates:
+        raise Rejected(
+            "You are in no patrol group that patrols this site.",
+            Rule.not_this_school,
+            zh="您不在巡逻本处的任何巡逻组。",
+        )
+    return candidates[0]
 
 
 def check_may_change(status: str) -> None:

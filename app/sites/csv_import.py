@@ -89,9 +89,9 @@ def import_sites(session: Session, *, content: bytes, actor_id: int) -> list[Sit
         planned.append((site, windows))
     problems.raise_if_any()
     created = []
-    for data, windows in planned:
-        site = sites.create_site(session, data=data, actor_id=actor_id)
+    for new_site, windows in planned:
+        stored = sites.create_site(session, data=new_site, actor_id=actor_id)
         for window in windows:
-            sites.create_window(session, site=site, data=window, actor_id=actor_id)
-        created.append(site)
+            sites.create_window(session, site=stored, data=window, actor_id=actor_id)
+        created.append(stored)
     return created

@@ -1,7 +1,7 @@
 """record-time rule flags: a gate check outside its window, a scan's method and proof
 
 Revision ID: 0003_rules
-Revises: 0002_reports
+Revises: 0003_authz
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003_rules"
-down_revision: str | None = "0002_reports"
+down_revision: str | None = "0003_authz"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

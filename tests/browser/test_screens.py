@@ -34,7 +34,11 @@ def ended_shift_by(base: str, username: str, codes: list[str]) -> str:
                 "payload": {
                     "site_id": group["site_ids"][0],
                     "group_id": group["id"],
-                    "member_ids": [m["id"] for m in group["members"]][:3] + [me["id"]],
+                    # the leader reviews it, so she is not on it (own_shift_review)
+                    "member_ids": [
+                        m["id"] for m in group["members"] if m["id"] != group["leader_id"]
+                    ][:3]
+                    + [me["id"]],
                 },
             }
         ]

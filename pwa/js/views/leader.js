@@ -127,7 +127,10 @@ export function mount(root) {
       const siteIds = new Set(model.ledGroups().flatMap((g) => model.siteIdsOf(g).map(String)));
       const mine = await model.myEntries();
       const reviewed = new Set(mine.filter((e) => e.type === 'shift.review' && e.state !== 'rejected').map((e) => e.payload.shift_id));
-      const shifts = (await model.pulledShifts()).filter((s) => s.status === 'ended' && !reviewed.has(s.id)
+      // Never her own: a shift she recorded or is listed on is signed off by someone else
+      // (the server refuses it: own_shift_review).
+      const own = (s) => s.recorded_by === u.id || (s.member_ids || []).includes(u.id);
+      const shifts = (await model.pulledShifts()).filter((s) => s.status === 'ended' && !reviewed.has(s.id) && !own(s)
         && (s.group_id != null ? groupIds.has(String(s.group_id)) : siteIds.has(String(s.site_id))));
       const scans = await model.pulledScans();
       shiftsList.replaceChildren(...shifts.map((s) => shiftCard(s, scans.filter((x) => x.shift_id === s.id))));
