@@ -7,6 +7,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import text
 
 from app import db
+from app.auth.device_clock import DeviceClockMiddleware
 from app.config import get_settings
 from app.errors import Unavailable, install_error_handlers
 from app.logs import RequestLogMiddleware, configure_logging
@@ -86,8 +87,9 @@ def create_app() -> FastAPI:
             CORSMiddleware,
             allow_origins=settings.allowed_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "Content-Type"],
+            allow_headers=["Authorization", "Content-Type", "X-Device-Time"],
         )
+    app.add_middleware(DeviceClockMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestLogMiddleware)
     if PWA_DIR.is_dir():

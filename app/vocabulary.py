@@ -9,7 +9,9 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
+from app.gate import rules as gate_rules
 from app.gate.models import GateDirection
+from app.hazards import rules as hazard_rules
 from app.hazards.models import (
     Department,
     HazardAction,
@@ -19,6 +21,7 @@ from app.hazards.models import (
     Severity,
 )
 from app.hazards.rules import LIFECYCLE
+from app.shifts import rules as shift_rules
 from app.shifts.models import ReviewDecision, ShiftStatus
 from app.sites.models import SiteKind, WindowKind
 
@@ -146,7 +149,19 @@ def vocabulary() -> dict[str, Any]:
     """The bootstrap's "vocabulary": built once, the same for every caller."""
     out: dict[str, Any] = {key: _terms(*spec) for key, spec in VOCABULARIES.items()}
     out["hazard_lifecycle"] = hazard_lifecycle()
+    out["rule_figures"] = rule_figures()
     return out
+
+
+def rule_figures() -> dict[str, float]:
+    """The figures of the rules a screen shows before syncing (README, "Rules")."""
+    return {
+        "short_shift_s": shift_rules.SHORT_SHIFT_S,
+        "present_share": shift_rules.PRESENT_SHARE,
+        "near_checkpoint_m": shift_rules.NEAR_CHECKPOINT_M,
+        "gate_grace_min": gate_rules.GATE_GRACE.total_seconds() / 60,
+        "surroundings_radius_m": hazard_rules.SURROUNDINGS_RADIUS_M,
+    }
 
 
 vocabulary()  # a code without its labels fails at start-up, not on a phone

@@ -47,6 +47,7 @@ const SHELL = [
   '/js/views/console-coverage.js',
   '/js/views/console-logs.js',
   '/js/views/console-gate.js',
+  '/js/views/console-checkpoints.js',
   '/js/views/console-rosters.js',
   '/js/views/console-hazards.js',
   '/js/views/console-devices.js',

@@ -44,6 +44,7 @@ DATE_SENSITIVE = [
     "tests/test_reports_warm.py",
     "tests/test_rosters.py",
     "tests/test_sync_clock.py",
+    "tests/test_rules_kept.py",
     "tests/test_sync_records.py",
     "tests/test_sync_conflicts.py",
     "tests/test_sync_push.py",

@@ -183,6 +183,7 @@ def test_heat_map_gives_one_cell_per_site_per_day(client, town, session, login):
         "covered_h": 24,
         "under_h": 0,
         "gap_h": 0,
+        "future_h": 0,
         "segments": None,
     }
     assert sites[a2.id]["days"][-1]["under_h"] == 6
@@ -276,8 +277,8 @@ def test_coverage_exports_csv_with_bom_and_chinese_headers(client, town, session
     assert res.headers["content-disposition"].startswith("attachment;")
     assert res.content.startswith(b"\xef\xbb\xbf")
     lines = res.content.decode("utf-8-sig").splitlines()
-    assert lines[0] == "场所编号,场所,日期,巡逻覆盖小时,人数不足小时,无人巡逻小时"
-    assert lines[1] == f"{town.sites['a'].id},东风小学,2026-11-30,8.0,0.0,16.0"
+    assert lines[0] == "场所编号,场所,日期,巡逻覆盖小时,人数不足小时,无人巡逻小时,未到时间小时"
+    assert lines[1] == f"{town.sites['a'].id},东风小学,2026-11-30,8.0,0.0,16.0,0.0"
 
 
 def test_a_leader_of_group_b_cannot_read_group_a_coverage(client, town, login):

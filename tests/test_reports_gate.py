@@ -1,12 +1,15 @@
 """School-gate duty (校门口值班): distinct staff checked in per window against the required 4."""
 
-from datetime import date
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from tests.factories import add_user
 from tests.report_fixtures import add_gate_check
 
-MONDAY = date(2026, 11, 30)
-SATURDAY = date(2026, 12, 5)
+# Last week's Monday in Shanghai: its windows have all ended, whatever day the tests run.
+_TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+MONDAY = _TODAY - timedelta(days=_TODAY.weekday() + 7)
+SATURDAY = MONDAY + timedelta(days=5)
 
 
 def _gate_staff(session, town, n):
@@ -80,7 +83,7 @@ def test_a_weekday_window_nobody_checked_into_is_a_shortfall_a_quiet_weekend_is_
     site = town.sites["a"]
     report = _report(client, login("supervisor"), site, MONDAY, SATURDAY)
     days = sorted({w["date"] for w in report["shortfalls"]})
-    assert days == ["2026-11-30", "2026-12-01", "2026-12-02", "2026-12-03", "2026-12-04"]
+    assert days == [(MONDAY + timedelta(days=i)).isoformat() for i in range(5)]
     assert len(report["shortfalls"]) == 10
 
 
@@ -98,14 +101,14 @@ def test_a_weekend_with_check_ins_is_a_school_day(client, town, session, login):
 def test_gate_csv_lists_shortfalls_with_chinese_headers(client, town, session, login):
     site = town.sites["a"]
     res = client.get(
-        f"/api/reports/gate?site_id={site.id}&from=2026-11-30&to=2026-11-30"
+        f"/api/reports/gate?site_id={site.id}&from={MONDAY}&to={MONDAY}"
         "&format=csv&shortfalls_only=true",
         headers=login("supervisor"),
     )
     assert res.content.startswith(b"\xef\xbb\xbf")
     lines = res.content.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("学校编号,学校,日期,时段,应到人数,实到人数,人数不足")
-    assert lines[1] == f"{site.id},东风小学,2026-11-30,上学,4,0,是,"
+    assert lines[1] == f"{site.id},东风小学,{MONDAY},上学,4,0,是,,ended,0"
     assert len(lines) == 3
 
 
@@ -115,6 +118,6 @@ def test_a_leader_sees_only_the_gates_of_her_groups(client, town, login):
         client.get(f"/api/reports/gate?site_id={town.sites['a'].id}", headers=headers).status_code
         == 403
     )
-    res = client.get("/api/reports/gate?from=2026-11-30&to=2026-11-30", headers=headers)
+    res = client.get(f"/api/reports/gate?from={MONDAY}&to={MONDAY}", headers=headers)
     assert {w["site_id"] for w in res.json()["windows"]} == {town.sites["b"].id}
     assert client.get("/api/reports/gate", headers=login("gate_a")).status_code == 403

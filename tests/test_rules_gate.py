@@ -1,10 +1,11 @@
 """The gate and visitor-register rules on plain facts, worked by hand."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
 from app.gate import rules
+from app.gate.models import GateDirection
 from app.records.errors import Conflicted, Rejected, Rule
 
 ENTERED = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # a fixed day: these rules never read a clock
@@ -33,3 +34,59 @@ def test_the_first_exit_stands():
         rules.time_out(ENTERED, ENTERED + timedelta(hours=2), first_exit)
     assert raised.value.rule == Rule.visitor_already_left
     assert raised.value.current is None  # the handler adds the server's state
+
+
+# --- gate windows (hand-worked: 上学 07:20-08:10 in Shanghai, UTC+8, on 2 March 2026) -------
+
+DAY = date(2026, 3, 2)
+STARTS, ENDS = time(7, 20), time(8, 10)
+IN, OUT = GateDirection.check_in, GateDirection.check_out
+
+
+def _utc(hour, minute):
+    """A Shanghai wall-clock time on DAY as UTC (Shanghai is UTC+8, no summer time)."""
+    return datetime(2026, 3, 2, hour, minute, tzinfo=UTC) - timedelta(hours=8)
+
+
+@pytest.mark.parametrize(
+    ("hour", "minute", "direction", "flag"),
+    [
+        (4, 27, IN, "outside_window"),  # the issue's 04:27 签到 for 07:20-08:10
+        (7, 4, IN, "outside_window"),  # 16 min before the start: beyond the 15 min grace
+        (7, 5, IN, None),  # exactly 15 min before: within the grace
+        (8, 10, IN, None),  # at the end
+        (8, 11, IN, "outside_window"),  # a check-in after the window is not duty
+        (7, 19, OUT, "outside_window"),  # a check-out before the window started
+        (8, 25, OUT, None),  # 15 min after the end: the check-out grace
+        (8, 26, OUT, "outside_window"),
+    ],
+)
+def test_a_check_counts_only_within_its_window_and_grace(hour, minute, direction, flag):
+    at = _utc(hour, minute)
+    assert rules.window_flag(at, direction, DAY, STARTS, ENDS, "Asia/Shanghai") == flag
+
+
+def test_a_check_for_another_local_date_is_outside_the_window():
+    at = _utc(7, 30) + timedelta(days=1)  # the next morning, naming DAY
+    assert rules.window_flag(at, IN, DAY, STARTS, ENDS, "Asia/Shanghai") == "outside_window"
+
+
+def test_the_window_is_the_schools_local_time():
+    # 07:30 in Urumqi (UTC+6 by the IANA zone) is 01:30 UTC, not 23:30 UTC of the day before.
+    at = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
+    assert rules.window_flag(at, IN, DAY, STARTS, ENDS, "Asia/Urumqi") is None
+    assert rules.window_flag(at, IN, DAY, STARTS, ENDS, "Asia/Shanghai") == "outside_window"
+
+
+@pytest.mark.parametrize(
+    ("hour", "minute", "state"),
+    [(4, 29, "not_started"), (7, 20, "in_progress"), (8, 9, "in_progress"), (8, 10, "ended")],
+)
+def test_a_window_is_judged_only_once_it_has_ended(hour, minute, state):
+    now = _utc(hour, minute)
+    assert rules.window_state(now, DAY, STARTS, ENDS, "Asia/Shanghai") == state
+
+
+def test_a_key_place_has_no_gate_duty():
+    assert rules.expects_gate_duty("school") and rules.expects_gate_duty("kindergarten")
+    assert not rules.expects_gate_duty("key_place")

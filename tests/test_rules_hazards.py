@@ -120,3 +120,24 @@ def test_a_fix_is_shown_by_a_photo():
         rules.check_details(RECTIFY, department=None, due_date=None, photos=[])
     rules.check_details(RECTIFY, department=None, due_date=None, photos=["ab" * 32])
     rules.check_details(CLOSE, department=None, due_date=None, photos=[])  # closing needs none
+
+
+# --- the 300 m rule -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("place", "distance", "marked", "within"),
+    [
+        ("internet_cafe", 120.0, False, True),  # a 网吧 120 m away, whatever the checkbox says
+        ("restaurant", 300.0, False, True),  # exactly 300 m counts
+        ("hotel", 301.0, True, False),  # measured beyond 300 m: the mark does not override
+        ("illegal_stall", None, True, True),  # no distance measured: the phone's mark
+        ("illegal_publication", None, False, False),
+        ("canteen", 15.0, True, False),  # the case: on campus, 15 m from the school
+        ("gate", 0.0, True, False),
+        (None, 50.0, True, False),
+        ("other", 50.0, True, False),
+    ],
+)
+def test_a_finding_is_within_300m_by_its_place_type_and_distance(place, distance, marked, within):
+    assert rules.within_300m(place, distance, marked) is within

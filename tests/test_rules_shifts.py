@@ -7,7 +7,7 @@ import pytest
 from app.records.authz import Relation
 from app.records.errors import Conflicted, Rejected, Rule
 from app.shifts import rules
-from app.shifts.models import ReviewDecision, ShiftStatus
+from app.shifts.models import ReviewDecision, ScanMethod, ShiftStatus
 
 STARTED = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)  # a fixed day: these rules never read a clock
 
@@ -143,3 +143,67 @@ def test_the_first_review_wins(status):
     assert raised.value.message == (
         f"This shift was already {status} by an earlier review; the first review stands."
     )
+
+
+# --- checkpoint proof, worked by hand ----------------------------------------------------------
+
+CP = (30.0, 114.0)  # a checkpoint; 0.001° of latitude is 111.19 m (R = 6371 km)
+QR, TYPED = ScanMethod.qr, ScanMethod.typed
+
+
+def test_distance_is_the_great_circle_in_metres():
+    assert rules.distance_m(30.0, 114.0, 30.001, 114.0) == pytest.approx(111.19, abs=0.01)
+    # 6.3° of latitude north: the scan 700 km from its checkpoint.
+    assert rules.distance_m(30.0, 114.0, 36.3, 114.0) == pytest.approx(700_532, rel=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("method", "fix", "accuracy", "proof"),
+    [
+        (QR, (30.0005, 114.0), 10, None),  # 55.6 m away, allowed 100 + 10: proven
+        (QR, (30.001, 114.0), 5, "far"),  # 111.2 m, allowed 105
+        (QR, (30.001, 114.0), 20, None),  # 111.2 m, allowed 120
+        (QR, (30.003, 114.0), 5000, "far"),  # 333.6 m: a vague fix allows at most 100 + 150
+        (QR, (36.3, 114.0), 10, "far"),  # the 700 km
+        (QR, None, None, "no_gps"),
+        (TYPED, (30.0, 114.0), 5, "typed"),  # on the spot but typed: not proof
+        (TYPED, (36.3, 114.0), 5, "far,typed"),
+        (None, (30.0, 114.0), 5, "unknown_method"),  # an older app that does not say how
+        (None, None, None, "no_gps,unknown_method"),
+    ],
+)
+def test_a_scan_is_proven_by_its_qr_and_a_fix_near_the_checkpoint(method, fix, accuracy, proof):
+    lat, lon = fix or (None, None)
+    assert rules.scan_proof(method, lat, lon, accuracy, *CP) == proof
+
+
+def test_a_checkpoint_without_a_position_cannot_prove_a_scan():
+    assert rules.scan_proof(QR, 30.0, 114.0, 5, None, None) == "no_position"
+
+
+# --- presence by share of the planned duty ------------------------------------------------------
+
+T0 = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)  # an 8-hour planned duty from T0
+
+
+def _at(minutes):
+    return T0 + timedelta(minutes=minutes)
+
+
+DUTY = (_at(0), _at(480))
+
+
+def test_a_one_minute_shift_does_not_make_a_person_present_for_an_8_hour_duty():
+    assert rules.covered_share(DUTY, [(_at(60), _at(61))]) == pytest.approx(1 / 480)
+    assert not rules.is_present(DUTY, [(_at(60), _at(61))])
+
+
+def test_half_of_the_duty_makes_a_person_present():
+    assert rules.is_present(DUTY, [(_at(0), _at(240))])  # 4 h of 8 = 0.5
+    assert not rules.is_present(DUTY, [(_at(0), _at(239))])
+
+
+def test_overlapping_shifts_count_once_and_time_outside_the_duty_not_at_all():
+    worked = [(_at(-120), _at(120)), (_at(60), _at(180)), (_at(470), _at(600))]
+    # covered: 0-180 (180 min) + 470-480 (10 min) = 190 of 480
+    assert rules.covered_share(DUTY, worked) == pytest.approx(190 / 480)

@@ -5,6 +5,7 @@ from pydantic import BaseModel, Field
 
 from app.auth import service
 from app.auth.deps import AnyCaller, CurrentUser
+from app.auth.device_clock import DEVICE_TIME_HEADER
 from app.auth.models import UserPublic, user_public
 from app.config import get_settings
 from app.db import WriteSessionDep
@@ -52,6 +53,9 @@ def login(body: LoginRequest, request: Request, session: WriteSessionDep) -> Tok
         password=body.password,
         device_id=body.device_id,
         address=address,
+    )
+    service.note_login_clock(
+        session, device_id=pair.device_id, device_time=request.headers.get(DEVICE_TIME_HEADER)
     )
     return _tokens(pair)
 

@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 
 from app.auth import security
+from app.auth.device_clock import note_device_clock
 from app.auth.models import Device, LoginFailure, RefreshToken, User
 from app.config import get_settings
 from app.db import utcnow
@@ -75,6 +76,13 @@ def _device_for(session: Session, *, user: User, device_id: str | None) -> Devic
     device.last_seen_at = utcnow()
     session.flush()
     return device
+
+
+def note_login_clock(session: Session, *, device_id: str, device_time: str | None) -> None:
+    """The phone's clock at login (X-Device-Time), so its first push is compared with it."""
+    device = session.get(Device, device_id)
+    if device is not None:
+        note_device_clock(device, device_time, utcnow())
 
 
 def _issue(session: Session, *, user: User, device: Device, family_id: str) -> TokenPair:

@@ -15,7 +15,7 @@ from app.records.payload import Payload
 from app.records.registry import Applied, mutation_type, register_entity, show_current
 from app.records.scope import authorize, relations_to_site, require_record, site_of
 from app.records.store import PushContext
-from app.sites.models import GateWindow
+from app.sites.models import GateWindow, Site
 
 
 class Check(Payload):
@@ -54,15 +54,28 @@ def check(ctx: PushContext, p: Check, mutation_id: str, occurred_at: datetime):
     )
     window_site_id = None if window is None else window.site_id
     rules.check_window_of_site(p.window_id, window_site_id, p.site_id)
+    stamp = ctx.stamp(mutation_id, p.site_id, occurred_at)
     record = ctx.create(
         GateCheck,
         Entity.gate_check,
-        ctx.stamp(mutation_id, p.site_id, occurred_at),
+        stamp,
         window_id=window.id,
         local_date=p.local_date,
         direction=p.direction.value,
+        window_flag=_window_flag(ctx, window, p, stamp["event_time"]),
     )
     return Applied(record.id)
+
+
+def _window_flag(
+    ctx: PushContext, window: GateWindow, p: Check, event_time: datetime
+) -> str | None:
+    """Judged at push time from the corrected time, in the school's zone."""
+    # The site site_of read for this push (the same cache key).
+    site = ctx.lookup(("site", p.site_id), lambda: ctx.session.get(Site, p.site_id))
+    return rules.window_flag(
+        event_time, p.direction, p.local_date, window.starts, window.ends, site.timezone
+    )
 
 
 @mutation_type(

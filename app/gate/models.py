@@ -20,6 +20,9 @@ class GateCheck(FieldRecord, table=True):
     window_id: int = Field(foreign_key="gate_window.id", index=True)
     local_date: date = Field(index=True)  # the site's local date of the window
     direction: str = Field(max_length=8)
+    # outside_window: pressed outside the window and its grace (app.gate.rules.window_flag);
+    # kept, not counted as duty.
+    window_flag: str | None = Field(default=None, max_length=32)
 
 
 # A visitor let in during class hours (封闭管理), with host approval and pass slip (出门条).

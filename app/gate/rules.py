@@ -1,11 +1,29 @@
 """The rules of gate duty and the visitor register over plain facts, callable without a push
 or a session."""
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from app.auth.models import Role
+from app.gate.models import GateDirection
 from app.records.authz import Permission, Relation
 from app.records.errors import Conflicted, Rejected, Rule
+
+# A check-in counts from this long before its window starts (staff take position early) up
+# to the window's end; a check-out from the window's start up to this long after its end.
+GATE_GRACE = timedelta(minutes=15)
+
+OUTSIDE_WINDOW = "outside_window"
+
+
+class WindowState(StrEnum):
+    """Where a gate window stands at an instant: judged only once it has ended."""
+
+    not_started = "not_started"
+    in_progress = "in_progress"
+    ended = "ended"
+
 
 # The rule table's rows for the gate (docs/sync.md, "Who may push what"): the school's own
 # gate staff, or the patrol groups that cover it; never a supervisor or an admin, who read.
@@ -38,3 +56,49 @@ def time_out(entered_at: datetime, left_at: datetime, already_left: datetime | N
             "This visitor was already signed out; the first exit time stands.",
         )
     return max(left_at, entered_at)
+
+
+def window_bounds(
+    local_date: date, starts: time, ends: time, timezone: str
+) -> tuple[datetime, datetime]:
+    """A window's start and end on a local date, as aware datetimes in the site's zone."""
+    zone = ZoneInfo(timezone)
+    return (
+        datetime.combine(local_date, starts, zone),
+        datetime.combine(local_date, ends, zone),
+    )
+
+
+def window_flag(
+    event_time: datetime,
+    direction: GateDirection,
+    local_date: date,
+    starts: time,
+    ends: time,
+    timezone: str,
+) -> str | None:
+    """outside_window when a check falls outside its window and the grace (GATE_GRACE): a
+    check-in from 15 minutes before the start to the end, a check-out from the start to 15
+    minutes after the end. event_time is the corrected time; the window is the site's local
+    time on the named local date. None: the check counts."""
+    start, end = window_bounds(local_date, starts, ends, timezone)
+    if direction == GateDirection.check_in:
+        lo, hi = start - GATE_GRACE, end
+    else:
+        lo, hi = start, end + GATE_GRACE
+    return None if lo <= event_time <= hi else OUTSIDE_WINDOW
+
+
+def window_state(
+    now: datetime, local_date: date, starts: time, ends: time, timezone: str
+) -> WindowState:
+    """A window is judged (counted as short of staff or not) only once it has ended."""
+    start, end = window_bounds(local_date, starts, ends, timezone)
+    if now < start:
+        return WindowState.not_started
+    return WindowState.in_progress if now < end else WindowState.ended
+
+
+def expects_gate_duty(site_kind: str) -> bool:
+    """A key place (重点场所) has no school gate: no gate windows are expected of it."""
+    return site_kind != "key_place"

@@ -65,7 +65,8 @@ def report(ctx: PushContext, p: Report, mutation_id: str, occurred_at: datetime)
         Hazard,
         Entity.hazard,
         ctx.stamp(mutation_id, p.site_id, occurred_at),
-        **p.model_dump(exclude={"site_id", "photos"}),
+        **p.model_dump(exclude={"site_id", "photos", "within_300m"}),
+        within_300m=rules.within_300m(p.place_type, p.distance_m, p.within_300m),
         photos=photos,
     )
     link_photos(ctx, Entity.hazard, hazard, photos)

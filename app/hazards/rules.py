@@ -4,9 +4,22 @@ callable without a push or a session."""
 from datetime import date
 
 from app.auth.models import Role
-from app.hazards.models import Department, HazardAction, HazardStatus
+from app.hazards.models import Department, HazardAction, HazardStatus, PlaceType
 from app.records.authz import Permission, Relation
 from app.records.errors import Conflicted, Rejected, Rule
+
+# The 300 m rule (学校周边300米) is about the places around a school that the county
+# watches, not about anything found near it: a finding counts only for these place types.
+SURROUNDINGS_PLACES = frozenset(
+    {
+        PlaceType.internet_cafe,  # 网吧
+        PlaceType.restaurant,  # 饭店
+        PlaceType.hotel,  # 旅馆
+        PlaceType.illegal_stall,  # 摊点
+        PlaceType.illegal_publication,  # 出版物
+    }
+)
+SURROUNDINGS_RADIUS_M = 300.0
 
 # The rule table's rows for hazards (docs/sync.md, "Who may push what").
 WHO_REPORTS = Permission(  # anyone on duty at the site, and the supervisors who inspect
@@ -84,3 +97,14 @@ def check_details(
         raise Rejected("Assigning a hazard needs a department and a due date.")
     if action == HazardAction.rectify and not photos:
         raise Rejected("Reporting a hazard rectified needs a photo of the fix.")
+
+
+def within_300m(place_type: str | None, distance_m: float | None, marked: bool) -> bool:
+    """A surroundings finding within 300 m: one of SURROUNDINGS_PLACES, and within 300 m of
+    the school by its measured distance (the phone's mark when no distance was measured). A
+    hazard on campus (a canteen, a gate) is never one, however near."""
+    if place_type not in SURROUNDINGS_PLACES:
+        return False
+    if distance_m is not None:
+        return distance_m <= SURROUNDINGS_RADIUS_M
+    return marked

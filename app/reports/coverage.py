@@ -16,7 +16,7 @@ from app.reports.models import (
     SiteCoverageTotal,
 )
 from app.reports.periods import MAX_DAYS, check_range, day_bounds, zone
-from app.reports.sweep import DayResult, load_intervals, sweep
+from app.reports.sweep import DayResult, elapsed_s, load_intervals, sweep
 from app.sites.models import Site
 
 MAX_TIMELINE_DAYS = 62
@@ -32,6 +32,36 @@ def _state(staff: int, required: int) -> str:
     return "under" if staff < required else "ok"
 
 
+def _segments(d: DayResult, required: int, now_s: int, site_zone) -> list[CoverageSegment]:
+    """The timeline, cut at now: what has not happened yet is `future`, not a gap."""
+    out = []
+    for s, e, n in d.segments or ():
+        if s < now_s:
+            end = min(e, now_s)
+            out.append(
+                CoverageSegment(
+                    start=datetime.fromtimestamp(s, site_zone),
+                    end=datetime.fromtimestamp(end, site_zone),
+                    staff=n,
+                    state=_state(n, required),
+                )
+            )
+        if e > now_s:
+            start = max(s, now_s)
+            if out and out[-1].state == "future":
+                out[-1].end = datetime.fromtimestamp(e, site_zone)
+            else:
+                out.append(
+                    CoverageSegment(
+                        start=datetime.fromtimestamp(start, site_zone),
+                        end=datetime.fromtimestamp(e, site_zone),
+                        staff=0,
+                        state="future",
+                    )
+                )
+    return out
+
+
 def coverage(
     session: Session,
     *,
@@ -44,27 +74,23 @@ def coverage(
     """Per site per local day: covered, understaffed and gap hours, with the timeline if asked."""
     check_range(date_from, date_to, MAX_TIMELINE_DAYS if with_segments else MAX_DAYS)
     out = []
+    now_s = int(now.timestamp())
     for site, days in _per_site_days(session, sites, date_from, date_to, now, with_segments):
         site_zone = zone(site.timezone)
+        bounds = day_bounds(site.timezone, date_from, date_to)
         rows = []
         for i, d in enumerate(days):
             segments = None
             if d.segments is not None:
-                segments = [
-                    CoverageSegment(
-                        start=datetime.fromtimestamp(s, site_zone),
-                        end=datetime.fromtimestamp(e, site_zone),
-                        staff=n,
-                        state=_state(n, site.required_patrol_staff),
-                    )
-                    for s, e, n in d.segments
-                ]
+                segments = _segments(d, site.required_patrol_staff, now_s, site_zone)
+            elapsed = elapsed_s(bounds[i], bounds[i + 1], now_s)
             rows.append(
                 CoverageDay(
                     date=date_from + timedelta(days=i),
                     covered_h=_hours(d.covered),
                     under_h=_hours(d.under),
-                    gap_h=_hours(d.length - d.covered),
+                    gap_h=_hours(max(0, elapsed - d.covered)),
+                    future_h=_hours(d.length - elapsed),
                     segments=segments,
                 )
             )
@@ -114,12 +140,14 @@ def coverage_summary(
     """Per site totals over a period (e.g. the county's year)."""
     check_range(date_from, date_to)
     out = []
+    now_s = int(now.timestamp())
     totals = day_totals(session, sites=sites, date_from=date_from, date_to=date_to, now=now)
     for site in sites:
         days = totals[site.id]
+        bounds = day_bounds(site.timezone, date_from, date_to)
+        elapsed = [elapsed_s(bounds[i], bounds[i + 1], now_s) for i in range(len(days))]
         covered = sum(d[0] for d in days)
         under = sum(d[1] for d in days)
-        length = sum(d[2] for d in days)
         out.append(
             SiteCoverageTotal(
                 site_id=site.id,
@@ -127,8 +155,8 @@ def coverage_summary(
                 days=len(days),
                 covered_h=_hours(covered),
                 under_h=_hours(under),
-                gap_h=_hours(length - covered),
-                days_with_gap=sum(1 for d in days if d[0] < d[2]),
+                gap_h=_hours(max(0, sum(elapsed) - covered)),
+                days_with_gap=sum(1 for d, e in zip(days, elapsed, strict=True) if d[0] < e),
                 days_understaffed=sum(1 for d in days if d[1] > 0),
             )
         )

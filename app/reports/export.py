@@ -58,6 +58,7 @@ COVERAGE_DAY = [
     ("covered_h", "巡逻覆盖小时"),
     ("under_h", "人数不足小时"),
     ("gap_h", "无人巡逻小时"),
+    ("future_h", "未到时间小时"),
 ]
 COVERAGE_SEGMENT = [
     ("site_id", "场所编号"),
@@ -87,6 +88,23 @@ GATE = [
     ("checked_in", "实到人数"),
     ("shortfall", "人数不足"),
     ("staff_ids", "值班人员编号"),
+    ("state", "时段状态"),
+    ("outside_window", "时段外签到人数"),
+]
+CHECKPOINTS = [
+    ("site_name", "场所"),
+    ("shift_id", "巡逻班次"),
+    ("recorded_by_name", "记录人"),
+    ("started_at", "开始"),
+    ("ended_at", "结束"),
+    ("status", "状态"),
+    ("scans", "打卡数"),
+    ("proven", "已核验"),
+    ("typed", "手输"),
+    ("unknown_method", "方式未知"),
+    ("no_gps", "无定位"),
+    ("far", "距离过远"),
+    ("missed", "漏打卡点"),
 ]
 LOGS = [
     ("type", "类型"),

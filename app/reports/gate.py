@@ -1,24 +1,31 @@
-"""Gate duty (校门口值班): distinct staff checked in per school, local day and window."""
+"""Gate duty (校门口值班): distinct staff checked in per school, local day and window.
+What counts is app.gate.rules: a check-in inside its window (with the grace), a window judged
+once it has ended, no windows at a key place."""
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from app.gate import rules
 from app.gate.models import GateCheck
 from app.reports.models import GateReport, GateWindowDay
 from app.reports.periods import check_range
 from app.sites.models import GateWindow, Site
 
 
-def gate(session: Session, *, sites: list[Site], date_from: date, date_to: date) -> GateReport:
-    """Distinct staff checked in per school, local day and window, against the required number.
-    A window is expected on weekdays and on any day the school's gate saw a check."""
+def gate(
+    session: Session, *, sites: list[Site], date_from: date, date_to: date, now: datetime
+) -> GateReport:
+    """Distinct staff checked in within the window per school, local day and window, against
+    the required number. A window is expected on weekdays and on any day the school's gate saw
+    a check; it is short of staff only once it has ended. Checks outside the window are kept
+    and counted apart (outside_window)."""
     check_range(date_from, date_to)
-    if not sites:
+    by_id = {s.id: s for s in sites if rules.expects_gate_duty(s.kind)}
+    if not by_id:
         return GateReport(date_from=date_from, date_to=date_to, windows=[], shortfalls=[])
-    by_id = {s.id: s for s in sites}
     windows = session.exec(
         select(GateWindow)
         .where(col(GateWindow.site_id).in_(list(by_id)), GateWindow.active)
@@ -26,7 +33,11 @@ def gate(session: Session, *, sites: list[Site], date_from: date, date_to: date)
     ).all()
     rows = session.execute(
         sa_select(
-            GateCheck.site_id, GateCheck.window_id, GateCheck.local_date, GateCheck.recorded_by
+            GateCheck.site_id,
+            GateCheck.window_id,
+            GateCheck.local_date,
+            GateCheck.recorded_by,
+            GateCheck.window_flag,
         )
         .where(
             col(GateCheck.site_id).in_(list(by_id)),
@@ -38,9 +49,10 @@ def gate(session: Session, *, sites: list[Site], date_from: date, date_to: date)
     ).all()
     seen_days: dict[int, set[date]] = defaultdict(set)
     staff: dict[tuple[int, date], set[int]] = defaultdict(set)
-    for site_id, window_id, local_date, user_id in rows:
+    outside: dict[tuple[int, date], set[int]] = defaultdict(set)
+    for site_id, window_id, local_date, user_id, window_flag in rows:
         seen_days[site_id].add(local_date)
-        staff[(window_id, local_date)].add(user_id)
+        (outside if window_flag else staff)[(window_id, local_date)].add(user_id)
     out: list[GateWindowDay] = []
     ndays = (date_to - date_from).days + 1
     for i in range(ndays):
@@ -50,6 +62,7 @@ def gate(session: Session, *, sites: list[Site], date_from: date, date_to: date)
                 continue
             site = by_id[w.site_id]
             ids = sorted(staff.get((w.id, d), ()))
+            state = rules.window_state(now, d, w.starts, w.ends, site.timezone)
             out.append(
                 GateWindowDay(
                     site_id=site.id,
@@ -61,7 +74,10 @@ def gate(session: Session, *, sites: list[Site], date_from: date, date_to: date)
                     required=site.required_gate_staff,
                     checked_in=len(ids),
                     staff_ids=ids,
-                    shortfall=len(ids) < site.required_gate_staff,
+                    outside_window=len(outside.get((w.id, d), set()) - set(ids)),
+                    state=state.value,
+                    shortfall=state == rules.WindowState.ended
+                    and len(ids) < site.required_gate_staff,
                 )
             )
     return GateReport(

@@ -7,6 +7,7 @@ from sqlalchemy import ColumnElement, and_, case, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from app.hazards import rules
 from app.hazards.models import Hazard, HazardEvent, HazardStatus
 from app.reports import lookup
 from app.reports.models import HazardBoard, HazardRow, PlaceGroup
@@ -21,6 +22,16 @@ def overdue(now: datetime) -> ColumnElement[bool]:
         Hazard.status != HazardStatus.closed.value,
         col(Hazard.due_date).is_not(None),
         col(Hazard.due_date) < local_date(now),
+    )
+
+
+def within_300m() -> ColumnElement[bool]:
+    """app.hazards.rules.within_300m for the database: the stored mark (decided by that rule
+    when the finding was pushed) and a surroundings place type, so a finding stored before
+    the rule counted only for the places it is about."""
+    return and_(
+        Hazard.within_300m,
+        col(Hazard.place_type).in_(sorted(rules.SURROUNDINGS_PLACES)),
     )
 
 
@@ -79,7 +90,7 @@ def hazard_board(
             department=h.department,
             due_date=h.due_date,
             overdue=bool(row_overdue),
-            within_300m=h.within_300m,
+            within_300m=rules.within_300m(h.place_type, h.distance_m, h.within_300m),
             distance_m=h.distance_m,
             lat=h.lat,
             lon=h.lon,
@@ -92,7 +103,7 @@ def hazard_board(
     near: dict[str, list[str]] = defaultdict(list)
     for place, hazard_id in session.execute(
         sa_select(Hazard.place_type, Hazard.id)
-        .where(*conds, Hazard.within_300m, not_closed)
+        .where(*conds, within_300m(), not_closed)
         .order_by(Hazard.place_type, col(Hazard.event_time).desc())
     ):
         near[place or "other"].append(hazard_id)

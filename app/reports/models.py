@@ -37,7 +37,7 @@ class CoverageSegment(SQLModel):
     start: datetime  # in the site's zone
     end: datetime
     staff: int
-    state: str  # gap (nobody), under (fewer than required), ok
+    state: str  # gap (nobody), under (fewer than required), ok, future (not happened yet)
 
 
 # One site's local day: totals in hours, and the timeline when asked for.
@@ -45,7 +45,8 @@ class CoverageDay(SQLModel):
     date: date
     covered_h: float
     under_h: float  # part of covered_h with fewer than the required staff
-    gap_h: float
+    gap_h: float  # the elapsed part of the day that nobody covered
+    future_h: float = 0.0  # the part of the day that has not happened yet: not a gap
     segments: list[CoverageSegment] | None = None
 
 
@@ -93,9 +94,11 @@ class GateWindowDay(SQLModel):
     window_name: str
     kind: str
     required: int
-    checked_in: int  # distinct staff with an "in" check
+    checked_in: int  # distinct staff with an "in" check within the window (and its grace)
     staff_ids: list[int]
-    shortfall: bool
+    outside_window: int = 0  # other staff who checked in only outside the window: not counted
+    state: str = "ended"  # not_started, in_progress, ended: only an ended window is judged
+    shortfall: bool  # ended with fewer than required
 
 
 class GateReport(SQLModel):
@@ -217,3 +220,51 @@ class ReportWatermark(SQLModel, table=True):
 
 # Finding the shifts changed since the watermark must not scan the whole table.
 Index("ix_patrol_shift_version", PatrolShift.__table__.c.version)
+
+
+# --- checkpoint proof (app.reports.checkpoints) ---------------------------------------------
+
+
+# How a set of scans was proven (app.shifts.rules.scan_proof); a scan may be typed and far.
+class ScanProofCounts(SQLModel):
+    scans: int = 0
+    proven: int = 0  # read from the QR code with a GPS fix near the checkpoint
+    typed: int = 0
+    unknown_method: int = 0  # an older app that does not say how it read the code
+    no_gps: int = 0
+    no_position: int = 0  # the checkpoint has no position to compare with
+    far: int = 0
+
+
+class MissedCheckpoint(SQLModel):
+    checkpoint_id: int
+    name: str
+    code: str
+    missed_shifts: int  # ended shifts of the period that did not scan it
+
+
+class ShiftProof(ScanProofCounts):
+    shift_id: str
+    site_id: int
+    site_name: str
+    group_id: int | None
+    recorded_by: int
+    recorded_by_name: str
+    status: str
+    started_at: datetime
+    ended_at: datetime | None
+    missed: list[str] = []  # names of the site's checkpoints this shift did not scan
+
+
+class SiteProof(ScanProofCounts):
+    site_id: int
+    site_name: str
+    shifts: int = 0
+    missed: list[MissedCheckpoint] = []
+
+
+class CheckpointReport(SQLModel):
+    date_from: date
+    date_to: date
+    sites: list[SiteProof]
+    shifts: list[ShiftProof]  # newest first

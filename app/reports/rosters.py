@@ -11,6 +11,7 @@ from app.reports import lookup
 from app.reports.models import GroupRosterCheck, NoticeItem, RosterReport, RosterShiftCheck
 from app.reports.periods import check_range, day_start, zone
 from app.reports.sweep import COUNTED, MAX_SHIFT_S
+from app.shifts import rules as shift_rules
 from app.shifts.models import PatrolShift, ShiftMember, ShiftStatus
 from app.sites.models import DEFAULT_TIMEZONE
 
@@ -26,8 +27,9 @@ def rosters(
     now: datetime,
 ) -> RosterReport:
     """Planned duty against who actually patrolled; late or missing rosters; the 通报 list.
-    A planned person is present when a counted shift at that site overlapping the planned
-    time lists them; planned duties that have not started yet are not judged."""
+    A planned person is present when counted shifts at that site listing them cover
+    PRESENT_SHARE of the planned time (of its part so far while it is under way); planned
+    duties that have not started yet are not judged."""
     check_range(date_from, date_to)
     lo = day_start(date_from, DEFAULT_TIMEZONE)
     hi = day_start(date_to + timedelta(days=1), DEFAULT_TIMEZONE)
@@ -162,7 +164,8 @@ def _roster_status(roster: Roster, now: datetime) -> str:
 def _actual_people(
     session: Session, planned: list[RosterShift], now: datetime
 ) -> dict[int, set[int]]:
-    """Per planned duty: the people on counted shifts at its site overlapping its time."""
+    """Per planned duty: the people whose counted shifts at its site cover the share of it
+    that makes them present (app.shifts.rules.is_present)."""
     if not planned:
         return {}
     lo = min(p.starts_at for p in planned) - timedelta(seconds=MAX_SHIFT_S)
@@ -193,7 +196,11 @@ def _actual_people(
         by_site[site_id].append((start, min(end, start + cap), user_id))
     out: dict[int, set[int]] = {}
     for p in planned:
-        out[p.id] = {
-            u for s, e, u in by_site.get(p.site_id, ()) if s < p.ends_at and e > p.starts_at
-        }
+        # A duty still under way is judged on its part so far.
+        duty = (p.starts_at, min(p.ends_at, now))
+        worked: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+        for s, e, u in by_site.get(p.site_id, ()):
+            if s < duty[1] and e > duty[0]:
+                worked[u].append((s, e))
+        out[p.id] = {u for u, spans in worked.items() if shift_rules.is_present(duty, spans)}
     return out

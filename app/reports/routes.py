@@ -22,6 +22,7 @@ from app.auth.deps import LeaderOrSupervisor
 from app.db import ReadSessionDep, utcnow
 from app.fields import PlausibleDate
 from app.reports import export
+from app.reports.checkpoints import checkpoints as checkpoint_report
 from app.reports.coverage import coverage as coverage_report
 from app.reports.coverage import coverage_summary as coverage_summary_report
 from app.reports.devices import devices as device_rows
@@ -29,6 +30,7 @@ from app.reports.gate import gate as gate_report
 from app.reports.hazards import hazard_board
 from app.reports.logs import logs as log_page
 from app.reports.models import (
+    CheckpointReport,
     CoverageReport,
     CoverageSummary,
     DeviceRow,
@@ -244,11 +246,26 @@ def coverage_summary(scope: ReportScope, output: Output):
 def gate(scope: ReportScope, shortfalls_only: ShortfallsOnly, output: Output):
     """Gate duty per school, local day and window: distinct staff checked in vs required."""
     frm, to = scope.period()
-    report = gate_report(scope.session, sites=scope.sites(), date_from=frm, date_to=to)
+    report = gate_report(
+        scope.session, sites=scope.sites(), date_from=frm, date_to=to, now=scope.now
+    )
     if output == "csv":
         rows = report.shortfalls if shortfalls_only else report.windows
         name = f"校门口值班_{frm}_{to}.csv"
         return export.csv_response(name, export.GATE, [r.model_dump() for r in rows])
+    return report
+
+
+@router.get("/reports/checkpoints", response_model=CheckpointReport)
+def checkpoints(scope: ReportScope, output: Output):
+    """Checkpoint proof per shift and per site: proven, typed, far, no GPS; missed checkpoints."""
+    frm, to = scope.period(default_days=7)
+    report = checkpoint_report(
+        scope.session, reach=scope.reach, sites=scope.sites(), date_from=frm, date_to=to
+    )
+    if output == "csv":
+        rows = [{**r.model_dump(), "missed": "、".join(r.missed)} for r in report.shifts]
+        return export.csv_response(f"巡逻点核验_{frm}_{to}.csv", export.CHECKPOINTS, rows)
     return report
 
 

@@ -8,7 +8,9 @@ What counts as patrol coverage (see README, "Supervisor console"):
   ended days later, is not 24-hour coverage);
 - the staff of a shift is the count of its people who count (ShiftMember.counted: active
   members or the leader of its group; anyone else listed is kept, not counted), and a shift
-  none of whose people count adds nothing; overlapping shifts at one site add up.
+  none of whose people count adds nothing; overlapping shifts at one site add up;
+- hours that have not happened yet are not gaps: a day's gap is the elapsed part of it that
+  nobody covered (`elapsed_s`); the rest of today is `future`.
 """
 
 from collections import defaultdict
@@ -88,6 +90,11 @@ def load_intervals(
     total = session.exec(select(func.count()).select_from(Site)).one()
     site_ids = None if len(sites) == total else [s.id for s in sites]
     return shift_intervals(session, site_ids=site_ids, lo=lo, hi=hi, now=now)
+
+
+def elapsed_s(day_lo: int, day_hi: int, now_s: int) -> int:
+    """How much of the day [day_lo, day_hi) has happened at now_s: only that can be a gap."""
+    return max(0, min(day_hi, now_s) - day_lo)
 
 
 @dataclass

@@ -29,6 +29,7 @@ from app.shifts.models import (
     CheckpointScan,
     PatrolShift,
     ReviewDecision,
+    ScanMethod,
     ShiftMember,
     ShiftReview,
     ShiftStatus,
@@ -54,6 +55,7 @@ class Scan(Payload):
     lat: Annotated[float | None, Field(ge=-90, le=90)] = None
     lon: Annotated[float | None, Field(ge=-180, le=180)] = None
     accuracy_m: Annotated[float | None, Field(ge=0, le=100_000)] = None
+    method: ScanMethod | None = None  # older apps do not say: counted as unproven
 
 
 class Review(Payload):
@@ -206,15 +208,19 @@ def scan_checkpoint(ctx: PushContext, p: Scan, mutation_id: str, occurred_at: da
     # The site's checkpoint ids by code, read once per push (a scan round repeats them).
     codes = ctx.lookup(
         ("checkpoints", shift.site_id),
-        lambda: dict(
-            ctx.session.exec(
-                select(Checkpoint.code, Checkpoint.id).where(Checkpoint.site_id == shift.site_id)
+        lambda: {
+            code: (cp_id, lat, lon)
+            for code, cp_id, lat, lon in ctx.session.exec(
+                select(Checkpoint.code, Checkpoint.id, Checkpoint.lat, Checkpoint.lon).where(
+                    Checkpoint.site_id == shift.site_id
+                )
             ).all()
-        ),
+        },
     )
-    checkpoint_id = codes.get(p.checkpoint_code)
-    if checkpoint_id is None:
+    found = codes.get(p.checkpoint_code)
+    if found is None:
         raise Rejected(f"Checkpoint code {p.checkpoint_code!r} does not belong to this site.")
+    checkpoint_id, cp_lat, cp_lon = found
     scan = ctx.create(
         CheckpointScan,
         Entity.scan,
@@ -224,6 +230,8 @@ def scan_checkpoint(ctx: PushContext, p: Scan, mutation_id: str, occurred_at: da
         lat=p.lat,
         lon=p.lon,
         accuracy_m=p.accuracy_m,
+        method=p.method.value if p.method else None,
+        proof_flag=rules.scan_proof(p.method, p.lat, p.lon, p.accuracy_m, cp_lat, cp_lon),
     )
     status = rules.status_after_scan(shift.status)
     if status is not None:

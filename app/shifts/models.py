@@ -50,6 +50,14 @@ class CheckpointScan(FieldRecord, table=True):
     lat: float | None = None
     lon: float | None = None
     accuracy_m: float | None = None
+    method: str | None = Field(default=None, max_length=16)  # qr, typed; None: not said
+    # typed, no_gps, far, unknown_method (app.shifts.rules.scan_proof); None: proven.
+    proof_flag: str | None = Field(default=None, max_length=64)
+
+
+class ScanMethod(StrEnum):
+    qr = "qr"  # read from the printed QR code (camera or photo of it)
+    typed = "typed"  # the code typed by hand
 
 
 class ReviewDecision(StrEnum):

@@ -4,11 +4,28 @@ may still change, when it ends, what a review does to it."""
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from math import asin, cos, radians, sin, sqrt
 
 from app.auth.models import Role
 from app.records.authz import FIELD_ROLES, Permission, Relation
 from app.records.errors import Conflicted, Rejected, Rule
-from app.shifts.models import ReviewDecision, ShiftStatus
+from app.shifts.models import ReviewDecision, ScanMethod, ShiftStatus
+
+# A scan is near its checkpoint when the fix is within this distance of it, plus the fix's
+# own stated accuracy (a phone that says "±30 m" may be 30 m further off). 100 m covers a
+# checkpoint placed on the map by hand and a campus's GPS multipath.
+NEAR_CHECKPOINT_M = 100.0
+# The accuracy allowed for at most: a fix vaguer than this cannot prove where the phone was,
+# so the allowance stops growing with it (a ±5 km fix does not excuse being 5 km away).
+MAX_ACCURACY_ALLOWANCE_M = 150.0
+EARTH_RADIUS_M = 6_371_000.0
+
+# A person is present on a planned duty when their counted shifts cover at least this share
+# of it: half, so a member who patrolled half an 8-hour duty counts but a 1-minute shift
+# listing four people does not make them present (README, "Rules").
+PRESENT_SHARE = 0.5
+# A shift shorter than this is shown to its leader with a warning before review.
+SHORT_SHIFT_S = 30 * 60
 
 # The rule table's rows for shifts (docs/sync.md, "Who may push what").
 WHO_STARTS = Permission(
@@ -136,3 +153,64 @@ def status_after_review(status: str, decision: ReviewDecision, comment: str) -> 
     if decision == ReviewDecision.return_ and not comment:
         raise Rejected("Say why the shift is returned: a comment is required.")
     return ShiftStatus.confirmed if decision == ReviewDecision.confirm else ShiftStatus.returned
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine; the PWA's util.js uses the same)."""
+    dlat, dlon = radians(lat2 - lat1), radians(lon2 - lon1)
+    a = sin(dlat / 2) ** 2 + cos(radians(lat1)) * cos(radians(lat2)) * sin(dlon / 2) ** 2
+    return 2 * EARTH_RADIUS_M * asin(min(1.0, sqrt(a)))
+
+
+def scan_proof(
+    method: ScanMethod | None,
+    lat: float | None,
+    lon: float | None,
+    accuracy_m: float | None,
+    checkpoint_lat: float | None,
+    checkpoint_lon: float | None,
+) -> str | None:
+    """Why a scan does not prove the member stood at the checkpoint, as sorted flags; None
+    when it does (read from its QR code, with a GPS fix within NEAR_CHECKPOINT_M plus the
+    accuracy of the checkpoint's position). The scan is kept either way.
+    - typed: the code was typed, not read from the printed QR code;
+    - unknown_method: an older app that does not say how (not proof either);
+    - no_gps: no fix was taken;
+    - no_position: the checkpoint has no position to compare the fix with;
+    - far: the fix is further from the checkpoint than allowed."""
+    flags = set()
+    if method is None:
+        flags.add("unknown_method")
+    elif method == ScanMethod.typed:
+        flags.add("typed")
+    if lat is None or lon is None:
+        flags.add("no_gps")
+    elif checkpoint_lat is None or checkpoint_lon is None:
+        flags.add("no_position")
+    else:
+        allowance = NEAR_CHECKPOINT_M + min(accuracy_m or 0.0, MAX_ACCURACY_ALLOWANCE_M)
+        if distance_m(lat, lon, checkpoint_lat, checkpoint_lon) > allowance:
+            flags.add("far")
+    return ",".join(sorted(flags)) or None
+
+
+def covered_share(
+    planned: tuple[datetime, datetime], worked: list[tuple[datetime, datetime]]
+) -> float:
+    """The share of a planned duty that a person's shifts cover (overlaps counted once)."""
+    start, end = planned
+    if end <= start:
+        return 0.0
+    pieces = sorted((max(s, start), min(e, end)) for s, e in worked if s < end and e > start)
+    covered, reach = 0.0, start
+    for s, e in pieces:
+        s = max(s, reach)
+        if e > s:
+            covered += (e - s).total_seconds()
+            reach = e
+    return covered / (end - start).total_seconds()
+
+
+def is_present(planned: tuple[datetime, datetime], worked: list[tuple[datetime, datetime]]) -> bool:
+    """Present on a planned duty: counted shifts cover PRESENT_SHARE of it."""
+    return covered_share(planned, worked) >= PRESENT_SHARE

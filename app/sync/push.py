@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, select
 
+from app.auth.device_clock import clock_jumped
 from app.auth.models import Device, User
 from app.config import get_settings
 from app.db import insert_many, utcnow
@@ -77,8 +78,8 @@ def _clock_flags(device: Device, offset_s: float) -> tuple[str, ...]:
     flags = []
     if abs(offset_s) > settings.clock_skew_flag_seconds:
         flags.append("skew")
-    last = device.last_clock_offset_s
-    if last is not None and abs(offset_s - last) > settings.clock_jump_flag_seconds:
+    # The last offset is from the last contact of any kind (app.auth.device_clock).
+    if clock_jumped(device.last_clock_offset_s, offset_s):
         flags.append("clock_changed")
     return tuple(flags)
 

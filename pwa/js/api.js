@@ -3,6 +3,7 @@
 // and turns an error answer into an ApiError carrying the server's own message.
 import { store } from './store.js';
 import { saveSession } from './session-store.js';
+import { isoLocal } from './util.js';
 
 export class ApiError extends Error {
   constructor(status, code, message, details) {
@@ -31,7 +32,7 @@ async function errorOf(res) {
 
 /** One request; resolves with the Response when it is ok, else throws ApiError. */
 async function send(path, { method = 'GET', body, headers = {}, token, json = true } = {}) {
-  const h = { ...headers };
+  const h = { ...headers, 'X-Device-Time': isoLocal() };
   if (token) h.Authorization = `Bearer ${token}`;
   let payload = body;
   if (body !== undefined && json) { h['Content-Type'] = 'application/json'; payload = JSON.stringify(body); }

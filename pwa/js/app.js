@@ -18,6 +18,7 @@ const VIEWS = {
   'console-coverage': () => import('./views/console-coverage.js'),
   'console-logs': () => import('./views/console-logs.js'),
   'console-gate': () => import('./views/console-gate.js'),
+  'console-checkpoints': () => import('./views/console-checkpoints.js'),
   'console-rosters': () => import('./views/console-rosters.js'),
   'console-hazards': () => import('./views/console-hazards.js'),
   'console-devices': () => import('./views/console-devices.js'),

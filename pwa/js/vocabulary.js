@@ -34,3 +34,9 @@ export function label(kind, code) {
 export function hazardActions(status) {
   return (vocabulary().hazard_lifecycle || {})[status] || [];
 }
+
+/** A figure of a rule the server keeps (app/vocabulary.py rule_figures), e.g. short_shift_s. */
+export function ruleFigure(name, fallback) {
+  const figures = vocabulary().rule_figures || {};
+  return name in figures ? figures[name] : fallback;
+}

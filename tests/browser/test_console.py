@@ -475,3 +475,32 @@ def test_a_leader_sees_only_her_own_groups_sites(phone, seeded, tmp_path):
     open_view(phone, "logs")
     assert page.locator("[data-logs] li[data-log]").count() == 0
     assert "东风小学" not in page.text_content("main")
+
+
+def test_checkpoint_proof_counts_typed_and_far_scans_and_names_the_missed_checkpoints(
+    phone, seeded, town, tmp_path
+):
+    y, a = seeded["day"], seeded["site_a"]
+    cps = town.checkpoints["a"]  # four checkpoints, without positions on the map
+    a1 = Api(phone.base, "member_a1")
+    (shift,) = a1.push([("shift.start", local(y, 10), {"site_id": a})])
+    scans = [
+        {"checkpoint_code": cps[0].code, "method": "typed", "lat": 30.5, "lon": 114.3},
+        {"checkpoint_code": cps[1].code, "method": "qr"},  # no GPS fix
+    ]
+    a1.push(
+        [("shift.scan", local(y, 10, 5 + i), {"shift_id": shift, **s}) for i, s in enumerate(scans)]
+    )
+    a1.push([("shift.end", local(y, 10, 20), {"shift_id": shift})])
+    page = phone.open()
+    phone.login("supervisor")
+    open_view(phone, "checkpoints")
+    load_with(page, "checkpoints", **{"from": y.isoformat(), "to": y.isoformat()})
+    row = page.locator(f"[data-proof-shift='{shift}']")
+    assert row.locator("[data-count=proven]").text_content() == "0"
+    assert row.locator("[data-count=typed]").text_content() == "1"
+    assert row.locator("[data-count=no_gps]").text_content() == "1"
+    missed = row.locator("[data-missed]")
+    assert missed.get_attribute("data-missed") == "2"
+    assert cps[2].name in missed.text_content() and cps[3].name in missed.text_content()
+    both_sizes(phone, tmp_path, "checkpoints")

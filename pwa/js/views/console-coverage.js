@@ -1,5 +1,6 @@
 // Console: 24-hour patrol coverage. Day mode: per site a timeline (SVG step chart) of the people
-// on duty, gaps in red and stretches under the required 4 in orange, listed below in words.
+// on duty, gaps in red and stretches under the required 4 in orange, listed below in words;
+// the hours of today still to come in grey (not gaps).
 // Week/month mode: a heat map, one cell per site per local day (SVG), worst hours darkest.
 import { h } from '../util.js';
 import { t } from '../i18n/index.js';
@@ -25,7 +26,9 @@ export function timelineSvg(day, required, width) {
     const x0 = x(s.start);
     const w = Math.max(0.5, x(s.end) - x0);
     const title = C.svg('title', {}, `${C.clockOf(s.start, day.date)}–${C.clockOf(s.end, day.date)} ${t('cov.staff', { n: s.staff })}`);
-    if (s.state === 'gap') {
+    if (s.state === 'future') {
+      root.appendChild(C.svg('rect', { x: x0, y: top, width: w, height: base - top, class: 'seg future', data: { state: 'future' } }, title));
+    } else if (s.state === 'gap') {
       root.appendChild(C.svg('rect', { x: x0, y: top, width: w, height: base - top, class: 'seg gap', data: { state: 'gap' } }, title));
     } else {
       root.appendChild(C.svg('rect', { x: x0, y: y(s.staff), width: w, height: base - y(s.staff), class: `seg ${s.state}`, data: { state: s.state } }, title));
@@ -48,21 +51,22 @@ export function timelineSvg(day, required, width) {
 function legend(required) {
   const item = (cls, text) => h('span', { class: 'legend-item' }, h('span', { class: `swatch ${cls}` }), text);
   return h('div', { class: 'legend' },
-    item('ok', t('cov.legend_ok', { req: required })), item('under', t('cov.legend_under', { req: required })), item('gap', t('cov.legend_gap')));
+    item('ok', t('cov.legend_ok', { req: required })), item('under', t('cov.legend_under', { req: required })), item('gap', t('cov.legend_gap')), item('future', t('cov.legend_future')));
 }
 
 function daySite(site, width) {
   const day = site.days[0];
   if (!day) return null;
   const req = site.required_staff;
-  const problems = (day.segments || []).filter((s) => s.state !== 'ok').map((s) => h('li', {
+  const problems = (day.segments || []).filter((s) => s.state === 'gap' || s.state === 'under').map((s) => h('li', {
     class: s.state, data: { [s.state === 'gap' ? 'gap' : 'under']: `${C.clockOf(s.start, day.date)}-${C.clockOf(s.end, day.date)}` },
   }, s.state === 'gap'
     ? t('cov.gap_item', { from: C.clockOf(s.start, day.date), to: C.clockOf(s.end, day.date) })
     : t('cov.under_item', { from: C.clockOf(s.start, day.date), to: C.clockOf(s.end, day.date), n: s.staff, req })));
   return h('section', { class: 'card site-day', data: { siteId: String(site.site_id) } },
     h('div', { class: 'rec-head' }, h('span', { class: 'rec-title' }, site.site_name), h('span', { class: 'rec-time' }, day.date)),
-    h('p', { class: 'muted', data: { totals: '' } }, t('cov.totals', { c: C.hours(day.covered_h), u: C.hours(day.under_h), g: C.hours(day.gap_h), req })),
+    h('p', { class: 'muted', data: { totals: '' } }, t('cov.totals', { c: C.hours(day.covered_h), u: C.hours(day.under_h), g: C.hours(day.gap_h), req }),
+      day.future_h > 0.01 ? ` · ${t('cov.future_h', { f: C.hours(day.future_h) })}` : ''),
     timelineSvg(day, req, width),
     problems.length ? h('ul', { class: 'problems' }, problems) : h('p', { class: 'ok-text' }, t('cov.all_ok')));
 }

@@ -1,5 +1,6 @@
 // Console: gate duty (校门口值班) per school, local day and window: distinct staff checked in
-// against the required 4; the windows that fell short listed first.
+// within the window (15 min grace before it) against the required 4; the windows that ended
+// short listed first; windows not ended yet are shown as such, not judged.
 import { h } from '../util.js';
 import { t } from '../i18n/index.js';
 import * as vocab from '../vocabulary.js';
@@ -37,17 +38,19 @@ export function mount(root) {
       h('span', { class: 'bad-text' }, t('gatec.checked', { n: w.checked_in, req: w.required })), ' · ',
       t('gatec.short', { n: w.required - w.checked_in }))));
     const rows = report.windows.map((w) => ({
-      attrs: { class: w.shortfall ? 'short' : '', data: { window: `${w.site_id}:${w.date}:${w.window_id}`, checkedIn: String(w.checked_in) } },
+      attrs: { class: w.shortfall ? 'short' : '', data: { window: `${w.site_id}:${w.date}:${w.window_id}`, checkedIn: String(w.checked_in), state: w.state } },
       cells: [w.site_name, w.date, windowLabel(w),
         h('span', { class: w.shortfall ? 'bad-text' : 'ok-text' }, `${w.checked_in} / ${w.required}`),
-        w.shortfall ? t('gatec.short', { n: w.required - w.checked_in }) : '✓'],
+        w.state !== 'ended' ? h('span', { class: 'muted', data: { state: w.state } }, t(`gatec.state_${w.state}`))
+          : w.shortfall ? t('gatec.short', { n: w.required - w.checked_in }) : '✓',
+        w.outside_window ? h('span', { class: 'warn-text', data: { outside: String(w.outside_window) } }, t('gatec.outside', { n: w.outside_window })) : ''],
     }));
     ui.body.replaceChildren(
       h('p', { class: 'muted' }, `${report.date_from} – ${report.date_to}`),
       h('h3', {}, t('gatec.shortfalls', { req })),
       shortfalls.length ? h('ul', { class: 'list', data: { shortfalls: '' } }, shortfalls) : h('p', { class: 'ok-text' }, t('gatec.no_shortfalls')),
       h('h3', {}, t('gatec.all')),
-      rows.length ? C.table([t('common.site'), t('console.date'), t('gatec.window'), t('gatec.count_col'), ''], rows)
+      rows.length ? C.table([t('common.site'), t('console.date'), t('gatec.window'), t('gatec.count_col'), t('gatec.state_col'), ''], rows)
         : h('p', { class: 'muted' }, t('console.empty')));
   }
 

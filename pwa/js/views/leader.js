@@ -10,6 +10,12 @@ import { api } from '../api.js';
 import { syncNow } from '../sync.js';
 import { flash } from './common.js';
 
+/** A length in seconds as 1小时05分 / 1h05m. */
+function duration(seconds) {
+  const m = Math.round(seconds / 60);
+  return m >= 60 ? t('leader.hours_minutes', { h: Math.floor(m / 60), m: String(m % 60).padStart(2, '0') }) : t('leader.minutes', { m });
+}
+
 export function mount(root) {
   const u = store.user;
   const msg = h('div', { data: { msg: '' } });
@@ -35,13 +41,25 @@ export function mount(root) {
     const memberIds = s.member_ids;
     const flags = new Set(String(s.clock_flag || '').split(',').filter(Boolean));
     for (const x of scans) String(x.clock_flag || '').split(',').filter(Boolean).forEach((f) => flags.add(f));
+    // Length and proof as the server decided them (app/shifts/rules.py): a very short shift
+    // listing several people is what the leader should look at before confirming.
+    const lengthS = Math.max(0, (Date.parse(s.ended_at) - Date.parse(s.event_time)) / 1000) || 0;
+    const short = lengthS < vocab.ruleFigure('short_shift_s', 1800);
+    const proof = { proven: 0, typed: 0, far: 0, no_gps: 0 };
+    for (const x of scans) {
+      const flags = String(x.proof_flag || '').split(',').filter(Boolean);
+      if (!flags.length && 'proof_flag' in x) proof.proven += 1;
+      for (const f of flags) if (f in proof) proof[f] += 1;
+    }
     const comment = h('input', { type: 'text', name: 'comment', maxlength: '2000', placeholder: t('leader.comment') });
     return h('li', { data: { shift: s.id } },
       h('div', { class: 'rec-head' },
         h('span', { class: 'rec-title' }, site ? site.name : `#${s.site_id}`),
         h('span', { class: 'rec-time' }, t('leader.shift_time', { start: shortTime(s.event_time), end: shortTime(s.ended_at) }))),
       h('div', { class: 'rec-body' }, t('leader.members', { names: memberIds.map(model.userName).join('、') || '—' })),
-      h('div', { class: 'rec-body' }, t('leader.scans', { n: scans.length })),
+      h('div', { class: 'rec-body', data: { recordedBy: String(s.recorded_by) } }, t('leader.recorded_by', { name: model.userName(s.recorded_by), len: duration(lengthS) })),
+      h('div', { class: 'rec-body', data: { proof: `${proof.proven}/${scans.length}` } }, t('leader.proof', { n: scans.length, ...proof })),
+      short ? h('div', { class: 'reason', data: { shortShift: '' } }, t('leader.short_shift', { len: duration(lengthS) })) : null,
       h('div', { class: `rec-body ${missed.length ? 'warn-text' : ''}`, data: { missed: String(missed.length) } },
         missed.length ? t('leader.missed', { names: missed.map((c) => c.name).join('、') }) : t('leader.no_missed')),
       flags.size ? h('div', { class: 'reason' }, t('leader.clock_flag', { flags: [...flags].map((f) => t(`clock.${f}`)).join('、') })) : null,

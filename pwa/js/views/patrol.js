@@ -65,7 +65,9 @@ export function mount(root) {
     fillSites();
   }
 
-  async function scanCode(shift, raw) {
+  // method: qr (read from the printed code: camera or photo) or typed; the server flags typed
+  // scans and scans far from the checkpoint (app/shifts/rules.py) but keeps them.
+  async function scanCode(shift, raw, method) {
     const code = String(raw || '').trim().toUpperCase();
     if (!code) return;
     const s = model.site(shift.payload.site_id);
@@ -73,7 +75,7 @@ export function mount(root) {
     const cp = cps.find((c) => c.code.toUpperCase() === code);
     if (cps.length && !cp) { flash(msg, t('patrol.code_unknown', { code }), 'bad'); return; }
     const pos = await currentPosition(4000);
-    const payload = { shift_id: shift.id, checkpoint_code: cp ? cp.code : code };
+    const payload = { shift_id: shift.id, checkpoint_code: cp ? cp.code : code, method };
     if (pos) Object.assign(payload, pos);
     await outbox.add(u.id, 'shift.scan', payload);
     flash(msg, t('patrol.scanned', { name: cp ? cp.name : code }));
@@ -95,7 +97,7 @@ export function mount(root) {
         camBtn.textContent = t('patrol.scan_stop');
         stopCamera = await scanner.scanCamera(video, (text) => {
           stopCamera = null; video.hidden = true; camBtn.textContent = t('patrol.scan_camera');
-          scanCode(shift, text);
+          scanCode(shift, text, 'qr');
         });
       } catch {
         video.hidden = true; camBtn.textContent = t('patrol.scan_camera');
@@ -110,7 +112,7 @@ export function mount(root) {
       if (!f) return;
       let text = null;
       try { text = await scanner.decodeFile(f); } catch { text = null; }
-      if (text) await scanCode(shift, text);
+      if (text) await scanCode(shift, text, 'qr');
       else flash(msg, t('patrol.no_qr'), 'warn');
     });
     const code = h('input', { type: 'text', name: 'checkpoint-code', autocapitalize: 'characters', placeholder: 'DF-CP1' });
@@ -120,7 +122,7 @@ export function mount(root) {
       ev.preventDefault();
       const v = code.value;
       code.value = '';
-      await scanCode(shift, v);
+      await scanCode(shift, v, 'typed');
     });
     const note = h('input', { type: 'text', name: 'note', maxlength: '2000' });
     const end = h('button', { type: 'button', class: 'primary', data: { action: 'end-shift' } }, t('patrol.end'));
