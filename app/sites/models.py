@@ -53,7 +53,7 @@ class SiteBase(CleanInput):
 # The stored site.
 class Site(SiteBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(default=SiteKind.school, sa_type=String(20))  # type: ignore[assignment]  # stored as its SiteKind value
+    kind: str = Field(default=SiteKind.school, sa_type=String(20))  # stored as its SiteKind value
     active: bool = True
     created_at: datetime = utc_field(default_factory=utcnow)
 
@@ -104,7 +104,7 @@ class GateWindowBase(CleanInput):
 class GateWindow(GateWindowBase, table=True):
     __tablename__ = "gate_window"
     id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(sa_type=String(20))  # type: ignore[assignment]  # stored as its WindowKind value
+    kind: str = Field(sa_type=String(20))  # stored as its WindowKind value
     site_id: int = Field(foreign_key="site.id", index=True)
     active: bool = True
 
