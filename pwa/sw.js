@@ -22,6 +22,8 @@ const SHELL = [
   '/js/api.js',
   '/js/auth.js',
   '/js/db.js',
+  '/js/link.js',
+  '/js/storage.js',
   '/js/model.js',
   '/js/outbox.js',
   '/js/photos.js',

@@ -191,17 +191,31 @@ def _text_problem_zh(problem: str) -> str:
     return "文字中含有无法保存的字符（NUL 或孤立的代理字符）"
 
 
-def push(engine: Engine, *, user_id: int, device_id: str, request: PushRequest) -> PushResponse:
-    """The whole push in one transaction, committed here, before the answer is sent."""
+def push(
+    engine: Engine,
+    *,
+    user_id: int,
+    device_id: str,
+    request: PushRequest,
+    clock_offset_s: float | None = None,
+    revoked_ok: bool = False,
+) -> PushResponse:
+    """The whole push in one transaction, committed here, before the answer is sent. An
+    admin's import of a phone's exported outbox (app.sync.routes.import_outbox) passes the
+    device's last known clock offset (sent_at is the export's time, days ago) and may hand in
+    the records of a revoked device (a lost or broken phone)."""
     received_at = utcnow()
     incoming = prepare(request)
     with Session(engine, expire_on_commit=False) as session:
         # Read again in the writing transaction (BEGIN IMMEDIATE on SQLite).
         user = session.get(User, user_id)
         device = session.get(Device, device_id)
-        if user is None or device is None or device.revoked_at is not None:
+        if user is None or device is None or (device.revoked_at is not None and not revoked_ok):
             raise NotAuthenticated("The access token is not valid; log in again.")
-        offset_s = (received_at - request.sent_at).total_seconds()
+        if clock_offset_s is None:
+            offset_s = (received_at - request.sent_at).total_seconds()
+        else:
+            offset_s = clock_offset_s
         ctx = PushContext(
             session=session,
             user=user,

@@ -1,20 +1,32 @@
-"""Sync endpoints: bootstrap, push, pull (protocol in docs/sync.md)."""
+"""Sync endpoints: bootstrap, push, pull (protocol in docs/sync.md), and an admin's import of
+a phone's exported outbox."""
 
-from typing import Annotated, Any
+import base64
+import binascii
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlmodel import select
 
 from app.access import ScopeDep
-from app.auth.deps import AnyCaller, CurrentUser
-from app.auth.models import User, UserPublic, user_public
-from app.db import ReadSessionDep, get_engine, read_session, utcnow
+from app.audit import service as audit
+from app.auth.deps import AdminUser, AnyCaller, CurrentUser
+from app.auth.models import Device, User, UserPublic, user_public
+from app.db import ReadSessionDep, get_engine, read_session, utcnow, write_session
+from app.errors import AppError, Invalid, NotFound
 from app.groups.models import GroupMember, GroupSite, PatrolGroup
+from app.photos import service as photo_service
 from app.sites.models import Checkpoint, GateWindow, Site
 from app.sync import pull as sync_pull
 from app.sync import push as sync_push
-from app.sync.schemas import PullResponse, PushRequest, PushResponse
+from app.sync.schemas import (
+    DeviceTime,
+    MutationResult,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+)
 from app.vocabulary import vocabulary
 
 router = APIRouter(prefix="/api/sync", tags=["sync"])
@@ -33,6 +45,107 @@ def push(body: PushRequest, caller: AnyCaller) -> PushResponse:
     return sync_push.push(
         get_engine(), user_id=caller.user.id, device_id=caller.device.id, request=body
     )
+
+
+class ExportedPhoto(BaseModel):
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    content_type: str | None = None
+    data_base64: str
+
+
+class OutboxExport(BaseModel):
+    """The file a phone writes with 导出待上传记录 (pwa/js/storage.js exportDocument)."""
+
+    format: Literal["patrol-outbox-export"]
+    version: Literal[1]
+    exported_at: DeviceTime
+    user_id: int
+    username: str | None = None
+    device_id: Annotated[str, Field(max_length=64)]
+    mutations: list[Any]
+    photos: list[ExportedPhoto] = []
+
+
+class PhotoImport(BaseModel):
+    sha256: str
+    status: Literal["stored", "duplicate", "rejected"]
+    message: str | None = None
+
+
+class ImportResponse(BaseModel):
+    user_id: int
+    device_id: str
+    results: list[MutationResult]  # as a push answers them: a second import is all duplicate
+    photos: list[PhotoImport]
+
+
+@router.post("/import", response_model=ImportResponse)
+def import_outbox(body: OutboxExport, admin: AdminUser) -> ImportResponse:
+    """An admin hands in the outbox a phone exported when it could not sync for days: each
+    mutation goes through the push's own decision, as the phone's user and device (so that
+    user's rules and scope apply, and importing twice, or after the phone synced after all,
+    answers duplicate); the photos are checked and stored like uploads."""
+    with read_session() as session:
+        user = session.get(User, body.user_id)
+        device = session.get(Device, body.device_id)
+        if user is None or device is None or device.user_id != body.user_id:
+            raise NotFound(
+                "No such user with that device: the file must come from a phone that "
+                "logged in to this server.",
+                message_zh="找不到该用户及其设备：文件必须来自登录过本服务器的手机。",
+            )
+        if body.username is not None and body.username != user.username:
+            raise Invalid(
+                f"The file names user {body.username!r}, but user {body.user_id} is "
+                f"{user.username!r}: it was exported from another server.",
+                message_zh="文件中的用户名与本服务器的用户不符：文件来自其他服务器。",
+            )
+        offset = device.last_clock_offset_s
+    answer = sync_push.push(
+        get_engine(),
+        user_id=user.id,
+        device_id=device.id,
+        request=PushRequest(
+            sent_at=body.exported_at, outbox_depth=len(body.mutations), mutations=body.mutations
+        ),
+        clock_offset_s=offset,
+        revoked_ok=True,
+    )
+    photos = [_import_photo(p, user) for p in body.photos]
+    counts: dict[str, int] = {}
+    for r in answer.results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    with write_session() as session:
+        audit.record(
+            session,
+            actor_id=admin.id,
+            action="sync.import",
+            entity="device",
+            entity_id=device.id,
+            after={
+                "user_id": user.id,
+                "exported_at": body.exported_at.isoformat(),
+                "mutations": counts,
+                "photos_stored": sum(p.status == "stored" for p in photos),
+            },
+        )
+    return ImportResponse(
+        user_id=user.id, device_id=device.id, results=answer.results, photos=photos
+    )
+
+
+def _import_photo(photo: ExportedPhoto, user: User) -> PhotoImport:
+    """One photo of the file, stored as its user's upload; a bad one is refused alone."""
+    try:
+        data = base64.b64decode(photo.data_base64, validate=True)
+    except (binascii.Error, ValueError):
+        return PhotoImport(sha256=photo.sha256, status="rejected", message="not base64")
+    try:
+        with write_session() as session:
+            _, created = photo_service.store(session, sha256=photo.sha256, data=data, user=user)
+    except AppError as exc:
+        return PhotoImport(sha256=photo.sha256, status="rejected", message=exc.message)
+    return PhotoImport(sha256=photo.sha256, status="stored" if created else "duplicate")
 
 
 @router.get("/pull", response_model=PullResponse)

@@ -30,16 +30,21 @@ async function errorOf(res) {
   return new ApiError(res.status, err.code || `http_${res.status}`, err.message || res.statusText, err.details);
 }
 
-/** One request; resolves with the Response when it is ok, else throws ApiError. */
-async function send(path, { method = 'GET', body, headers = {}, token, json = true } = {}) {
+/**
+ * One request; resolves with the Response when it is ok, else throws ApiError. `timeoutMs`
+ * gives up a request the link has stalled (status 0, code "timeout", retryable like a cut).
+ */
+async function send(path, { method = 'GET', body, headers = {}, token, json = true, timeoutMs } = {}) {
   const h = { ...headers, 'X-Device-Time': isoLocal() };
   if (token) h.Authorization = `Bearer ${token}`;
   let payload = body;
   if (body !== undefined && json) { h['Content-Type'] = 'application/json'; payload = JSON.stringify(body); }
+  const signal = timeoutMs ? AbortSignal.timeout(timeoutMs) : undefined;
   let res;
   try {
-    res = await fetch(path, { method, headers: h, body: payload, cache: 'no-store' });
+    res = await fetch(path, { method, headers: h, body: payload, cache: 'no-store', signal });
   } catch (e) {
+    if (e.name === 'TimeoutError' || e.name === 'AbortError') throw new ApiError(0, 'timeout', `no answer in ${timeoutMs} ms`);
     throw new ApiError(0, 'network', e.message);
   }
   if (!res.ok) throw await errorOf(res);
@@ -101,9 +106,16 @@ export async function apiFetch(path, opts = {}) {
   }
 }
 
-/** An authenticated call answered with JSON (or nothing). */
+/** An authenticated call answered with JSON (or nothing). A body cut off mid-read (the link
+ * dropped) is a network error, retryable, not an empty answer. */
 export async function api(path, opts = {}) {
-  return bodyOf(await apiFetch(path, opts));
+  const res = await apiFetch(path, opts);
+  if (res.status === 204 || !isJson(res)) return null;
+  try {
+    return await res.json();
+  } catch (e) {
+    throw new ApiError(0, 'network', `answer cut off: ${e.message}`);
+  }
 }
 
 /** An unauthenticated call (login). */

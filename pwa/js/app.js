@@ -3,7 +3,8 @@
 import { store } from './store.js';
 import { openDb } from './db.js';
 import { restore, logout } from './auth.js';
-import { syncNow, startSyncTriggers, refreshCounts, currentSync } from './sync.js';
+import { syncNow, startSyncTriggers, refreshCounts, currentSync, linkSizes } from './sync.js';
+import { startStorageWatch, downloadExport } from './storage.js';
 import { t, getLang, setLang, loadLang } from './i18n/index.js';
 import { h, shortTime } from './util.js';
 
@@ -83,6 +84,23 @@ function renderNav() {
   }, t(`nav.${tab}`))));
 }
 
+const kb = (n) => Math.round(n / 1024);
+
+/** While a sync runs: the records still to push and the photo bytes sent of all to send. */
+function progressParts(p) {
+  if (!p) return [];
+  const out = [];
+  if (p.recordsLeft) out.push(h('span', { class: 'muted', data: { recordsLeft: String(p.recordsLeft) } }, t('status.records_left', { n: p.recordsLeft })));
+  if (p.photoBytesTotal) {
+    const bar = h('span');
+    bar.style.width = `${Math.round((100 * p.photoBytesSent) / p.photoBytesTotal)}%`;
+    out.push(h('div', { class: 'progress', role: 'progressbar', 'aria-valuenow': String(p.photoBytesSent), 'aria-valuemax': String(p.photoBytesTotal) }, bar));
+    out.push(h('span', { class: 'muted', data: { photoBytes: `${p.photoBytesSent}/${p.photoBytesTotal}` } },
+      t('status.photo_bytes', { n: p.photosLeft, sent: kb(p.photoBytesSent), total: kb(p.photoBytesTotal) })));
+  }
+  return out;
+}
+
 function renderStatus() {
   const s = store.state;
   statusEl.hidden = !s.session;
@@ -99,16 +117,49 @@ function renderStatus() {
     h('button', { type: 'button', class: 'small sync', data: { action: 'sync' }, disabled: s.syncing,
       onclick: () => { syncNow(); } }, t('sync.now')),
   ];
-  if (s.progress && s.progress.total > 1) {
-    const bar = h('span');
-    bar.style.width = `${Math.round((100 * s.progress.done) / s.progress.total)}%`;
-    parts.push(h('div', { class: 'progress', role: 'progressbar', 'aria-valuenow': String(s.progress.done), 'aria-valuemax': String(s.progress.total) }, bar));
-    parts.push(h('span', { class: 'muted' }, t('status.progress', s.progress)));
-  }
+  parts.push(...progressParts(s.progress));
   if (s.needsLogin) parts.push(h('span', { class: 'err' }, t('status.needs_login')));
   else if (s.lastError && !s.syncing) parts.push(h('span', { class: 'err', data: { syncError: '' } }, t('status.error', { msg: s.lastError })));
   if (s.pendingOthers) parts.push(h('span', { class: 'err' }, t('status.others', { n: s.pendingOthers })));
+  parts.push(...storageParts(s));
   statusEl.replaceChildren(...parts.filter(Boolean));
+}
+
+const mb = (n) => (n / (1024 * 1024)).toFixed(1);
+
+/** Whether the browser keeps the phone's storage, how full it is, a save that failed, and
+ * the export of pending records for a phone that cannot sync. */
+function storageParts(s) {
+  const out = [];
+  if (s.storagePersisted != null) {
+    out.push(h('span', { class: `pill ${s.storagePersisted ? '' : 'warn'}`, data: { persisted: String(s.storagePersisted) } },
+      t(s.storagePersisted ? 'storage.persisted' : 'storage.not_persisted')));
+  }
+  if (s.storage && s.storage.nearFull) {
+    out.push(h('span', { class: 'err', data: { storageNearFull: '' } },
+      t('storage.near_full', { used: mb(s.storage.usage), quota: mb(s.storage.quota) })));
+  }
+  if (s.saveError) {
+    out.push(h('span', { class: 'err', role: 'alert', data: { saveError: s.saveError } },
+      s.saveError === 'quota' ? t('storage.save_quota') : t('storage.save_failed', { msg: s.saveError })));
+  }
+  if (s.storageLost) out.push(h('span', { class: 'err', role: 'alert', data: { storageLost: '' } }, t('storage.lost')));
+  if (s.pending) {
+    out.push(h('button', { type: 'button', class: 'small', data: { action: 'export-outbox' }, onclick: async () => {
+      try {
+        const done = await downloadExport();
+        store.set({ exported: done });
+      } catch (e) {
+        store.set({ exported: { error: e.message || String(e) } });
+      }
+    } }, t('storage.export')));
+  }
+  if (s.exported) {
+    out.push(h('span', { class: 'muted', data: { exported: s.exported.name || '' } }, s.exported.error
+      ? t('storage.export_failed', { msg: s.exported.error })
+      : t('storage.exported', { name: s.exported.name, n: s.exported.records, p: s.exported.photos, kb: Math.round(s.exported.size / 1024) })));
+  }
+  return out;
 }
 
 function renderChrome() {
@@ -186,6 +237,7 @@ async function boot() {
   const counted = store.get('session') ? refreshCounts() : null;
   await go();
   registerSw();
+  startStorageWatch();
   startSyncTriggers();
   if (counted) {
     await counted;
@@ -195,7 +247,7 @@ async function boot() {
 }
 
 // For the browser tests and the benchmark: wait for a sync, read the status.
-window.patrolApp = { store, syncNow, currentSync, logout };
+window.patrolApp = { store, syncNow, currentSync, logout, linkSizes };
 
 boot().catch((e) => {
   console.error(e);

@@ -52,6 +52,11 @@ function upgrade(db, oldVersion, tx) {
 }
 
 let dbPromise = null;
+const lostWatchers = [];
+
+/** fn() runs when the browser closes the database under the app (its storage was cleared or
+ * evicted); the next use opens it again, the schema made anew. */
+export function onDatabaseLost(fn) { lostWatchers.push(fn); }
 
 export function openDb() {
   if (!dbPromise) {
@@ -62,6 +67,8 @@ export function openDb() {
         const db = r.result;
         // Another tab opened a newer schema: let it upgrade; this tab reopens on next use.
         db.onversionchange = () => { db.close(); dbPromise = null; };
+        // Fired only when the browser closes it (never on db.close()): storage cleared.
+        db.onclose = () => { dbPromise = null; for (const fn of lostWatchers) fn(); };
         resolve(db);
       };
       r.onerror = () => { dbPromise = null; reject(r.error); };

@@ -97,13 +97,29 @@ export class OutboxBatch {
   }
 }
 
+// Told of every save's outcome (storage.js: a full disk is shown to the user).
+const saveWatch = { failed: () => {}, succeeded: () => {} };
+export function watchSaves({ failed, succeeded }) { Object.assign(saveWatch, { failed, succeeded }); }
+
 /**
  * Records one mutation for userId (with photo blobs [{sha256, blob}]) and resolves once it
- * is durably stored.
+ * is durably stored. The record and its photos are one transaction: when it fails (a full
+ * disk: QuotaExceededError) none of it is written, and the error is thrown to the caller.
  */
 export async function add(userId, type, payload, photos = []) {
   const e = OutboxEntry.create(userId, type, payload, photos.map((p) => p.sha256));
-  await tx(['outbox', 'photos'], 'readwrite', async (s) => {
+  try {
+    await write(e, userId, photos);
+  } catch (err) {
+    saveWatch.failed(err);
+    throw err;
+  }
+  saveWatch.succeeded();
+  return e;
+}
+
+function write(e, userId, photos) {
+  return tx(['outbox', 'photos'], 'readwrite', async (s) => {
     for (const p of photos) {
       const old = await req(s.photos.get(p.sha256));
       s.photos.put({
@@ -118,7 +134,21 @@ export async function add(userId, type, payload, photos = []) {
     }
     s.outbox.add(e);
   });
-  return e;
+}
+
+/** This user's pending entries (oldest first) and the photo blobs they name that are not
+ * uploaded yet: what an export file carries. */
+export function pendingExport(userId) {
+  return tx(['outbox', 'photos'], 'readonly', async (s) => {
+    const rows = await req(s.outbox.index('by_user_seq').getAll(userRange(userId)));
+    const entries = rows.filter((r) => r.state === STATE.pending).map(entry);
+    const photos = [];
+    for (const sha of new Set(entries.flatMap((e) => e.photos || []))) {
+      const p = await req(s.photos.get(sha));
+      if (p && p.pending === 1 && p.blob) photos.push(p);
+    }
+    return { entries, photos };
+  });
 }
 
 const userRange = (userId) => IDBKeyRange.bound([userId, -Infinity], [userId, Infinity]);

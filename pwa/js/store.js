@@ -12,7 +12,8 @@ class Store extends EventTarget {
       pendingOthers: 0, // another user's unsent records on this phone
       photosPending: 0,
       syncing: false,
-      progress: null, // {done, total} while pushing a backlog
+      progress: null, // while syncing: {recordsLeft, photosLeft, photoBytesSent, photoBytesTotal}
+      linkDrops: 0, // requests the link cut or timed out (sync retried each at once, smaller)
       lastSyncAt: null,
       lastError: null,
       attention: 0, // conflicts and rejections the user has not seen

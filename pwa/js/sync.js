@@ -10,20 +10,39 @@ import * as saved from './session-store.js';
 import { markNeedsLogin } from './auth.js';
 import { store } from './store.js';
 import { isoLocal } from './util.js';
+import { Sizer, Link } from './link.js';
 
-export const BATCH_SIZE = 200;
+// Records per push, bytes per photo chunk, changes per pull page: each starts moderate and
+// adapts to the link (pwa/js/link.js); a push of 200 records (~50 KB) cannot cross a link that
+// drops every 1.5 s, a push of 20 can.
+export const BATCH_SIZE = 200; // the ceiling of a push
+const pushSize = new Sizer({ floor: 5, ceiling: BATCH_SIZE, start: 50, step: 10 });
+const chunkSize = new Sizer({ floor: 8 * 1024, ceiling: 512 * 1024, start: 64 * 1024, step: 16 * 1024 });
+const pullSize = new Sizer({ floor: 20, ceiling: 500, start: 200, step: 50 });
+const link = new Link();
+const RECORD_BYTES = 300; // about one mutation in a push, for its timeout
+const CHANGE_BYTES = 600; // about one change in a pull page
 const PERIOD_MS = 60_000;
 const BOOTSTRAP_MAX_AGE_MS = 10 * 60_000;
 const BACKOFF_BASE_MS = 2_000;
 const BACKOFF_MAX_MS = 5 * 60_000;
+// Inside one sync a dropped request is tried again at once (smaller), so a link that drops
+// every few seconds still moves; only this many drops in a row without progress end the
+// sync and hand over to the backoff between syncs.
+const MAX_DROPS_IN_A_ROW = 12;
+const DROP_PAUSE_MS = 300;
 
 let running = null;
 let again = false;
 let failures = 0;
 let retryTimer = null;
 let started = false;
+let progressed = false; // this sync got something through (a drop after it backs off briefly)
 
 export const isSyncing = () => running !== null;
+
+/** For the tests and the benchmark: what the link sizes are now. */
+export const linkSizes = () => ({ push: pushSize.size, chunk: chunkSize.size, pull: pullSize.size, bps: link.bps });
 
 /** Recounts pending records, photos and items needing attention, for the status bar. */
 export async function refreshCounts() {
@@ -35,73 +54,167 @@ export async function refreshCounts() {
   store.set({ pending: mine, pendingOthers: others, attention, photosPending });
 }
 
+/** A drop of the link (cut, timeout, gateway error): worth trying again at once. */
+const dropped = (e) => e instanceof ApiError && e.retryable && e.status !== 429;
+
+/**
+ * Runs step() until it succeeds; a drop shrinks `sizer` and tries again after a short pause
+ * (longer with every drop in a row); any other error, or too many drops in a row, is thrown.
+ */
+async function throughDrops(step, sizer) {
+  for (let drops = 0; ; drops++) {
+    try {
+      const out = await step();
+      if (sizer) sizer.success();
+      progressed = true;
+      return out;
+    } catch (e) {
+      if (!dropped(e) || drops + 1 >= MAX_DROPS_IN_A_ROW) throw e;
+      if (sizer) sizer.failure();
+      store.set({ linkDrops: (store.get('linkDrops') || 0) + 1 });
+      await new Promise((r) => setTimeout(r, Math.min(5_000, DROP_PAUSE_MS * 2 ** Math.min(drops, 4))));
+    }
+  }
+}
+
+/** A timed request whose duration feeds the link's measured rate. */
+async function timed(path, opts, bytes) {
+  const t0 = performance.now();
+  const out = await api(path, { ...opts, timeoutMs: link.timeoutFor(bytes) });
+  link.observe(bytes, performance.now() - t0);
+  return out;
+}
+
+function setProgress(patch) {
+  store.set({ progress: { ...(store.get('progress') || {}), ...patch } });
+}
+
 async function loadBootstrap(force) {
   const kept = store.get('bootstrap');
   // A bootstrap kept from before the server sent the vocabulary (an app update) is stale.
   const fresh = kept && kept.vocabulary && Date.now() - (await saved.bootstrapFetchedAt()) < BOOTSTRAP_MAX_AGE_MS;
   if (!force && fresh) return;
-  const data = await api('/api/sync/bootstrap');
+  const data = await throughDrops(() => timed('/api/sync/bootstrap', {}, 16 * 1024));
   await saved.saveBootstrap(data);
   store.set({ bootstrap: data });
 }
 
 async function push(userId) {
-  let batchSize = BATCH_SIZE;
-  const { mine: total } = await outbox.pendingCounts(userId);
-  if (!total) return;
-  let done = 0;
-  store.set({ progress: { done, total } });
+  let { mine: left } = await outbox.pendingCounts(userId);
+  if (!left) return;
+  setProgress({ recordsLeft: left });
   for (;;) {
-    const batch = await outbox.nextBatch(userId, batchSize); // notes the attempt on each entry
+    let batch = null;
+    const res = await throughDrops(async () => {
+      // Taken again on every try: a smaller batch after a drop (each take notes an attempt).
+      batch = await outbox.nextBatch(userId, pushSize.size);
+      if (!batch) return null;
+      try {
+        return await timed('/api/sync/push', {
+          method: 'POST',
+          body: {
+            sent_at: isoLocal(), // this attempt's clock, set again on every retry
+            outbox_depth: batch.depth,
+            mutations: batch.mutations,
+          },
+        }, batch.entries.length * RECORD_BYTES);
+      } catch (e) {
+        if (e.status === 413) { pushSize.ceiling = Math.max(pushSize.floor, Math.floor(batch.entries.length / 2)); throw new ApiError(0, 'too_large', e.message); }
+        throw e;
+      }
+    }, pushSize);
     if (!batch) break;
-    let res;
-    try {
-      res = await api('/api/sync/push', {
-        method: 'POST',
-        body: {
-          sent_at: isoLocal(), // this attempt's clock, set again on every retry
-          outbox_depth: batch.depth,
-          mutations: batch.mutations,
-        },
-      });
-    } catch (e) {
-      if (e.status === 413 && batchSize > 1) { batchSize = Math.max(1, Math.floor(batchSize / 2)); continue; }
-      throw e;
-    }
     const answered = await batch.complete((res && res.results) || []);
     if (!answered) throw new ApiError(502, 'no_results', 'the server answered no mutation');
-    done += answered;
-    store.set({ progress: { done: Math.min(done, total), total } });
+    left = Math.max(0, left - answered);
+    store.set({ lastError: null }); // the link works: an old failure is no longer news
+    setProgress({ recordsLeft: left });
     store.touch();
+  }
+}
+
+/** How much of a photo the server holds: {received, complete}; a hash it does not know is 0. */
+async function uploadState(sha) {
+  try {
+    return await timed(`/api/photos/${sha}/upload`, {}, 512);
+  } catch (e) {
+    if (e.status === 404) return { received: 0, complete: false };
+    throw e;
+  }
+}
+
+/**
+ * One photo by the server's resumable upload (PATCH ?offset=&total=): asks how much the server
+ * holds, then sends the rest in chunks sized to the link. A cut loses one chunk at most, and
+ * after it the upload goes on from what the server holds (asked again: the answer to the
+ * last chunk may be what was cut), on whichever app machine answers.
+ */
+async function uploadOne(p, progress) {
+  const total = p.blob.size;
+  let offset = null; // unknown: ask the server
+  for (;;) {
+    const done = await throughDrops(async () => {
+      if (offset == null) {
+        const state = await uploadState(p.sha256);
+        if (state.complete) return true;
+        offset = Math.min(state.received || 0, total);
+        progress(offset);
+      }
+      const size = chunkSize.size;
+      const chunk = p.blob.slice(offset, Math.min(total, offset + size));
+      let res;
+      try {
+        res = await timed(`/api/photos/${p.sha256}?offset=${offset}&total=${total}`, {
+          method: 'PATCH', body: chunk, json: false, headers: { 'Content-Type': 'application/octet-stream' },
+        }, chunk.size);
+      } catch (e) {
+        offset = null; // the chunk may or may not have arrived: ask again
+        if (e.status === 409) return false; // the server holds another offset: go on from there
+        throw e;
+      }
+      offset = res.received;
+      progress(offset);
+      return res.complete;
+    }, chunkSize);
+    if (done) return;
+    store.set({ lastError: null });
   }
 }
 
 async function uploadPhotos(userId) {
   const photos = await outbox.photosToUpload(userId);
+  const withBlob = photos.filter((p) => p.blob);
+  const bytesTotal = withBlob.reduce((n, p) => n + p.blob.size, 0);
+  let bytesDone = 0;
+  if (withBlob.length) setProgress({ photosLeft: withBlob.length, photoBytesSent: 0, photoBytesTotal: bytesTotal });
+  let photosLeft = withBlob.length;
   for (const p of photos) {
     if (!p.blob) { await outbox.markPhotoUploaded(p.sha256); continue; }
     try {
-      await api(`/api/photos/${p.sha256}`, {
-        method: 'PUT', body: p.blob, json: false, headers: { 'Content-Type': p.blob.type || 'image/jpeg' },
-      });
+      await uploadOne(p, (sent) => setProgress({ photoBytesSent: bytesDone + sent }));
       await outbox.markPhotoUploaded(p.sha256);
       store.touch();
     } catch (e) {
       await outbox.markPhotoFailed(p.sha256, e.message);
-      if (e.retryable || e.status === 401 || e.status === 404) throw e; // back off, try again later
+      if (e.retryable || e.status === 401 || e.status === 404 || e.status === 0) throw e; // back off, try again later
       // A photo the server refuses for good (not an image, too large) is reported, not retried forever.
     }
+    bytesDone += p.blob.size;
+    photosLeft -= 1;
+    setProgress({ photosLeft, photoBytesSent: bytesDone });
   }
 }
 
 async function pull() {
-  for (let page = 0; page < 1000; page++) {
+  for (let page = 0; page < 10_000; page++) {
     const cursor = await records.cursor();
-    const q = new URLSearchParams({ limit: '500' });
-    if (cursor) q.set('cursor', cursor);
     let res;
     try {
-      res = await api(`/api/sync/pull?${q}`);
+      res = await throughDrops(() => {
+        const q = new URLSearchParams({ limit: String(pullSize.size) });
+        if (cursor) q.set('cursor', cursor);
+        return timed(`/api/sync/pull?${q}`, {}, pullSize.size * CHANGE_BYTES);
+      }, pullSize);
     } catch (e) {
       if (e.status === 410) {
         // The server's feed was reset: drop the local copy and pull from the start.
@@ -118,7 +231,8 @@ async function pull() {
 
 async function run() {
   const user = store.user;
-  store.set({ syncing: true, lastError: null });
+  store.set({ syncing: true });
+  progressed = false;
   try {
     await loadBootstrap(false);
     await push(user.id);
@@ -128,13 +242,13 @@ async function run() {
     const now = new Date().toISOString();
     await saved.setLastSync(now);
     failures = 0;
-    store.set({ lastSyncAt: now });
+    store.set({ lastSyncAt: now, lastError: null, nextRetryAt: null });
   } catch (e) {
     if (e.status === 401 || e.code === 'needs_login') {
       store.set({ needsLogin: true, lastError: e.message });
       await markNeedsLogin();
     } else {
-      failures += 1;
+      failures = progressed ? 1 : failures + 1; // a link that moves is retried soon
       const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (failures - 1));
       const jittered = Math.round(delay * (0.75 + Math.random() * 0.5));
       clearTimeout(retryTimer);
