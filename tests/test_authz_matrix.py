@@ -90,6 +90,24 @@ def _empty_push(w: World, c: str) -> dict:
     return {"sent_at": datetime.now(SHANGHAI).isoformat(), "mutations": []}
 
 
+def _outbox_export(w: World, c: str) -> dict:
+    """A file exported by member_a1's phone with one new record (pwa/js/storage.js)."""
+    return {
+        "format": "patrol-outbox-export",
+        "version": 1,
+        "exported_at": datetime.now(SHANGHAI).isoformat(),
+        "user_id": w.town.users["member_a1"].id,
+        "username": "member_a1",
+        "device_id": w.devices["member_a"],
+        "mutations": [
+            mut(
+                "hazard.report",
+                {"site_id": w.ids["a"]["site"], "category": "fire", "description": "导出"},
+            )
+        ],
+    }
+
+
 def _roster_with_a_shift(w: World) -> int:
     roster = new_roster(w)
     new_roster_shift(w, roster)
@@ -187,6 +205,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/sync/push"): Rule(ACTIVE, disabled_ok=True, build=_json(_empty_push)),
     ("GET", "/api/sync/pull"): Rule(ACTIVE),
     ("GET", "/api/sync/bootstrap"): Rule(ACTIVE),
+    # a phone's exported outbox, handed in by an admin as that phone's user and device
+    ("POST", "/api/sync/import"): Rule(ADMIN, build=_json(_outbox_export)),
     # patrol groups: admins manage them, members and leaders read their own
     ("GET", "/api/groups"): Rule(ACTIVE),
     ("POST", "/api/groups"): Rule(
