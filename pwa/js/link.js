@@ -1,5 +1,5 @@
-// What the link delivers: sizes that adapt to it (AIMD-like: grow after a success, halve after
-// a failure, between a floor and a ceiling) and a per-request timeout from the throughput seen.
+// What the link delivers: sizes that adapt to it (AIMD-like: grow by half after a success,
+// halve after a failure, between a floor and a ceiling) and a per-request timeout from the throughput seen.
 // A rural link that drops every few seconds cuts any request that does not fit between two
 // drops; sending less per request until requests fit keeps sync moving instead of repeating a
 // request that can never finish.
@@ -15,8 +15,9 @@ export class Sizer {
 
   get size() { return Math.round(this.value); }
 
-  /** The request went through: grow by a step or a quarter, whichever is more. */
-  success() { this.value = Math.min(this.ceiling, this.value + Math.max(this.step, this.value / 4)); }
+  /** The request went through: grow by half, at least a step (a link between two drops is
+   * short, so the size must climb back within a few requests). */
+  success() { this.value = Math.min(this.ceiling, this.value + Math.max(this.step, this.value / 2)); }
 
   /** The request was cut, timed out or was too large: halve. */
   failure() { this.value = Math.max(this.floor, this.value / 2); }

@@ -29,8 +29,9 @@ const BACKOFF_MAX_MS = 5 * 60_000;
 // Inside one sync a dropped request is tried again at once (smaller), so a link that drops
 // every few seconds still moves; only this many drops in a row without progress end the
 // sync and hand over to the backoff between syncs.
-const MAX_DROPS_IN_A_ROW = 12;
-const DROP_PAUSE_MS = 300;
+const MAX_DROPS_IN_A_ROW = 20;
+const DROP_PAUSE_MS = 250;
+const DROP_PAUSE_MAX_MS = 1_000; // a link back up is used within a second
 
 let running = null;
 let again = false;
@@ -70,9 +71,11 @@ async function throughDrops(step, sizer) {
       return out;
     } catch (e) {
       if (!dropped(e) || drops + 1 >= MAX_DROPS_IN_A_ROW) throw e;
-      if (sizer) sizer.failure();
+      // Only the first drop says the request was too big for the link; the tries after it
+      // fail while the link is still down, whatever their size.
+      if (sizer && drops === 0) sizer.failure();
       store.set({ linkDrops: (store.get('linkDrops') || 0) + 1 });
-      await new Promise((r) => setTimeout(r, Math.min(5_000, DROP_PAUSE_MS * 2 ** Math.min(drops, 4))));
+      await new Promise((r) => setTimeout(r, Math.min(DROP_PAUSE_MAX_MS, DROP_PAUSE_MS * 2 ** drops)));
     }
   }
 }
@@ -145,9 +148,10 @@ async function uploadState(sha) {
 
 /**
  * One photo by the server's resumable upload (PATCH ?offset=&total=): asks how much the server
- * holds, then sends the rest in chunks sized to the link. A cut loses one chunk at most, and
- * after it the upload goes on from what the server holds (asked again: the answer to the
- * last chunk may be what was cut), on whichever app machine answers.
+ * holds, then sends the rest in chunks sized to the link. A cut loses one chunk at most; the
+ * chunk is sent again and, when the server already has it (the answer was what was cut), its
+ * 409 names the offset the server holds, so the upload goes on from there, on whichever app
+ * machine answers.
  */
 async function uploadOne(p, progress) {
   const total = p.blob.size;
@@ -168,8 +172,13 @@ async function uploadOne(p, progress) {
           method: 'PATCH', body: chunk, json: false, headers: { 'Content-Type': 'application/octet-stream' },
         }, chunk.size);
       } catch (e) {
-        offset = null; // the chunk may or may not have arrived: ask again
-        if (e.status === 409) return false; // the server holds another offset: go on from there
+        // The server holds another offset (this chunk did arrive, its answer was cut): go on
+        // from there. After a drop the same chunk is sent again: that answer says which.
+        if (e.status === 409) {
+          const held = e.details && Number.isInteger(e.details.received) ? e.details.received : null;
+          offset = held != null && held <= total ? held : null;
+          return false;
+        }
         throw e;
       }
       offset = res.received;
