@@ -7,7 +7,7 @@ import { store } from './store.js';
 import { onDatabaseLost } from './db.js';
 import * as outbox from './outbox.js';
 import * as saved from './session-store.js';
-import { isoLocal } from './util.js';
+import { isoLocal, sleep } from './util.js';
 
 export const NEAR_FULL = 0.8; // warn once usage passes this share of the quota
 export const EXPORT_FORMAT = 'patrol-outbox-export';
@@ -62,13 +62,20 @@ function saveSucceeded() {
  */
 async function recover() {
   store.set({ storageLost: true });
-  const session = store.get('session');
-  try {
-    if (session) await saved.saveSession(session);
-    const bootstrap = store.get('bootstrap');
-    if (bootstrap) await saved.saveBootstrap(bootstrap);
-  } catch (e) {
-    console.error('could not write the session back', e);
+  // The browser may still be deleting when it closes the connection: write back, then check
+  // a little later that it stayed, a few times.
+  for (let i = 0; i < 5; i++) {
+    await sleep(400);
+    const session = store.get('session');
+    if (!session) break;
+    try {
+      if ((await saved.restore()).session) break;
+      await saved.saveSession(session);
+      const bootstrap = store.get('bootstrap');
+      if (bootstrap) await saved.saveBootstrap(bootstrap);
+    } catch (e) {
+      console.warn('writing the session back', e);
+    }
   }
   store.touch(); // recount: the status bar shows what is really left
 }

@@ -30,8 +30,9 @@ const BACKOFF_MAX_MS = 5 * 60_000;
 // every few seconds still moves; only this many drops in a row without progress end the
 // sync and hand over to the backoff between syncs.
 const MAX_DROPS_IN_A_ROW = 20;
-const DROP_PAUSE_MS = 250;
-const DROP_PAUSE_MAX_MS = 1_000; // a link back up is used within a second
+const DROP_PAUSE_MS = 200;
+const DROP_PAUSE_MAX_MS = 500; // a link back up is used within half a second
+const FAST_FAIL_MS = 250; // a try that fails sooner never got through: the link is down
 
 let running = null;
 let again = false;
@@ -64,6 +65,7 @@ const dropped = (e) => e instanceof ApiError && e.retryable && e.status !== 429;
  */
 async function throughDrops(step, sizer) {
   for (let drops = 0; ; drops++) {
+    const t0 = performance.now();
     try {
       const out = await step();
       if (sizer) sizer.success();
@@ -71,9 +73,9 @@ async function throughDrops(step, sizer) {
       return out;
     } catch (e) {
       if (!dropped(e) || drops + 1 >= MAX_DROPS_IN_A_ROW) throw e;
-      // Only the first drop says the request was too big for the link; the tries after it
-      // fail while the link is still down, whatever their size.
-      if (sizer && drops === 0) sizer.failure();
+      // A request cut in flight was too long for the link; one refused at once says only
+      // that the link is still down, whatever its size.
+      if (sizer && performance.now() - t0 > FAST_FAIL_MS) sizer.failure();
       store.set({ linkDrops: (store.get('linkDrops') || 0) + 1 });
       await new Promise((r) => setTimeout(r, Math.min(DROP_PAUSE_MAX_MS, DROP_PAUSE_MS * 2 ** drops)));
     }

@@ -117,6 +117,7 @@ def assert_all_arrived_once(session, made, scans, photos):
     assert linked == {p.sha256 for p in stored}
 
 
+@pytest.mark.timeout(600)
 @pytest.mark.parametrize(
     ("up_s", "down_s"),
     [(4.0, 3.0), (1.5, 1.5)],
@@ -126,7 +127,7 @@ def test_a_backlog_with_photos_syncs_completely_and_once_over_a_link_that_keeps_
     rural_phone, relay, session, up_s, down_s
 ):
     shape = LinkShape(**RURAL, up_for_s=up_s, down_for_s=down_s)
-    made, chunks = sync_backlog_over(rural_phone, relay, shape, scans=100, photos=3, kb=200)
+    made, chunks = sync_backlog_over(rural_phone, relay, shape, scans=100, photos=3, kb=120)
     assert_all_arrived_once(session, made, scans=100, photos=3)
     # The link really cut requests, and photos went up in chunks resumed past their start.
     assert relay.stats.cut_connections >= 1
