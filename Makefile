@@ -5,7 +5,7 @@ STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PORT    ?= 8000
 PG_VERSION := $(shell ls /etc/postgresql 2>/dev/null | head -1)
 
-.PHONY: demo test test-clock lint bench fuzz fuzz-push soak chromium postgres pwa-deps faketime
+.PHONY: demo test test-clock test-link-long lint bench fuzz fuzz-push soak chromium postgres pwa-deps faketime
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || python3 -m venv $(VENV)
@@ -46,6 +46,11 @@ faketime:
 ## The date-sensitive tests again with the clock of every process moved to chosen instants.
 test-clock: $(STAMP) pwa-deps chromium postgres faketime
 	$(BIN)/python -m tests.clock_run
+
+# The field report's backlog (300 scans, 20 photos) over a link that drops every few seconds;
+# tens of minutes, prints its figures.
+test-link-long: $(STAMP) pwa-deps chromium
+	PATROL_LINK_LONG=1 PATROL_LINK_TIMEOUT_S=3000 $(BIN)/python -m pytest -p no:cacheprovider tests/browser/test_link_drops.py -m slow -s
 
 bench: $(STAMP) pwa-deps chromium postgres
 	$(BIN)/python -m bench.run

@@ -4,9 +4,11 @@ from what the server holds, pushes and chunks shrink to what fits between two dr
 everything arrives exactly once.
 
 The bounded runs are here (100 records, 3 photos); the full scenario of the field report
-(300 scans, 20 photos) is `make bench-link` (bench/link_drops.py), marked slow here too."""
+(300 scans, 20 photos of ~300 KB) is marked slow and runs with `make test-link-long`, which
+prints its figures."""
 
 import os
+import time
 
 import pytest
 from sqlalchemy import func
@@ -34,7 +36,8 @@ FILL_JS = """async ([scans, photos, kb]) => {
     {site_id: site.id, group_id: group.id, member_ids: group.members.map((m) => m.id).slice(0, 4)});
   for (let i = 0; i < scans; i++) {
     const cp = site.checkpoints[i % site.checkpoints.length];
-    await outbox.add(user, 'shift.scan', {shift_id: shift.id, checkpoint_code: cp.code, method: 'typed'});
+    await outbox.add(user, 'shift.scan',
+      {shift_id: shift.id, checkpoint_code: cp.code, method: 'typed'});
   }
   const side = Math.round(Math.sqrt(kb * 1024 / 0.9));
   const sizes = [];
@@ -42,7 +45,9 @@ FILL_JS = """async ([scans, photos, kb]) => {
     const canvas = new OffscreenCanvas(side, side);
     const g = canvas.getContext('2d');
     const img = g.createImageData(side, side);
-    for (let j = 0; j < img.data.length; j++) img.data[j] = (j % 4 === 3) ? 255 : Math.random() * 256;
+    for (let j = 0; j < img.data.length; j++) {
+    img.data[j] = (j % 4 === 3) ? 255 : Math.random() * 256;
+  }
     g.putImageData(img, 0, 0);
     const blob = await canvas.convertToBlob({type: 'image/jpeg', quality: 0.9});
     const digest = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
@@ -174,11 +179,26 @@ def test_a_photo_cut_mid_upload_goes_on_from_what_the_server_holds(rural_phone, 
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(1800)
+@pytest.mark.timeout(3600)
 @pytest.mark.skipif(not os.environ.get("PATROL_LINK_LONG"), reason="make test-link-long")
-def test_the_field_reports_backlog_of_300_scans_and_20_photos_syncs_over_4s_up_3s_down(
-    rural_phone, relay, session
+@pytest.mark.parametrize(
+    ("up_s", "down_s"),
+    [(4.0, 3.0), (1.5, 1.5)],
+    ids=["4s-up-3s-down", "1.5s-up-1.5s-down"],
+)
+def test_the_field_reports_backlog_of_300_scans_and_20_photos_syncs_completely_and_once(
+    rural_phone, relay, session, capsys, up_s, down_s
 ):
-    shape = LinkShape(**RURAL, up_for_s=4.0, down_for_s=3.0)
-    made, _ = sync_backlog_over(rural_phone, relay, shape, scans=300, photos=20, kb=300)
+    shape = LinkShape(**RURAL, up_for_s=up_s, down_for_s=down_s)
+    t0 = time.monotonic()
+    made, chunks = sync_backlog_over(rural_phone, relay, shape, scans=300, photos=20, kb=300)
+    elapsed = time.monotonic() - t0
     assert_all_arrived_once(session, made, scans=300, photos=20)
+    photo_bytes = sum(made["sizes"])
+    with capsys.disabled():
+        print(
+            f"\nlink {up_s}s up/{down_s}s down, 25 KB/s up, 400 ms RTT: 301 records + 20 photos"
+            f" ({photo_bytes / 1e6:.1f} MB) in {elapsed:.0f} s; {relay.stats.bytes_up / 1e6:.1f} MB"
+            f" sent up, {relay.stats.cut_connections} connections cut, {len(chunks)} chunks,"
+            f" sizes at the end {rural_phone.page.evaluate('window.patrolApp.linkSizes()')}"
+        )

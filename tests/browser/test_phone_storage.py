@@ -28,7 +28,9 @@ SAVE_WITH_PHOTO_JS = """async (kb) => {
   const canvas = new OffscreenCanvas(side, side);
   const g = canvas.getContext('2d');
   const img = g.createImageData(side, side);
-  for (let j = 0; j < img.data.length; j++) img.data[j] = (j % 4 === 3) ? 255 : Math.random() * 256;
+  for (let j = 0; j < img.data.length; j++) {
+    img.data[j] = (j % 4 === 3) ? 255 : Math.random() * 256;
+  }
   g.putImageData(img, 0, 0);
   const blob = await canvas.convertToBlob({type: 'image/jpeg', quality: 0.9});
   const digest = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
