@@ -178,7 +178,7 @@ function showUpdate(worker) {
   updateEl.replaceChildren(
     h('span', {}, t('update.ready')),
     h('button', { type: 'button', class: 'small', data: { action: 'update' }, onclick: async () => {
-      await currentSync(); // never swap versions in the middle of a push
+      await currentSync({ hurry: true }); // never swap versions in the middle of a push
       reloading = true;
       worker.postMessage({ type: 'SKIP_WAITING' });
     } }, t('update.apply')));

@@ -40,6 +40,8 @@ let failures = 0;
 let retryTimer = null;
 let started = false;
 let progressed = false; // this sync got something through (a drop after it backs off briefly)
+let hurry = false; // someone waits for this sync to end (an app update): no more quick retries
+let wake = null; // ends the pause before a quick retry at once
 
 export const isSyncing = () => running !== null;
 
@@ -56,8 +58,9 @@ export async function refreshCounts() {
   store.set({ pending: mine, pendingOthers: others, attention, photosPending });
 }
 
-/** A drop of the link (cut, timeout, gateway error): worth trying again at once. */
-const dropped = (e) => e instanceof ApiError && e.retryable && e.status !== 429;
+/** A drop of the link (cut, refused, timed out): worth trying again at once. A server error
+ * (5xx) or 429 ends the sync instead and is retried after the backoff. */
+const dropped = (e) => e instanceof ApiError && (e.status === 0 || e.status === 408);
 
 /**
  * Runs step() until it succeeds; a drop shrinks `sizer` and tries again after a short pause
@@ -72,12 +75,14 @@ async function throughDrops(step, sizer) {
       progressed = true;
       return out;
     } catch (e) {
-      if (!dropped(e) || drops + 1 >= MAX_DROPS_IN_A_ROW) throw e;
+      if (!dropped(e) || drops + 1 >= MAX_DROPS_IN_A_ROW || hurry) throw e;
       // A request cut in flight was too long for the link; one refused at once says only
       // that the link is still down, whatever its size.
       if (sizer && performance.now() - t0 > FAST_FAIL_MS) sizer.failure();
       store.set({ linkDrops: (store.get('linkDrops') || 0) + 1 });
-      await new Promise((r) => setTimeout(r, Math.min(DROP_PAUSE_MAX_MS, DROP_PAUSE_MS * 2 ** drops)));
+      await new Promise((r) => { wake = r; setTimeout(r, Math.min(DROP_PAUSE_MAX_MS, DROP_PAUSE_MS * 2 ** drops)); });
+      wake = null;
+      if (hurry) throw e;
     }
   }
 }
@@ -278,6 +283,7 @@ export function syncNow() {
   if (running) { again = true; return running; } // a record made mid-sync gets another pass
   if (!store.user || store.get('needsLogin')) return Promise.resolve();
   if (!navigator.onLine) { store.set({ online: false }); return Promise.resolve(); }
+  hurry = false;
   running = (async () => {
     do {
       again = false;
@@ -287,8 +293,18 @@ export function syncNow() {
   return running;
 }
 
-/** The last sync's result, to wait for in tests and before an app update. */
-export function currentSync() { return running || Promise.resolve(); }
+/**
+ * The running sync's end, to wait for in tests and before an app update; `hurry`: a dropped
+ * request is not tried again at once (the sync ends at the next drop, all it did is kept).
+ */
+export function currentSync({ hurry: rush = false } = {}) {
+  if (!running) return Promise.resolve();
+  if (rush) {
+    hurry = true;
+    if (wake) wake();
+  }
+  return running;
+}
 
 export function startSyncTriggers() {
   if (started) return;
