@@ -169,7 +169,7 @@ export function mount(root) {
     } }, t('leader.roster_submit'));
     check.replaceChildren(h('h3', {}, t('plan.check')), h('ul', { class: 'problems' }, items),
       frozen ? h('p', { class: 'msg ok', data: { submitted: roster.submitted_at } }, t('plan.submitted', { t: dayTime(roster.submitted_at) }))
-        : [h('p', { class: 'muted' }, t('plan.online_only')), submit]);
+        : h('div', {}, h('p', { class: 'muted' }, t('plan.online_only')), submit));
   }
 
   function edit(day, duty, shift) {
