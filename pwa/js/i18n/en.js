@@ -175,6 +175,7 @@ export default {
   'console.error': 'Could not load: {msg}',
   'console.loading': 'Loading…',
   'console.empty': 'Nothing to show.',
+  'console.table': 'Table (scrolls sideways)',
   'console.all_sites': 'All sites',
   'console.all_groups': 'All groups',
   'console.all_people': 'Everyone',

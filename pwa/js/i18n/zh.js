@@ -175,6 +175,7 @@ export default {
   'console.error': '加载失败：{msg}',
   'console.loading': '正在加载…',
   'console.empty': '暂无数据。',
+  'console.table': '表格（可左右滚动）',
   'console.all_sites': '全部学校 / 场所',
   'console.all_groups': '全部巡逻组',
   'console.all_people': '全部人员',
