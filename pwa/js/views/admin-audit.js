@@ -60,7 +60,7 @@ export function mount(root) {
     return h('tr', { data: { audit: String(ev.id), action: ev.action } },
       h('td', { class: 'num' }, fmtDateTime(ev.at)),
       h('td', {}, nameOf(ev.actor_id)),
-      h('td', { title: ev.action }, actionLabel(ev.action)),
+      h('td', {}, actionLabel(ev.action)),
       h('td', {}, `${t(`audit.entity.${ev.entity}`)} #${ev.entity_id}`),
       h('td', {}, diff.length ? h('dl', { class: 'diff' }, diff.map((d) => [
         h('dt', {}, fieldLabel(d.key)),
@@ -86,7 +86,7 @@ export function mount(root) {
       loaded = true;
       try { users = await api('/api/users'); } catch { users = []; }
       const keep = actor.value;
-      actor.replaceChildren(h('option', { value: '' }, t('audit.all')), users.map((u) => h('option', { value: String(u.id), selected: String(u.id) === keep }, u.display_name)));
+      actor.replaceChildren(h('option', { value: '' }, t('audit.all')), ...users.map((u) => h('option', { value: String(u.id), selected: String(u.id) === keep }, u.display_name)));
       await load(true);
     },
   };

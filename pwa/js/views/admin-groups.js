@@ -14,6 +14,7 @@ export function mount(root) {
   const siteOf = (id) => { const s = sites.find((x) => x.id === id); return s ? s.name : `#${id}`; };
   const leaders = () => users.filter((u) => u.active && u.roles.includes('leader')).map((u) => [u.id, `${u.display_name}（${u.username}）`]);
   const people = () => users.filter((u) => u.active).map((u) => [u.id, `${u.display_name}（${u.username}）`]);
+  // The option labels carry the username, a code: marked untranslated (translate=no).
 
   const createBox = h('div');
   ui.body.append(list, h('h3', {}, t('admin.group.new')), createBox);
@@ -24,7 +25,9 @@ export function mount(root) {
 
   function groupCard(g) {
     const leader = selectOf('leader_id', leaders(), g.leader_id, t('admin.group.no_leader'));
+    leader.setAttribute('translate', 'no');
     const addMember = selectOf('user_id', people().filter(([id]) => !g.member_ids.includes(id)), '', t('common.choose'));
+    addMember.setAttribute('translate', 'no');
     const addSite = selectOf('site_id', sites.filter((s) => !g.site_ids.includes(s.id)).map((s) => [s.id, s.name]), '', t('common.choose'));
     const chip = (text, label, onRemove, data) => h('li', { class: 'chip', data },
       text, h('button', { type: 'button', class: 'chip-x', 'aria-label': label, onclick: onRemove }, '×'));
@@ -52,11 +55,11 @@ export function mount(root) {
   }
 
   function renderCreate() {
-    const members = h('select', { name: 'member_ids', multiple: true, size: '6' }, people().map(([id, label]) => h('option', { value: String(id) }, label)));
+    const members = h('select', { name: 'member_ids', multiple: true, size: '6', translate: 'no' }, people().map(([id, label]) => h('option', { value: String(id) }, label)));
     const siteSel = h('select', { name: 'site_ids', multiple: true, size: '4' }, sites.map((s) => h('option', { value: String(s.id) }, s.name)));
     createBox.replaceChildren(A.form('group', [h('div', { class: 'filter-grid' },
       A.field(t('admin.group.name'), A.input('name', { required: true, maxlength: '200' })),
-      A.field(t('role.leader'), selectOf('leader_id', leaders(), '', t('admin.group.no_leader'))),
+      A.field(t('role.leader'), Object.assign(selectOf('leader_id', leaders(), '', t('admin.group.no_leader')), { translate: false })),
       A.field(t('admin.group.add_member'), members, t('admin.group.multi_hint')),
       A.field(t('admin.group.add_site'), siteSel, t('admin.group.multi_hint')))],
     async (v) => {

@@ -58,12 +58,12 @@ export function mount(root) {
       [users, sites] = await Promise.all([api('/api/users'), api('/api/sites')]);
     } catch (e) { A.showError(ui.msg, e); return; }
     const keep = homeSite.value;
-    homeSite.replaceChildren(h('option', { value: '' }, '—'), sites.map((s) => h('option', { value: String(s.id), selected: String(s.id) === keep }, s.name)));
+    homeSite.replaceChildren(h('option', { value: '' }, '—'), ...sites.map((s) => h('option', { value: String(s.id), selected: String(s.id) === keep }, s.name)));
     list.replaceChildren(A.table(t('admin.title.users'), [
       t('login.username'), t('admin.user.display_name'), t('admin.user.roles'), t('admin.user.phone'), t('admin.user.home_site'), t('admin.state'), '',
     ], users.map((u) => ({
       attrs: { data: { user: u.username, active: String(u.active) } },
-      cells: [u.username, u.display_name, u.roles.map((r) => t(`role.${r}`)).join('、'), u.phone || '—',
+      cells: [h('span', { translate: 'no' }, u.username), u.display_name, u.roles.map((r) => t(`role.${r}`)).join('、'), u.phone || '—',
         u.home_site_id ? siteName(u.home_site_id) : '—', u.active ? t('admin.active') : t('admin.inactive'),
         h('button', { type: 'button', class: 'small', onclick: () => setActive(u, !u.active) }, u.active ? t('admin.deactivate') : t('admin.activate'))],
     }))));
