@@ -111,7 +111,12 @@ def test_leader_copies_last_week_sees_the_rules_and_submits_next_weeks_roster(
     if SHOTS:
         folder = Path(SHOTS)
         folder.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(folder / "roster-plan.png"), full_page=True)
+        height = min(2200, page.evaluate("() => document.documentElement.scrollHeight"))
+        page.set_viewport_size({"width": DESKTOP["width"], "height": height})
+        page.evaluate("() => window.scrollTo(0, 0)")
+        page.wait_for_timeout(150)
+        page.screenshot(path=str(folder / "roster-plan.png"))
+        page.set_viewport_size(DESKTOP)
 
     page.click("[data-action=submit-roster]")
     page.wait_for_selector("[data-precheck] [data-submitted]")
@@ -142,4 +147,6 @@ def test_leader_copies_last_week_sees_the_rules_and_submits_next_weeks_roster(
     bad = [s for s in spans if not re.match(r"^\d\d-\d\d 周[一二三四五六日] \d\d:\d\d–\d\d:\d\d$", s)]
     assert not bad, bad
     if SHOTS:
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.wait_for_timeout(150)
         page.screenshot(path=str(Path(SHOTS) / "leader-roster.png"))
