@@ -11,6 +11,10 @@ ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "pwa" / "node_modules" / "axe-core" / "axe.min.js"
 SMALL_PHONE = {"width": 360, "height": 640}
 MIN_TARGET_PX = 44
+CONTROLS = (
+    "button, select, input:not([type=checkbox]):not([type=radio]):not([type=file]),"
+    " a.btn, .console-nav a, .tabs a"
+)
 
 # Every screen, by the role that sees it.
 SCREENS = {
@@ -90,7 +94,10 @@ def test_at_360_by_640_the_status_bar_is_one_line_and_controls_are_44_px(phone):
             phone.login("supervisor")
         open_screen(phone, route)
         small = page.evaluate(
-            """(min) => [...document.querySelectorAll('button, select, input:not([type=checkbox]):not([type=radio]):not([type=file]), a.btn, .console-nav a, .tabs a')]
+            "(min) => [...document.querySelectorAll('"
+            + CONTROLS
+            + "')]"
+            + """
               .filter((e) => e.offsetParent !== null && !e.closest('[hidden]'))
               .map((e) => ({what: e.outerHTML.slice(0, 80), h: e.getBoundingClientRect().height}))
               .filter((x) => x.h < min)""",

@@ -21,12 +21,14 @@ VISIBLE_TEXT = """() => {
     const el = n.parentElement;
     if (!el || !n.textContent.trim()) continue;
     if (el.closest('[translate="no"], script, style, noscript, svg')) continue;
-    const shown = el.closest('select') ? el.closest('select').checkVisibility() : el.checkVisibility();
-    if (shown) out.push(n.textContent.trim());
+    const box = el.closest('select') || el; // an option is shown through its select
+    if (box.checkVisibility()) out.push(n.textContent.trim());
   }
   for (const el of document.querySelectorAll('[aria-label], [placeholder], [title]')) {
     if (el.closest('[translate="no"]') || !el.checkVisibility()) continue;
-    for (const a of ['aria-label', 'placeholder', 'title']) if (el.getAttribute(a)) out.push(el.getAttribute(a));
+    for (const a of ['aria-label', 'placeholder', 'title']) {
+      if (el.getAttribute(a)) out.push(el.getAttribute(a));
+    }
   }
   return out;
 }"""

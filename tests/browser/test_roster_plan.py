@@ -144,7 +144,8 @@ def test_leader_copies_last_week_sees_the_rules_and_submits_next_weeks_roster(
     # textContent: the list lays out only the items on screen (content-visibility)
     spans = page.locator(f"[data-roster-id='{next_id}'] [data-span]").all_text_contents()
     assert len(spans) == 42
-    bad = [s for s in spans if not re.match(r"^\d\d-\d\d 周[一二三四五六日] \d\d:\d\d–\d\d:\d\d$", s)]
+    day_span = re.compile(r"^\d\d-\d\d 周[一二三四五六日] \d\d:\d\d–\d\d:\d\d$")
+    bad = [s for s in spans if not day_span.match(s)]
     assert not bad, bad
     if SHOTS:
         page.set_viewport_size({"width": 390, "height": 844})
