@@ -118,6 +118,13 @@ def test_leader_copies_last_week_sees_the_rules_and_submits_next_weeks_roster(
         page.screenshot(path=str(folder / "roster-plan.png"))
         page.set_viewport_size(DESKTOP)
 
+    # Online only, and it says so: offline the changes and the submission are switched off.
+    phone.context.set_offline(True)
+    page.wait_for_selector("[data-offline-note]:not([hidden])")
+    assert page.is_disabled("[data-action=submit-roster]")
+    phone.context.set_offline(False)
+    page.wait_for_selector("[data-action=submit-roster]:enabled")
+
     page.click("[data-action=submit-roster]")
     page.wait_for_selector("[data-precheck] [data-submitted]")
     assert any("确定上报" in d for d in phone.dialogs)

@@ -8,7 +8,7 @@ import * as model from '../model.js';
 import * as vocab from '../vocabulary.js';
 import { api } from '../api.js';
 import { syncNow } from '../sync.js';
-import { flash, dayLabel, daySpan } from './common.js';
+import { flash, dayLabel, daySpan, dayTime } from './common.js';
 
 /** A length in seconds as 1小时05分 / 1h05m. */
 function duration(seconds) {
@@ -105,8 +105,8 @@ export function mount(root) {
     return h('div', { class: 'card', data: { rosterId: String(r.id) } },
       h('div', { class: 'rec-head' },
         h('span', { class: 'rec-title' }, `${g.name} ${dayLabel(r.period_start)} – ${dayLabel(r.period_end)}`),
-        r.submitted_at ? h('span', { class: 'badge synced' }, t('leader.roster_submitted', { t: shortTime(r.submitted_at) }))
-          : (r.due_at ? h('span', { class: 'badge pending' }, t('leader.roster_due', { t: shortTime(r.due_at) })) : null)),
+        r.submitted_at ? h('span', { class: 'badge synced' }, t('leader.roster_submitted', { t: dayTime(r.submitted_at) }))
+          : (r.due_at ? h('span', { class: 'badge pending' }, t('leader.roster_due', { t: dayTime(r.due_at) })) : null)),
       h('ul', { class: 'list' }, shifts.map((s) => {
         const site = model.site(s.site_id);
         const req = (site && site.required_patrol_staff) || 4;
