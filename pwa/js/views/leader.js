@@ -51,7 +51,7 @@ export function mount(root) {
       if (!flags.length && 'proof_flag' in x) proof.proven += 1;
       for (const f of flags) if (f in proof) proof[f] += 1;
     }
-    const comment = h('input', { type: 'text', name: 'comment', maxlength: '2000', placeholder: t('leader.comment') });
+    const comment = h('input', { type: 'text', name: 'comment', maxlength: '2000', placeholder: t('leader.comment'), 'aria-label': t('leader.comment') });
     return h('li', { data: { shift: s.id } },
       h('div', { class: 'rec-head' },
         h('span', { class: 'rec-title' }, site ? site.name : `#${s.site_id}`),
