@@ -29,7 +29,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         host=args.host,
         port=port,
         workers=args.workers,
-        proxy_headers=True,
+        proxy_headers=False,  # app.main honours X-Forwarded-For from PATROL_TRUSTED_PROXIES
         log_level="warning",
     )
 
