@@ -86,6 +86,14 @@ def cmd_reports(args: argparse.Namespace) -> None:
     )
 
 
+def cmd_maintain(args: argparse.Namespace) -> None:
+    from app.config import get_settings
+    from app.db import get_engine, utcnow
+    from app.maintenance import run_retention
+
+    print(run_retention(get_engine(), now=utcnow(), settings=get_settings()))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="patrol", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -117,6 +125,13 @@ def main(argv: list[str] | None = None) -> None:
         "--days", type=int, default=400, help="finished local days back from yesterday (400)"
     )
     rep.set_defaults(func=cmd_reports)
+
+    mnt = sub.add_parser(
+        "maintain",
+        help="retention: compact the pull feed, drop old mutation log rows, expired refresh "
+        "tokens and old failed logins (safe from any machine, also twice at once)",
+    )
+    mnt.set_defaults(func=cmd_maintain)
 
     args = parser.parse_args(argv)
     args.func(args)

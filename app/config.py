@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DATA_DIR = Path("data")
@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     clock_skew_flag_seconds: int = 300
     clock_jump_flag_seconds: int = 120
     db_pool_size: int = 5
+    # Retention (`patrol maintain`, README "Retention"). The mutation log makes a retried push a
+    # duplicate: it must outlive the longest time a phone stays offline with unsent records,
+    # and the phone's own keep of acknowledged records (a restore re-sends those).
+    mutation_keep_days: int = Field(default=90, ge=14)
+    login_failure_keep_days: int = Field(default=7, ge=1)
+    refresh_token_keep_days: int = Field(default=1, ge=0)  # past its expiry
     argon2_memory_kib: int = 65536  # tests lower this; production keeps the default
 
     @field_validator("allowed_origins", "trusted_proxies", mode="before")
