@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text
 from app.auth.models import LoginFailure, RefreshToken
 from app.config import get_settings
 from app.db import utcnow
-from app.maintenance import compact_feed, run_retention
+from app.ops.retention import compact_feed, run_retention
 from app.sync.models import Mutation, SyncChange
 from tests.sync_helpers import mut, pull_all, push, state_of
 

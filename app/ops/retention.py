@@ -40,7 +40,10 @@ def run_retention(engine: Engine, *, now: datetime, settings: Settings) -> Reten
     return RetentionReport(
         feed_rows=compact_feed(engine),
         mutations=_delete_older(
-            engine, Mutation, Mutation.received_at, now - timedelta(days=settings.mutation_keep_days)
+            engine,
+            Mutation,
+            Mutation.received_at,
+            now - timedelta(days=settings.mutation_keep_days),
         ),
         refresh_tokens=_delete_older(
             engine,
