@@ -9,7 +9,6 @@ import app.models  # noqa: F401  (registers every table)
 from app.config import get_settings
 from app.db import UTCDateTime, make_engine, metadata
 
-
 # The advisory-lock key of schema migrations (any fixed 64-bit number; "patrol" in ASCII).
 MIGRATION_LOCK = 0x706174726F6C
 

@@ -8,14 +8,13 @@ sync, and twice at once (the second run finds the rows gone and deletes nothing)
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, exists, func, select
+from sqlalchemy import delete, exists, func, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import aliased
-from sqlmodel import Session
 
-from app.auth.models import LoginFailure, RefreshToken
+import app.auth.models  # noqa: F401  (refresh_token, login_failure in the metadata)
+import app.sync.models  # noqa: F401  (sync_change, mutation)
 from app.config import Settings
-from app.sync.models import Mutation, SyncChange
+from app.db import metadata
 
 CHUNK = 5000
 
@@ -37,30 +36,22 @@ class RetentionReport:
 
 def run_retention(engine: Engine, *, now: datetime, settings: Settings) -> RetentionReport:
     """Every retention step, each committed in chunks of its own."""
+    failures_kept = max(
+        timedelta(days=settings.login_failure_keep_days),
+        timedelta(minutes=settings.login_failure_window_minutes),
+    )
     return RetentionReport(
         feed_rows=compact_feed(engine),
         mutations=_delete_older(
-            engine,
-            Mutation,
-            Mutation.received_at,
-            now - timedelta(days=settings.mutation_keep_days),
+            engine, "mutation", "received_at", now - timedelta(days=settings.mutation_keep_days)
         ),
         refresh_tokens=_delete_older(
             engine,
-            RefreshToken,
-            RefreshToken.expires_at,
+            "refresh_token",
+            "expires_at",
             now - timedelta(days=settings.refresh_token_keep_days),
         ),
-        login_failures=_delete_older(
-            engine,
-            LoginFailure,
-            LoginFailure.at,
-            now
-            - max(
-                timedelta(days=settings.login_failure_keep_days),
-                timedelta(minutes=settings.login_failure_window_minutes),
-            ),
-        ),
+        login_failures=_delete_older(engine, "login_failure", "at", now - failures_kept),
     )
 
 
@@ -74,40 +65,36 @@ def compact_feed(engine: Engine) -> int:
     unaffected. Rows of a record's latest state per site stay, deletions (tombstones) too, so
     a phone scoped to one site still sees what it saw before, and a new phone gets everything.
     """
-    newer = aliased(SyncChange)
+    feed = metadata.tables["sync_change"]
+    newer = feed.alias("newer")
     superseded = exists().where(
-        and_(
-            newer.entity == SyncChange.entity,
-            newer.entity_id == SyncChange.entity_id,
-            newer.site_id == SyncChange.site_id,
-            newer.version > SyncChange.version,
-        )
+        newer.c.entity == feed.c.entity,
+        newer.c.entity_id == feed.c.entity_id,
+        newer.c.site_id == feed.c.site_id,
+        newer.c.version > feed.c.version,
     )
     removed = 0
-    with Session(engine) as session:
-        top = session.execute(select(func.max(SyncChange.id))).scalar()
+    with engine.connect() as conn:
+        top = conn.execute(select(func.max(feed.c.id))).scalar()
     if top is None:
         return 0
     for low in range(0, top + 1, CHUNK):
-        with Session(engine) as session:
-            result = session.execute(
-                delete(SyncChange).where(
-                    SyncChange.id >= low, SyncChange.id < low + CHUNK, superseded
-                )
+        with engine.begin() as conn:
+            result = conn.execute(
+                delete(feed).where(feed.c.id >= low, feed.c.id < low + CHUNK, superseded)
             )
-            removed += result.rowcount or 0
-            session.commit()
+        removed += result.rowcount or 0
     return removed
 
 
-def _delete_older(engine: Engine, model, column, cutoff: datetime) -> int:
+def _delete_older(engine: Engine, name: str, column: str, cutoff: datetime) -> int:
     """Rows whose `column` is before `cutoff`, in chunks of CHUNK (by the column's index)."""
+    table = metadata.tables[name]
     removed = 0
     while True:
-        with Session(engine) as session:
-            ids = select(model.id).where(column < cutoff).limit(CHUNK).scalar_subquery()
-            result = session.execute(delete(model).where(model.id.in_(ids)))
-            session.commit()
+        with engine.begin() as conn:
+            ids = select(table.c.id).where(table.c[column] < cutoff).limit(CHUNK)
+            result = conn.execute(delete(table).where(table.c.id.in_(ids.scalar_subquery())))
         count = result.rowcount or 0
         removed += count
         if count < CHUNK:
