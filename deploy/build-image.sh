@@ -2,8 +2,10 @@
 # Builds the image on a Debian base made here with debootstrap (where the public base images
 # cannot be pulled), imports it into podman, builds the Dockerfile on it and smoke-tests the
 # result: the container migrates and starts on SQLite, /healthz answers, jsQR.js is served.
-# Needs root, podman and debootstrap (apt-get install -y podman debootstrap). Not part of
-# `make test`: the first run debootstraps a base and takes minutes.
+# Needs root, podman, runc and debootstrap (apt-get install -y podman runc debootstrap). Not
+# part of `make test`: the first run debootstraps a base and takes minutes.
+# In a sandbox (a cgroup v1/v2 hybrid, rlimits that cannot be raised) crun refuses to start
+# containers; runc with the shell's own limits works, so those are the defaults here.
 #
 #   deploy/build-image.sh [TAG]          TAG defaults to localhost/patrol:local
 #   DEBIAN_SUITE=bookworm DEBIAN_MIRROR=<a Debian mirror URL> WORK_DIR=/var/tmp/patrol-image
@@ -24,6 +26,9 @@ host_mirror() {
 MIRROR=${DEBIAN_MIRROR:-$(host_mirror)}
 [ -n "$MIRROR" ] || { echo "set DEBIAN_MIRROR to a Debian mirror URL" >&2; exit 1; }
 step() { printf '\n== %s\n' "$*"; }
+RUNTIME=${PODMAN_RUNTIME:-$(command -v runc >/dev/null && echo runc || echo crun)}
+LIMITS=(--ulimit "nofile=$(ulimit -n):$(ulimit -n)" --ulimit "nproc=4096:4096")
+PODMAN=(podman --runtime "$RUNTIME")
 
 if ! podman image exists "$BASE"; then
   step "debootstrap $SUITE into $WORK/rootfs"
@@ -41,25 +46,25 @@ fi
 if ! podman image exists "$NODE"; then
   step "node base (Debian's nodejs and npm) as $NODE"
   printf 'FROM %s\nRUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*\n' "$BASE" \
-    | podman build --network=host -t "$NODE" -f - .
+    | "${PODMAN[@]}" build --network=host "${LIMITS[@]}" -t "$NODE" -f - .
 fi
 
 step "build $TAG"
-podman build --network=host --build-arg PYTHON_BASE="$BASE" --build-arg NODE_BASE="$NODE" -t "$TAG" .
+"${PODMAN[@]}" build --network=host "${LIMITS[@]}" --build-arg PYTHON_BASE="$BASE" --build-arg NODE_BASE="$NODE" -t "$TAG" .
 
 step "smoke test"
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 NAME=patrol-smoke-$$
-podman run -d --rm --name "$NAME" -p "127.0.0.1:$PORT:8000" \
+"${PODMAN[@]}" run -d --rm "${LIMITS[@]}" --name "$NAME" -p "127.0.0.1:$PORT:8000" \
   -e PATROL_SECRET_KEY="smoke-test-secret-key-0123456789abcdef" \
   -e PATROL_DATABASE_URL="sqlite:////data/patrol.db" "$TAG" >/dev/null
-trap 'podman stop -t 5 "$NAME" >/dev/null 2>&1 || true' EXIT
+trap '"${PODMAN[@]}" stop -t 5 "$NAME" >/dev/null 2>&1 || true' EXIT
 ok=""
 for _ in $(seq 1 60); do
   if curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; then ok=1; break; fi
   sleep 1
 done
-[ -n "$ok" ] || { podman logs "$NAME" | tail -30; echo "FAIL: /healthz never answered" >&2; exit 1; }
+[ -n "$ok" ] || { "${PODMAN[@]}" logs "$NAME" | tail -30; echo "FAIL: /healthz never answered" >&2; exit 1; }
 echo "ok: /healthz answers"
 curl -fsS "http://127.0.0.1:$PORT/readyz" && echo
 code=$(curl -s -o "$WORK/jsQR.js" -w '%{http_code}' "http://127.0.0.1:$PORT/node_modules/jsqr/dist/jsQR.js")
