@@ -7,12 +7,15 @@ ARG NODE_BASE=node:20-bookworm-slim
 
 # --- the PWA's npm dependencies (jsQR, ...), from the lockfile ------------------------------
 FROM ${NODE_BASE} AS pwa-deps
+# Set (with the file mounted) only by a build behind a TLS-intercepting proxy; not kept.
+ARG NODE_EXTRA_CA_CERTS
 WORKDIR /build
 COPY pwa/package.json pwa/package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
 # --- the app -------------------------------------------------------------------------------
 FROM ${PYTHON_BASE}
+ARG PIP_CERT
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

@@ -49,8 +49,17 @@ if ! podman image exists "$NODE"; then
     | "${PODMAN[@]}" build --network=host "${LIMITS[@]}" -t "$NODE" -f - .
 fi
 
+# Behind a TLS-intercepting egress proxy the build needs this machine's CA bundle: mounted for
+# the build steps only (npm and pip read it through the two build arguments), never copied in.
+CA=()
+if [ -n "${HOST_CA_BUNDLE:-}" ] || [ -n "$(ls /usr/local/share/ca-certificates/ 2>/dev/null)" ]; then
+  bundle=${HOST_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
+  CA=(--volume "$bundle:/run/host-ca.crt:ro" --build-arg NODE_EXTRA_CA_CERTS=/run/host-ca.crt
+      --build-arg PIP_CERT=/run/host-ca.crt)
+fi
+
 step "build $TAG"
-"${PODMAN[@]}" build --network=host "${LIMITS[@]}" --build-arg PYTHON_BASE="$BASE" --build-arg NODE_BASE="$NODE" -t "$TAG" .
+"${PODMAN[@]}" build --format docker --network=host "${LIMITS[@]}" "${CA[@]}" --build-arg PYTHON_BASE="$BASE" --build-arg NODE_BASE="$NODE" -t "$TAG" .
 
 step "smoke test"
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
