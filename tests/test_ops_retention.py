@@ -141,3 +141,34 @@ def test_two_runs_at_once_remove_each_row_once(client, town, login, engine, sess
     for t in runs:
         t.join(timeout=60)
     assert sum(counts) == before - _count(session, SyncChange) == 4
+
+
+def test_compaction_between_a_phones_pages_leaves_it_with_the_servers_state(
+    client, town, login, engine
+):
+    member, leader, sup = login("member_a1"), login("leader_a"), login("supervisor")
+    phone_state: dict = {}
+    cursor = None
+
+    def one_page():
+        nonlocal cursor
+        params = {"limit": 1, **({"cursor": cursor} if cursor else {})}
+        body = client.get("/api/sync/pull", params=params, headers=sup).json()
+        phone_state.update(state_of(body["changes"]))
+        cursor = body["cursor"]
+
+    for site in ["a", "a2", "a", "a2"]:
+        start = mut("shift.start", {"site_id": town.sites[site].id, "member_ids": []})
+        for m, who in [
+            (start, member),
+            (mut("shift.end", {"shift_id": start["id"]}), member),
+            (mut("shift.review", {"shift_id": start["id"], "decision": "confirm"}), leader),
+        ]:
+            push(client, who, [m])
+            one_page()  # the phone is always somewhere in the middle of the feed
+            compact_feed(engine)
+    rest, _ = pull_all(client, sup, cursor)
+    phone_state.update(state_of(rest))
+    server_state = state_of(pull_all(client, sup)[0])
+    assert phone_state == server_state
+    assert {d["status"] for (e, _), d in server_state.items() if e == "shift"} == {"confirmed"}
