@@ -28,6 +28,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /srv/patrol
 
+# pg_dump / pg_restore / psql for `patrol backup` and `patrol restore` (Debian bookworm's are
+# Postgres 15, the server's major version in deploy/compose.yaml).
+RUN apt-get update -qq \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
+
 # Pinned dependencies first (requirements.lock, with hashes), so code changes reuse the layer.
 COPY requirements.lock ./
 RUN python3 -m venv /opt/venv \
@@ -40,8 +46,8 @@ COPY pwa/ pwa/
 COPY --from=pwa-deps /build/node_modules/ pwa/node_modules/
 
 RUN useradd --system --uid 10001 --home-dir /srv/patrol --shell /usr/sbin/nologin patrol \
-    && mkdir -p /data/uploads \
-    && chown -R patrol:patrol /data
+    && mkdir -p /data/uploads /backups \
+    && chown -R patrol:patrol /data /backups
 USER patrol
 
 VOLUME ["/data"]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the image on a Debian base made here with debootstrap (where the public base images
 # cannot be pulled), imports it into podman, builds the Dockerfile on it and smoke-tests the
-# result: the container migrates and starts on SQLite, /healthz answers, jsQR.js is served.
+# result: the container migrates and starts on SQLite, /healthz answers, jsQR.js is served,
+# `patrol backup` runs (pg_dump is in the image).
 # Needs root, podman, runc and debootstrap (apt-get install -y podman runc debootstrap). Not
 # part of `make test`: the first run debootstraps a base and takes minutes.
 # In a sandbox (a cgroup v1/v2 hybrid, rlimits that cannot be raised) crun refuses to start
@@ -80,5 +81,9 @@ code=$(curl -s -o "$WORK/jsQR.js" -w '%{http_code}' "http://127.0.0.1:$PORT/node
 [ "$code" = 200 ] && grep -q jsQR "$WORK/jsQR.js" \
   || { echo "FAIL: /node_modules/jsqr/dist/jsQR.js answered $code" >&2; exit 1; }
 echo "ok: /node_modules/jsqr/dist/jsQR.js served ($(wc -c < "$WORK/jsQR.js") bytes)"
+"${PODMAN[@]}" exec "$NAME" pg_dump --version
+"${PODMAN[@]}" exec "$NAME" python3 -m app.cli backup --to /data/smoke-backup \
+  || { echo "FAIL: patrol backup in the container" >&2; exit 1; }
+echo "ok: patrol backup runs in the container"
 podman image ls "$TAG"
 echo "PASS: $TAG built and smoke-tested"
