@@ -172,3 +172,11 @@ def test_compaction_between_a_phones_pages_leaves_it_with_the_servers_state(
     server_state = state_of(pull_all(client, sup)[0])
     assert phone_state == server_state
     assert {d["status"] for (e, _), d in server_state.items() if e == "shift"} == {"confirmed"}
+
+
+def test_patrol_maintain_reports_what_it_removed(client, town, login, engine, capsys):
+    from app.cli import main as patrol
+
+    _shift_life(client, town, login("member_a1"), login("leader_a"), "a")
+    patrol(["maintain"])
+    assert "retention: 2 superseded feed rows" in capsys.readouterr().out
