@@ -202,3 +202,22 @@ def test_the_field_reports_backlog_of_300_scans_and_20_photos_syncs_completely_a
             f" sent up, {relay.stats.cut_connections} connections cut, {len(chunks)} chunks,"
             f" sizes at the end {rural_phone.page.evaluate('window.patrolApp.linkSizes()')}"
         )
+
+
+def test_a_failed_sync_message_leaves_the_status_bar_once_a_sync_gets_through(phone):
+    phone.open()
+    page = phone.login("member_a1")
+    phone.context.set_offline(True)
+    page.evaluate(FILL_JS, [3, 0, 0])
+    page.route(
+        "**/api/sync/push",
+        lambda route: route.fulfill(status=500, body='{"error": {"code": "internal"}}'),
+    )
+    phone.context.set_offline(False)
+    phone.sync()
+    page.locator("[data-sync-error]").wait_for()
+    assert "同步失败" in page.locator("[data-sync-error]").inner_text()
+    page.unroute("**/api/sync/push")
+    phone.sync()
+    phone.wait_synced()
+    assert page.locator("[data-sync-error]").count() == 0
