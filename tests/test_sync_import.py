@@ -141,3 +141,17 @@ def test_a_bad_photo_in_the_file_is_refused_alone(client, town, login, session):
     assert [p["status"] for p in res.json()["photos"]] == ["stored", "rejected"]
     assert [r["status"] for r in res.json()["results"]] == ["applied"]
     assert count(session, Photo) == 1
+
+
+def test_an_export_larger_than_one_push_is_imported_whole(
+    client, town, login, session, monkeypatch
+):
+    from app.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "max_batch_mutations", 2)
+    login("member_a1", DEVICE)
+    records = [hazard(town, text=f"隐患 {i}") for i in range(5)]
+    res = client.post("/api/sync/import", json=export_file(town, records), headers=login("admin"))
+    assert res.status_code == 200, res.text
+    assert [r["status"] for r in res.json()["results"]] == ["applied"] * 5
+    assert count(session, Hazard) == 5

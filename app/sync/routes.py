@@ -13,6 +13,7 @@ from app.access import ScopeDep
 from app.audit import service as audit
 from app.auth.deps import AdminUser, AnyCaller, CurrentUser
 from app.auth.models import Device, User, UserPublic, user_public
+from app.config import get_settings
 from app.db import ReadSessionDep, get_engine, read_session, utcnow, write_session
 from app.errors import AppError, Invalid, NotFound
 from app.groups.models import GroupMember, GroupSite, PatrolGroup
@@ -49,7 +50,7 @@ def push(body: PushRequest, caller: AnyCaller) -> PushResponse:
 
 class ExportedPhoto(BaseModel):
     sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
-    content_type: str | None = None
+    content_type: Annotated[str | None, Field(max_length=100)] = None
     data_base64: str
 
 
@@ -59,8 +60,8 @@ class OutboxExport(BaseModel):
     format: Literal["patrol-outbox-export"]
     version: Literal[1]
     exported_at: DeviceTime
-    user_id: int
-    username: str | None = None
+    user_id: Annotated[int, Field(ge=1, le=2**63 - 1)]
+    username: Annotated[str | None, Field(max_length=64)] = None
     device_id: Annotated[str, Field(max_length=64)]
     mutations: list[Any]
     photos: list[ExportedPhoto] = []
@@ -101,19 +102,27 @@ def import_outbox(body: OutboxExport, admin: AdminUser) -> ImportResponse:
                 message_zh="文件中的用户名与本服务器的用户不符：文件来自其他服务器。",
             )
         offset = device.last_clock_offset_s
-    answer = sync_push.push(
-        get_engine(),
-        user_id=user.id,
-        device_id=device.id,
-        request=PushRequest(
-            sent_at=body.exported_at, outbox_depth=len(body.mutations), mutations=body.mutations
-        ),
-        clock_offset_s=offset,
-        revoked_ok=True,
-    )
+    # A phone offline for days may export more than one push may carry: pushed in batches.
+    step = get_settings().max_batch_mutations
+    results: list[MutationResult] = []
+    for start in range(0, len(body.mutations), step):
+        batch = body.mutations[start : start + step]
+        answer = sync_push.push(
+            get_engine(),
+            user_id=user.id,
+            device_id=device.id,
+            request=PushRequest(
+                sent_at=body.exported_at,
+                outbox_depth=len(body.mutations) - start,
+                mutations=batch,
+            ),
+            clock_offset_s=offset,
+            revoked_ok=True,
+        )
+        results.extend(answer.results)
     photos = [_import_photo(p, user) for p in body.photos]
     counts: dict[str, int] = {}
-    for r in answer.results:
+    for r in results:
         counts[r.status] = counts.get(r.status, 0) + 1
     with write_session() as session:
         audit.record(
@@ -129,9 +138,7 @@ def import_outbox(body: OutboxExport, admin: AdminUser) -> ImportResponse:
                 "photos_stored": sum(p.status == "stored" for p in photos),
             },
         )
-    return ImportResponse(
-        user_id=user.id, device_id=device.id, results=answer.results, photos=photos
-    )
+    return ImportResponse(user_id=user.id, device_id=device.id, results=results, photos=photos)
 
 
 def _import_photo(photo: ExportedPhoto, user: User) -> PhotoImport:
