@@ -62,14 +62,14 @@ function saveSucceeded() {
  */
 async function recover() {
   store.set({ storageLost: true });
-  // The browser may still be deleting when it closes the connection: write back, then check
-  // a little later that it stayed, a few times.
-  for (let i = 0; i < 5; i++) {
-    await sleep(400);
+  // The browser may still be deleting for a while after it closed the connection: write
+  // back whenever it is missing, checking for a few seconds.
+  for (let i = 0; i < 8; i++) {
+    await sleep(500);
     const session = store.get('session');
     if (!session) break;
     try {
-      if ((await saved.restore()).session) break;
+      if ((await saved.restore()).session) continue;
       await saved.saveSession(session);
       const bootstrap = store.get('bootstrap');
       if (bootstrap) await saved.saveBootstrap(bootstrap);
@@ -77,6 +77,7 @@ async function recover() {
       console.warn('writing the session back', e);
     }
   }
+  store.set({ storageRecovered: true });
   store.touch(); // recount: the status bar shows what is really left
 }
 

@@ -139,6 +139,7 @@ def test_when_the_browser_clears_storage_under_the_open_app_it_warns_and_keeps_w
     session.rollback()
     assert session.exec(select(func.count()).select_from(Hazard)).one() == 1
     # the session was written back: a reload opens the app, not the login screen
+    page.wait_for_function("() => window.patrolApp.store.state.storageRecovered")
     page.reload()
     phone.ready()
     assert page.evaluate("document.body.dataset.view") == "home"
