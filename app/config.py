@@ -4,7 +4,7 @@ import json
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -25,6 +25,20 @@ class Settings(BaseSettings):
     # Comma-separated (or a JSON list): origins allowed by CORS when the PWA is served elsewhere.
     allowed_origins: Annotated[list[str], NoDecode] = []
     max_photo_bytes: int = 10 * 1024 * 1024
+    # Where photo bytes live (app.photos.store): "local" = upload_dir on this machine (one
+    # machine only); "database" = a table in the database every app machine shares; "s3" =
+    # an S3-compatible bucket (s3_* below).
+    photo_store: Literal["local", "database", "s3"] = "local"
+    s3_bucket: str = ""
+    s3_endpoint_url: str = ""  # empty: AWS itself; e.g. http://minio:9000
+    s3_region: str = "us-east-1"
+    s3_access_key: str = ""  # empty: boto3's own chain (environment, instance role)
+    s3_secret_key: str = ""
+    s3_prefix: str = ""  # keys go under this folder of the bucket
+    # Photos no record names yet, and unfinished uploads, per user: at most this many bytes;
+    # `patrol photos clean` removes those older than orphan_photo_hours.
+    orphan_photo_quota_bytes: int = 200 * 1024 * 1024
+    orphan_photo_hours: int = 72
     max_body_bytes: int = 8 * 1024 * 1024
     max_batch_mutations: int = 1000
     pull_page_max: int = 1000
@@ -53,6 +67,12 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @model_validator(mode="after")
+    def _photo_store_complete(self) -> "Settings":
+        if self.photo_store == "s3" and not self.s3_bucket:
+            raise ValueError("PATROL_PHOTO_STORE=s3 needs PATROL_S3_BUCKET")
+        return self
 
     @model_validator(mode="after")
     def _secret_key_present(self) -> "Settings":
