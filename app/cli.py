@@ -86,6 +86,27 @@ def cmd_reports(args: argparse.Namespace) -> None:
     )
 
 
+def cmd_photos(args: argparse.Namespace) -> None:
+    from datetime import timedelta
+
+    from app.config import get_settings
+    from app.db import utcnow
+    from app.photos import service
+
+    if args.action == "verify":
+        lost = service.verify()
+        print(f"{lost} photos whose bytes the store no longer has; now listed as missing")
+        return
+    hours = args.hours if args.hours is not None else get_settings().orphan_photo_hours
+    if hours < 1:
+        sys.exit("patrol photos clean --hours needs a number of hours of at least 1")
+    done = service.clean(now=utcnow(), older_than=timedelta(hours=hours))
+    print(
+        f"removed {done['uploads']} unfinished uploads and {done['photos']} unused photos "
+        f"older than {hours} h"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="patrol", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -117,6 +138,15 @@ def main(argv: list[str] | None = None) -> None:
         "--days", type=int, default=400, help="finished local days back from yesterday (400)"
     )
     rep.set_defaults(func=cmd_reports)
+
+    ph = sub.add_parser(
+        "photos",
+        help="photo store upkeep: `clean` removes old unused photos and unfinished uploads, "
+        "`verify` lists photos whose bytes are gone as missing",
+    )
+    ph.add_argument("action", choices=["clean", "verify"])
+    ph.add_argument("--hours", type=int, default=None, help="default: PATROL_ORPHAN_PHOTO_HOURS")
+    ph.set_defaults(func=cmd_photos)
 
     args = parser.parse_args(argv)
     args.func(args)
