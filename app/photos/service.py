@@ -292,7 +292,7 @@ def _advance(*, sha256: str, user_id: int, offset: int, have: int, total: int) -
             )
             .values(received=have, updated_at=now)
         )
-        if moved.rowcount != 1:  # type: ignore[attr-defined]
+        if moved.rowcount != 1:
             raise Conflict(
                 "Another request moved this upload on; ask where the upload stands.",
                 details={"received": offset},

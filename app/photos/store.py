@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import delete, select
+from sqlmodel import col
 
 from app.config import Settings, get_settings
 from app.db import read_session, write_session
@@ -130,25 +131,23 @@ class DatabaseStore:
     def get(self, key: str) -> bytes | None:
         with read_session() as session:
             return session.execute(
-                select(PhotoBlob.data).where(PhotoBlob.key == key)  # type: ignore[arg-type]
+                select(col(PhotoBlob.data)).where(col(PhotoBlob.key) == key)
             ).scalar_one_or_none()
 
     def exists(self, key: str) -> bool:
         with read_session() as session:
             found = session.execute(
-                select(PhotoBlob.size).where(PhotoBlob.key == key)  # type: ignore[arg-type]
+                select(col(PhotoBlob.size)).where(col(PhotoBlob.key) == key)
             ).first()
             return found is not None
 
     def delete(self, key: str) -> None:
         with write_session() as session:
-            session.execute(delete(PhotoBlob).where(PhotoBlob.key == key))  # type: ignore[arg-type]
+            session.execute(delete(PhotoBlob).where(col(PhotoBlob.key) == key))
 
     def delete_prefix(self, prefix: str) -> None:
         with write_session() as session:
-            session.execute(
-                delete(PhotoBlob).where(PhotoBlob.key.startswith(f"{prefix}/"))  # type: ignore[attr-defined]
-            )
+            session.execute(delete(PhotoBlob).where(col(PhotoBlob.key).startswith(f"{prefix}/")))
 
 
 class S3Store:
