@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     orphan_photo_quota_bytes: int = 200 * 1024 * 1024
     orphan_photo_hours: int = 72
     max_body_bytes: int = 8 * 1024 * 1024
+    # Freeze the start-up objects and raise the collector's threshold once serving (app.main).
+    gc_tuning: bool = True
     max_batch_mutations: int = 1000
     pull_page_max: int = 1000
     login_failures_per_account: int = 5
