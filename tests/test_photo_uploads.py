@@ -143,6 +143,25 @@ def test_no_photo_request_touches_the_database_or_the_store_on_the_event_loop(
     assert on_loop == []
 
 
+def test_no_photo_route_holds_a_write_session_for_the_whole_request():
+    """A request-long write session is the process's SQLite write turn, held while bytes
+    travel; the photo service takes short transactions of its own instead."""
+    from fastapi.routing import APIRoute
+
+    from app.db import get_write_session
+    from app.photos.routes import router
+
+    def calls(dependant):
+        yield dependant.call
+        for sub in dependant.dependencies:
+            yield from calls(sub)
+
+    routes = [r for r in router.routes if isinstance(r, APIRoute)]
+    assert len(routes) == 5
+    holding = [r.path for r in routes if get_write_session in set(calls(r.dependant))]
+    assert holding == []
+
+
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_a_chunk_that_does_not_finish_the_photo_gives_the_write_turn_back(
     client, town, login, engine
