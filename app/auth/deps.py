@@ -54,7 +54,10 @@ def lookup_caller(request: Request, session: Session) -> Caller:
     # The device row is read on every request anyway: comparing its session generation ends
     # a logged-out token at once, on every process, at no extra query.
     if claims.get("gen", 0) != device.session_generation:
-        raise NotAuthenticated("This session has ended (logged out); log in again.")
+        raise NotAuthenticated(
+            "This session has ended (logged out); log in again.",
+            message_zh="此次登录已结束（已退出），请重新登录。",
+        )
     return Caller(user=user, device=device, scope=claims["scope"])
 
 

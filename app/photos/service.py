@@ -281,6 +281,7 @@ def _advance(*, sha256: str, user_id: int, offset: int, have: int, total: int) -
                 raise Conflict(
                     "Another request is sending this photo; ask where the upload stands.",
                     details={"received": have},
+                    message_zh="另一个请求正在上传这张照片；请先查询上传进度。",
                 ) from exc
             return
         moved = session.execute(
@@ -296,6 +297,7 @@ def _advance(*, sha256: str, user_id: int, offset: int, have: int, total: int) -
             raise Conflict(
                 "Another request moved this upload on; ask where the upload stands.",
                 details={"received": offset},
+                message_zh="另一个请求已推进这次上传；请先查询上传进度。",
             )
 
 
@@ -305,7 +307,10 @@ def _assemble(photo_store: PhotoStore, *, sha256: str, user_id: int, total: int)
     while at < total:
         part = photo_store.get(part_key(user_id, sha256, at))
         if not part:
-            raise Invalid("Part of the upload was lost on the server; send the photo again.")
+            raise Invalid(
+                "Part of the upload was lost on the server; send the photo again.",
+                message_zh="服务器上丢失了部分上传内容，请重新发送照片。",
+            )
         parts.append(part)
         at += len(part)
     if at != total:

@@ -175,6 +175,7 @@ class S3Store:
         return Unavailable(
             "The photo store is briefly unavailable; nothing was lost. Try again shortly.",
             details={"store": "s3", "reason": type(exc).__name__},
+            message_zh="照片存储暂时不可用，没有丢失任何内容，请稍后再试。",
         )
 
     def put(self, key: str, data: bytes) -> None:
