@@ -26,6 +26,7 @@ def test_a_duplicate_key_in_a_bulk_insert_is_an_integrity_error_on_every_backend
         "user_id": town.users["member_a1"].id,
         "label": "",
         "created_at": db.utcnow(),
+        "session_generation": 0,
     }
     with Session(engine) as session, pytest.raises(IntegrityError):
         db.insert_many(session, table, [row, row])
