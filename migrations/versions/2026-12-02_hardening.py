@@ -2,7 +2,7 @@
 a device's access tokens at once
 
 Revision ID: 0004_hardening
-Revises: 0003_rules
+Revises: 0004_retention
 Create Date: 2026-12-02
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_hardening"
-down_revision: str | None = "0003_rules"
+down_revision: str | None = "0004_retention"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
