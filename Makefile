@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*; touch $(STAMP)
 
 pwa-deps:
-	@if [ -f pwa/package-lock.json ]; then cd pwa && npm ci --no-audit --no-fund --loglevel=error; fi
+	@if [ -f pwa/package-lock.json ]; then cd pwa && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error; fi
 
 ## Run the app with demo data on the embedded SQLite default.
 demo: $(STAMP) pwa-deps
