@@ -140,6 +140,17 @@ def summary(n_gates: int) -> str:
     )
 
 
+def serving_banner(host: str, port: int) -> str:
+    """What `make demo` prints once the server listens: where to open it, and who to be."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    base = f"http://{shown}:{port}"
+    n_gates = GATES_PER_SCHOOL * sum(1 for s in SITES if s.kind != SiteKind.key_place)
+    return (
+        f"\n  Open {base}/ (the app; a phone-sized window suits it)\n"
+        f"       {base}/docs (the API)\n\n" + summary(n_gates) + "  Stop with Ctrl+C.\n"
+    )
+
+
 def week_start(today: date) -> date:
     """Monday of the week containing today."""
     return today - timedelta(days=today.weekday())
