@@ -21,7 +21,9 @@ def csv_bytes(file: UploadFile) -> bytes:
     name = (file.filename or "").lower()
     if name and not name.endswith((".csv", ".txt")):
         raise Invalid(
-            "Upload a .csv file (UTF-8).", details=[{"field": "file", "message": "not a CSV"}]
+            "Upload a .csv file (UTF-8).",
+            message_zh="请上传 .csv 文件（UTF-8 编码）。",
+            details=[{"field": "file", "message": "not a CSV"}],
         )
     return file.file.read()
 
@@ -46,6 +48,8 @@ class Problems:
         raise Invalid(
             f"{n} problem{'s' if n > 1 else ''} in the CSV file; nothing was imported. "
             f"First: line {first['line']}, {first['field']}: {first['message']}",
+            message_zh=f"CSV 文件中有 {n} 处问题，未导入任何内容。"
+            f"第一处：第 {first['line']} 行，{first['field']}：{first['message']}",
             details=self.items,
         )
 
@@ -57,6 +61,7 @@ def read_rows(content: bytes, columns: dict[str, bool]) -> Rows:
     except UnicodeDecodeError as exc:
         raise Invalid(
             "The file is not UTF-8; save it as 'CSV UTF-8' and upload it again.",
+            message_zh="文件不是 UTF-8 编码，请另存为“CSV UTF-8”后重新上传。",
             details=[{"line": 0, "field": "file", "message": "not UTF-8"}],
         ) from exc
     reader = csv.DictReader(io.StringIO(text, newline=""))
@@ -64,6 +69,7 @@ def read_rows(content: bytes, columns: dict[str, bool]) -> Rows:
     if not headers:
         raise Invalid(
             "The file is empty; the first line must name the columns.",
+            message_zh="文件为空：第一行须为列名。",
             details=[{"line": 1, "field": "file", "message": "no header line"}],
         )
     problems = Problems()
@@ -87,6 +93,7 @@ def read_rows(content: bytes, columns: dict[str, bool]) -> Rows:
     if not rows:
         raise Invalid(
             "The file has a header line but no rows to import.",
+            message_zh="文件只有列名，没有要导入的行。",
             details=[{"line": 2, "field": "file", "message": "no rows"}],
         )
     return rows

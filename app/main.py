@@ -6,8 +6,8 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse
-from starlette.middleware.gzip import GZipMiddleware
 from sqlalchemy import text
+from starlette.middleware.gzip import GZipMiddleware
 
 from app import db
 from app.auth.device_clock import DeviceClockMiddleware
@@ -29,7 +29,7 @@ def healthz() -> dict:
         with db.get_engine().connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:
-        raise Unavailable("The database is not reachable.") from exc
+        raise Unavailable("The database is not reachable.", message_zh="无法连接数据库。") from exc
     return {"status": "ok"}
 
 
@@ -40,7 +40,10 @@ def readyz() -> dict:
         with db.get_engine().connect() as conn:
             conn.execute(text("SELECT version FROM sync_state WHERE id = 1")).one()
     except Exception as exc:
-        raise Unavailable("The database is not migrated or not reachable.") from exc
+        raise Unavailable(
+            "The database is not migrated or not reachable.",
+            message_zh="数据库尚未迁移或无法连接。",
+        ) from exc
     return {"status": "ready"}
 
 

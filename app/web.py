@@ -109,6 +109,8 @@ async def _too_large(send: Send, limit: int) -> None:
             f"The request body is larger than the limit of {limit} bytes ({mib:.1f} MiB); "
             "send fewer records per batch or a smaller photo.",
             {"limit_bytes": limit},
+            message_zh=f"请求内容超过 {limit} 字节（{mib:.1f} MiB）的上限，"
+            "请每批少传一些记录，或换一张较小的照片。",
         )
     ).encode()
     await send(

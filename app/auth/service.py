@@ -39,8 +39,10 @@ def check_login_rate(session: Session, *, username: str, address: str) -> None:
     if by_account >= settings.login_failures_per_account or (
         by_address >= settings.login_failures_per_address
     ):
+        minutes = settings.login_failure_window_minutes
         raise TooManyRequests(
-            f"Too many failed logins; try again in {settings.login_failure_window_minutes} minutes."
+            f"Too many failed logins; try again in {minutes} minutes.",
+            message_zh=f"登录失败次数过多，请 {minutes} 分钟后再试。",
         )
 
 
@@ -52,9 +54,14 @@ def login(
     ok = security.verify_password(password, user.password_hash if user else None)
     if not ok or user is None:
         session.add(LoginFailure(username=username[:64], address=address[:64]))
-        raise NotAuthenticated("Wrong username or password.", keep_changes=True)
+        raise NotAuthenticated(
+            "Wrong username or password.", message_zh="用户名或密码错误。", keep_changes=True
+        )
     if not user.active:
-        raise Forbidden("This account is disabled; ask your administrator.")
+        raise Forbidden(
+            "This account is disabled; ask your administrator.",
+            message_zh="账号已停用，请联系管理员。",
+        )
     session.exec(delete(LoginFailure).where(LoginFailure.username == username))
     device = _device_for(session, user=user, device_id=device_id)
     return _issue(session, user=user, device=device, family_id=str(uuid.uuid4()))
@@ -68,7 +75,10 @@ def _device_for(session: Session, *, user: User, device_id: str | None) -> Devic
         device = Device(id=device_id, user_id=user.id)
         session.add(device)
     elif device.revoked_at is not None:
-        raise Forbidden("This device has been revoked; ask your administrator.")
+        raise Forbidden(
+            "This device has been revoked; ask your administrator.",
+            message_zh="此设备已被停用，请联系管理员。",
+        )
     elif device.user_id != user.id:
         # A shared phone changes hands: the old user's tokens on it end here.
         _revoke_device_tokens(session, device.id)
@@ -111,17 +121,24 @@ def refresh(session: Session, *, refresh_token: str) -> TokenPair:
         )
     ).first()
     if row is None or row.revoked_at is not None or row.expires_at <= now:
-        raise NotAuthenticated("Your session has ended; please log in again.")
+        raise NotAuthenticated(
+            "Your session has ended; please log in again.", message_zh="登录已结束，请重新登录。"
+        )
     if row.used_at is not None:
         # A rotated token came back: someone holds a copy. End every session of the device.
         _revoke_device_tokens(session, row.device_id)
         raise NotAuthenticated(
-            "This login was used twice and has been ended; log in again.", keep_changes=True
+            "This login was used twice and has been ended; log in again.",
+            message_zh="该登录被使用了两次，已被终止，请重新登录。",
+            keep_changes=True,
         )
     device = session.get(Device, row.device_id)
     user = session.get(User, row.user_id)
     if device is None or device.revoked_at is not None or user is None:
-        raise NotAuthenticated("This device has been revoked; ask your administrator.")
+        raise NotAuthenticated(
+            "This device has been revoked; ask your administrator.",
+            message_zh="此设备已被停用，请联系管理员。",
+        )
     claimed = session.execute(
         update(RefreshToken)
         .where(RefreshToken.id == row.id, RefreshToken.used_at.is_(None))
@@ -130,7 +147,9 @@ def refresh(session: Session, *, refresh_token: str) -> TokenPair:
     if claimed.rowcount != 1:  # a concurrent refresh won the race: treat as reuse
         _revoke_device_tokens(session, row.device_id)
         raise NotAuthenticated(
-            "This login was used twice and has been ended; log in again.", keep_changes=True
+            "This login was used twice and has been ended; log in again.",
+            message_zh="该登录被使用了两次，已被终止，请重新登录。",
+            keep_changes=True,
         )
     device.last_seen_at = now
     return _issue(session, user=user, device=device, family_id=row.family_id)

@@ -41,7 +41,10 @@ def _may_write(user: User, group: PatrolGroup) -> bool:
 
 def _check_write(user: User, group: PatrolGroup) -> None:
     if not _may_write(user, group):
-        raise Forbidden("Only the leader (组长) of this patrol group may change its roster.")
+        raise Forbidden(
+            "Only the leader (组长) of this patrol group may change its roster.",
+            message_zh="只有本巡逻组的组长可以修改值班表。",
+        )
 
 
 def _snapshot(roster: Roster) -> dict:
@@ -64,7 +67,10 @@ def create_roster(session: Session, *, user: User, data: RosterCreate) -> Roster
     """A draft roster for one of the caller's groups."""
     group = session.get(PatrolGroup, data.group_id)
     if group is None:
-        raise NotFound(f"No patrol group with id {data.group_id}.")
+        raise NotFound(
+            f"No patrol group with id {data.group_id}.",
+            message_zh=f"没有编号为 {data.group_id} 的巡逻组。",
+        )
     _check_write(user, group)
     roster = Roster.model_validate(data)
     session.add(roster)
@@ -89,9 +95,14 @@ def list_rosters(session: Session, *, scope: Scope, group_id: int | None = None)
 def get_readable_roster(session: Session, *, scope: Scope, roster_id: int) -> Roster:
     roster = session.get(Roster, roster_id)
     if roster is None:
-        raise NotFound(f"No roster with id {roster_id}.")
+        raise NotFound(
+            f"No roster with id {roster_id}.", message_zh=f"没有编号为 {roster_id} 的值班表。"
+        )
     if not scope.sees_group(roster.group_id):
-        raise Forbidden("You can only see the rosters of the groups you lead or belong to.")
+        raise Forbidden(
+            "You can only see the rosters of the groups you lead or belong to.",
+            message_zh="只能查看您带领或所在巡逻组的值班表。",
+        )
     return roster
 
 
@@ -99,11 +110,14 @@ def get_writable_roster(session: Session, *, user: User, roster_id: int) -> Rost
     """The roster if the caller leads its group and it is still a draft."""
     roster = session.get(Roster, roster_id)
     if roster is None:
-        raise NotFound(f"No roster with id {roster_id}.")
+        raise NotFound(
+            f"No roster with id {roster_id}.", message_zh=f"没有编号为 {roster_id} 的值班表。"
+        )
     _check_write(user, session.get(PatrolGroup, roster.group_id))
     if roster.submitted_at is not None:
         raise Conflict(
-            "This roster was submitted and is frozen; ask a supervisor (督查) to reopen it."
+            "This roster was submitted and is frozen; ask a supervisor (督查) to reopen it.",
+            message_zh="该值班表已上报并锁定，请督查重新打开后再修改。",
         )
     return roster
 
@@ -148,7 +162,9 @@ def add_shift(
     if problems:
         first = problems[0]
         raise Invalid(
-            f"Cannot plan this shift: {first['field']}: {first['message']}.", details=problems
+            f"Cannot plan this shift: {first['field']}: {first['message']}.",
+            message_zh=f"无法安排该班次：{first['field']}：{first['message']}。",
+            details=problems,
         )
     shift = RosterShift(
         roster_id=roster.id, site_id=data.site_id, starts_at=data.starts_at, ends_at=data.ends_at
@@ -170,7 +186,10 @@ def add_shift(
 def remove_shift(session: Session, *, roster: Roster, shift_id: int, actor_id: int) -> None:
     shift = session.get(RosterShift, shift_id)
     if shift is None or shift.roster_id != roster.id:
-        raise NotFound(f"No shift with id {shift_id} in roster {roster.id}.")
+        raise NotFound(
+            f"No shift with id {shift_id} in roster {roster.id}.",
+            message_zh=f"值班表 {roster.id} 中没有编号为 {shift_id} 的班次。",
+        )
     before = shift_public(session, shift).model_dump(mode="json")
     for row in session.exec(
         select(RosterShiftMember).where(RosterShiftMember.roster_shift_id == shift.id)
@@ -195,6 +214,7 @@ def submit(session: Session, *, roster: Roster, user: User) -> Roster:
     if has_shift.first() is None:
         raise Invalid(
             "This roster has no shifts yet; plan the shifts before submitting.",
+            message_zh="该值班表还没有班次，请先安排班次再上报。",
             details=[{"field": "shifts", "message": "empty"}],
         )
     before = _snapshot(roster)
@@ -208,7 +228,10 @@ def submit(session: Session, *, roster: Roster, user: User) -> Roster:
 def reopen(session: Session, *, roster: Roster, user: User) -> Roster:
     """A supervisor or admin sends a submitted roster back to its leader for changes."""
     if roster.submitted_at is None:
-        raise Conflict("This roster is not submitted; there is nothing to reopen.")
+        raise Conflict(
+            "This roster is not submitted; there is nothing to reopen.",
+            message_zh="该值班表尚未上报，无需重新打开。",
+        )
     before = _snapshot(roster)
     roster.submitted_at, roster.submitted_by = None, None
     session.add(roster)

@@ -77,7 +77,10 @@ def upload_state(sha256: ShaPath, session: ReadSessionDep, caller: AnyCaller):
 @router.get("/{sha256}", response_class=FileResponse)
 def get_photo(sha256: ShaPath, session: ReadSessionDep, scope: ScopeDep):
     if not service.may_see(session, scope=scope, sha256=sha256):
-        raise Forbidden("This photo belongs to a record you may not see.")
+        raise Forbidden(
+            "This photo belongs to a record you may not see.",
+            message_zh="该照片属于您无权查看的记录。",
+        )
     from app.photos.models import Photo
 
     photo = session.get(Photo, sha256)

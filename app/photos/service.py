@@ -56,11 +56,20 @@ def _inspect_image(data: bytes) -> tuple[str, int, int]:
                 width, height = img.size
                 img.verify()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise Invalid("The image has too many pixels to be a photo; send a smaller one.") from exc
+        raise Invalid(
+            "The image has too many pixels to be a photo; send a smaller one.",
+            message_zh="图片像素过多，不像是照片，请上传较小的图片。",
+        ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise Invalid("The upload is not a readable JPEG, PNG or WebP image.") from exc
+        raise Invalid(
+            "The upload is not a readable JPEG, PNG or WebP image.",
+            message_zh="上传的文件不是可读取的 JPEG、PNG 或 WebP 图片。",
+        ) from exc
     if fmt not in FORMATS:
-        raise Invalid(f"Photos must be JPEG, PNG or WebP, not {fmt}.")
+        raise Invalid(
+            f"Photos must be JPEG, PNG or WebP, not {fmt}.",
+            message_zh=f"照片须为 JPEG、PNG 或 WebP 格式，不能是 {fmt}。",
+        )
     return FORMATS[fmt], width, height
 
 
@@ -82,7 +91,8 @@ def _storage_error(exc: OSError) -> Exception:
     if exc.errno in (28, 122):  # ENOSPC, EDQUOT
         return InsufficientStorage(
             "The server's photo storage is full; the photo stays on the phone and will be "
-            "sent again later. Tell your administrator."
+            "sent again later. Tell your administrator.",
+            message_zh="服务器照片存储已满：照片保留在手机上，稍后会重新上传。请告知管理员。",
         )
     return exc
 
@@ -91,11 +101,18 @@ def store(session: Session, *, sha256: str, data: bytes, user: User) -> tuple[Ph
     """Stores a whole photo; (photo, created). Sending the same bytes again is a no-op."""
     limit = get_settings().max_photo_bytes
     if len(data) > limit:
-        raise TooLarge(f"A photo may be at most {limit} bytes.", details={"limit_bytes": limit})
+        raise TooLarge(
+            f"A photo may be at most {limit} bytes.",
+            message_zh=f"照片最大 {limit} 字节。",
+            details={"limit_bytes": limit},
+        )
     # Checked before the no-op shortcut: other bytes under a stored photo's name are refused,
     # not answered "200 stored" (which would also tell a stranger the photo exists).
     if hashlib.sha256(data).hexdigest() != sha256:
-        raise Invalid("The photo's bytes do not match its SHA-256 name; send it again.")
+        raise Invalid(
+            "The photo's bytes do not match its SHA-256 name; send it again.",
+            message_zh="照片内容与其 SHA-256 名称不符，请重新上传。",
+        )
     existing = session.get(Photo, sha256)
     if existing is not None:
         return existing, False
@@ -127,15 +144,23 @@ def append_chunk(
         return total, session.get(Photo, sha256)
     limit = get_settings().max_photo_bytes
     if total > limit:
-        raise TooLarge(f"A photo may be at most {limit} bytes.", details={"limit_bytes": limit})
+        raise TooLarge(
+            f"A photo may be at most {limit} bytes.",
+            message_zh=f"照片最大 {limit} 字节。",
+            details={"limit_bytes": limit},
+        )
     have = received_bytes(sha256)
     if offset != have:
         raise Conflict(
             f"The server holds {have} bytes of this photo; continue from offset {have}.",
+            message_zh=f"服务器已收到该照片的 {have} 字节，请从第 {have} 字节继续上传。",
             details={"received": have},
         )
     if offset + len(chunk) > total:
-        raise Invalid("The chunk runs past the photo's declared total size.")
+        raise Invalid(
+            "The chunk runs past the photo's declared total size.",
+            message_zh="该分段超出了照片声明的总大小。",
+        )
     path = _partial_path(sha256)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -162,7 +187,10 @@ def may_see(session: Session, *, scope: Scope, sha256: str) -> bool:
     sites = scope.site_filter()
     photo = session.get(Photo, sha256)
     if photo is None:
-        raise NotFound("No such photo (it may not have finished uploading).")
+        raise NotFound(
+            "No such photo (it may not have finished uploading).",
+            message_zh="没有这张照片（可能尚未上传完成）。",
+        )
     if sites is None or photo.uploaded_by == scope.user_id:
         return True
     if not sites:

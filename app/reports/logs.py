@@ -42,7 +42,10 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
         when, record_id = raw.split("|", 1)
         return datetime.fromisoformat(when), record_id
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise Invalid("The cursor is not valid; start again without it.") from exc
+        raise Invalid(
+            "The cursor is not valid; start again without it.",
+            message_zh="翻页位置无效，请不带它重新查询。",
+        ) from exc
 
 
 def logs(
@@ -61,7 +64,10 @@ def logs(
     """Every synced record, newest first by corrected time, one keyset page at a time."""
     unknown = set(types) - set(LOG_SOURCES)
     if unknown:
-        raise Invalid(f"Unknown record type {sorted(unknown)[0]!r}; use {', '.join(LOG_SOURCES)}.")
+        raise Invalid(
+            f"Unknown record type {sorted(unknown)[0]!r}; use {', '.join(LOG_SOURCES)}.",
+            message_zh=f"未知的记录类型 {sorted(unknown)[0]!r}，可用：{', '.join(LOG_SOURCES)}。",
+        )
     if date_from and date_to:
         check_range(date_from, date_to)
     after = _decode_cursor(cursor) if cursor else None
