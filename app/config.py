@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     clock_skew_flag_seconds: int = 300
     clock_jump_flag_seconds: int = 120
     db_pool_size: int = 5
+    town_timezone: str = "Asia/Shanghai"  # IANA zone of the office: exported times are local
     argon2_memory_kib: int = 65536  # tests lower this; production keeps the default
 
     @field_validator("allowed_origins", mode="before")

@@ -168,6 +168,7 @@ export default {
   'console.title.report': 'Daily / monthly report',
   'console.load': 'Load',
   'console.csv': 'Export CSV',
+  'console.xlsx': 'Export Excel',
   'console.print': 'Print',
   'console.offline': 'Offline data, updated {t}',
   'console.offline_none': 'Offline, and this report was never loaded on this device.',

@@ -168,6 +168,7 @@ export default {
   'console.title.report': '巡逻日报 / 月报',
   'console.load': '查询',
   'console.csv': '导出CSV',
+  'console.xlsx': '导出Excel',
   'console.print': '打印',
   'console.offline': '离线数据，更新于 {t}',
   'console.offline_none': '当前离线，本机没有保存过此报表，请联网后查看。',

@@ -22,7 +22,7 @@ export function mount(root) {
   const ui = C.frame(root, 'checkpoints', {
     filters: [h('div', { class: 'filter-grid' },
       C.field(t('console.from'), from), C.field(t('console.to'), to), C.field(t('common.site'), site), C.field(t('common.group'), group))],
-    csv: () => C.downloadCsv(`/api/reports/checkpoints${C.query(params())}`, 'checkpoints.csv'),
+    csv: (fmt) => C.downloadCsv(`/api/reports/checkpoints${C.query(params())}`, 'checkpoints', fmt),
     print: true,
     onSubmit: () => load(),
   });

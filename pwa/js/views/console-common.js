@@ -110,7 +110,7 @@ export function errorText(e) {
   return t('console.error', { msg: e && e.message ? e.message : String(e) });
 }
 
-// --- downloads (CSV) -------------------------------------------------------------------------
+// --- downloads (CSV, Excel) -------------------------------------------------------------------------
 
 function filenameOf(res, fallback) {
   const cd = res.headers.get('content-disposition') || '';
@@ -120,9 +120,11 @@ function filenameOf(res, fallback) {
   return plain ? plain[1] : fallback;
 }
 
-/** Fetches path (with ?format=csv) and saves it through a blob URL and <a download>. */
-export async function downloadCsv(path, fallbackName) {
-  const url = path + (path.includes('?') ? '&' : '?') + 'format=csv';
+/** Fetches path as ?format=csv or xlsx (Chinese labels, local times) and saves it through a
+ * blob URL and <a download>; `stem` names the file if the server does not. */
+export async function downloadCsv(path, stem, format = 'csv') {
+  const url = path + (path.includes('?') ? '&' : '?') + `format=${format}`;
+  const fallbackName = `${stem}.${format}`;
   const res = await apiFetch(url);
   const blob = await res.blob();
   const href = URL.createObjectURL(blob);
@@ -147,10 +149,10 @@ export function frame(root, view, { filters = [], csv = null, print = false, onS
     ...filters,
     h('div', { class: 'filter-actions' },
       onSubmit ? h('button', { type: 'submit', class: 'small', data: { action: 'load' } }, t('console.load')) : null,
-      csv ? h('button', { type: 'button', class: 'small', data: { action: 'csv' }, onclick: async (ev) => {
+      ...(csv ? ['csv', 'xlsx'].map((fmt) => h('button', { type: 'button', class: 'small', data: { action: fmt }, onclick: async (ev) => {
         ev.target.disabled = true;
-        try { await csv(); } catch (e) { msg.replaceChildren(h('p', { class: 'msg bad' }, errorText(e))); } finally { ev.target.disabled = false; }
-      } }, t('console.csv')) : null,
+        try { await csv(fmt); } catch (e) { msg.replaceChildren(h('p', { class: 'msg bad' }, errorText(e))); } finally { ev.target.disabled = false; }
+      } }, t(`console.${fmt}`))) : []),
       print ? h('button', { type: 'button', class: 'small', data: { action: 'print' }, onclick: () => window.print() }, t('console.print')) : null));
   if (onSubmit) form.addEventListener('submit', (ev) => { ev.preventDefault(); onSubmit(); });
   root.classList.add('console');

@@ -24,7 +24,7 @@ function lastSync(d) {
 export function mount(root) {
   let loaded = false;
   const ui = C.frame(root, 'devices', {
-    csv: () => C.downloadCsv('/api/reports/devices', 'devices.csv'),
+    csv: (fmt) => C.downloadCsv('/api/reports/devices', 'devices', fmt),
     onSubmit: () => load(),
   });
 

@@ -44,7 +44,7 @@ export function mount(root) {
   const ui = C.frame(root, 'hazards', {
     filters: [h('div', { class: 'filter-grid' },
       C.field(t('common.site'), site), C.field(t('common.group'), group), C.field(t('hz.filter_status'), status))],
-    csv: () => C.downloadCsv(`/api/reports/hazards${C.query(params())}`, 'hazards.csv'),
+    csv: (fmt) => C.downloadCsv(`/api/reports/hazards${C.query(params())}`, 'hazards', fmt),
     print: true,
     onSubmit: () => load(),
   });
