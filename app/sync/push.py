@@ -193,9 +193,17 @@ def _text_problem_zh(problem: str) -> str:
     return "文字中含有无法保存的字符（NUL 或孤立的代理字符）"
 
 
-def push(engine: Engine, *, user_id: int, device_id: str, request: PushRequest) -> PushResponse:
-    """The whole push in one transaction, committed here, before the answer is sent."""
-    received_at = utcnow()
+def push(
+    engine: Engine,
+    *,
+    user_id: int,
+    device_id: str,
+    request: PushRequest,
+    received_at: datetime | None = None,
+) -> PushResponse:
+    """The whole push in one transaction, committed here, before the answer is sent.
+    `received_at` is the server's clock; only the demo town's history passes its own."""
+    received_at = received_at or utcnow()
     incoming = prepare(request)
     with Session(engine, expire_on_commit=False) as session:
         # Read again in the writing transaction (BEGIN IMMEDIATE on SQLite).
