@@ -22,7 +22,7 @@ from app.sites.models import Site
 # type -> (table, the column shown as its one-line detail)
 LOG_SOURCES = {
     "shift": (PatrolShift, PatrolShift.status),
-    "scan": (CheckpointScan, CheckpointScan.shift_id),
+    "scan": (CheckpointScan, CheckpointScan.checkpoint_id),  # shown as the checkpoint's name
     "review": (ShiftReview, ShiftReview.decision),
     "gate_check": (GateCheck, GateCheck.direction),
     "visitor": (VisitorEntry, VisitorEntry.name),
@@ -135,6 +135,9 @@ def logs(
     rows = rows[:limit]
     names = lookup.user_names(session, {r.recorded_by for r in rows})
     site_names = lookup.site_names(session, {r.site_id for r in rows})
+    checkpoints = lookup.checkpoint_names(
+        session, {int(r.detail) for r in rows if r.type == "scan" and r.detail}
+    )
     out = []
     for r in rows:
         # Values from a UNION lose the column's type on some drivers: restore aware UTC.
@@ -150,7 +153,11 @@ def logs(
                 device_id=r.device_id,
                 clock_flag=r.clock_flag,
                 author_disabled=bool(r.author_disabled),
-                detail=r.detail or "",
+                detail=(
+                    checkpoints.get(int(r.detail), r.detail)
+                    if r.type == "scan" and r.detail
+                    else r.detail or ""
+                ),
                 **times,
             )
         )

@@ -70,6 +70,15 @@ export function addDays(dateStr, n) {
   return localDate(d);
 }
 
+/** Seconds as a person says them: "3 小时 7 分", "4 分 10 秒", "12 秒" (the sign dropped). */
+export function duration(seconds) {
+  const s = Math.round(Math.abs(seconds));
+  if (s < 60) return t('dur.s', { s });
+  if (s < 3600) return t(s % 60 ? 'dur.m_s' : 'dur.m', { m: Math.floor(s / 60), s: s % 60 });
+  if (s < 86400) return t('dur.h_m', { h: Math.floor(s / 3600), m: Math.floor((s % 3600) / 60) });
+  return t('dur.d_h', { d: Math.floor(s / 86400), h: Math.floor((s % 86400) / 3600) });
+}
+
 export const hours = (x) => (Math.round(x * 10) / 10).toFixed(1);
 
 // --- the offline copy of each view's last answer ------------------------------------------
@@ -103,6 +112,11 @@ export function showFreshness(el, result) {
   el.hidden = !result || !result.offline;
   el.textContent = result && result.offline ? t('console.offline', { t: fmtDateTime(result.saved_at) }) : '';
 }
+
+/** el.replaceChildren, but a null, undefined or false child is left out, not written as
+ * the text "null" (the DOM's replaceChildren stringifies it; h() already skips it). */
+export const fill = (el, ...children) => el.replaceChildren(
+  ...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
 
 export function errorText(e) {
   if (e instanceof ApiError && e.status === 0) return t('console.offline_none');

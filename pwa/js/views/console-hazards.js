@@ -148,14 +148,16 @@ export function mount(root) {
     const hazards = board.hazards.filter((x) => !status.value || x.status === status.value);
     const byId = new Map(board.hazards.map((x) => [x.id, x]));
     const chip = (label, n, cls = '', data = {}) => h('span', { class: `chip ${cls}`, data }, `${label} ${n}`);
-    ui.body.replaceChildren(
+    C.fill(ui.body,
       h('h3', {}, t('hz.by_status')),
       h('div', { class: 'chips', data: { byStatus: '' } },
         board.overdue ? chip(t('hz.overdue_badge'), board.overdue, 'bad', { overdueCount: String(board.overdue) }) : null,
         vocab.options('hazard_status').filter(([code]) => board.by_status[code]).map(([code, label]) => chip(label, board.by_status[code], '', { statusCount: code }))),
       h('h3', {}, t('hz.by_department')),
       h('div', { class: 'chips', data: { byDepartment: '' } },
-        Object.entries(board.by_department).map(([d, n]) => chip(deptLabel(d), n, '', { departmentCount: d }))),
+        Object.keys(board.by_department || {}).length
+          ? Object.entries(board.by_department).map(([d, n]) => chip(deptLabel(d), n, '', { departmentCount: d }))
+          : h('span', { class: 'muted' }, t('hz.none_open'))),
       board.within_300m.length ? h('h3', {}, t('hz.within_groups')) : null,
       board.within_300m.length ? h('ul', { class: 'list compact', data: { near: '' } }, board.within_300m.map((g) => h('li', {
         class: 'place-group', data: { placeType: g.place_type, count: String(g.count) },
