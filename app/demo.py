@@ -382,7 +382,7 @@ def _device(session: Session, user: User) -> str:
     device = Device(
         id=f"demo-{user.username}",
         user_id=user.id,
-        label=f"{user.display_name.split()[-1]}的{PHONES[user.id % len(PHONES)]}",
+        label=f"{user.display_name.split()[-1]}的{PHONES[(user.id or 0) % len(PHONES)]}",
     )
     session.add(device)
     return device.id
@@ -396,10 +396,18 @@ class _Pushes:
         self.by_key: dict[tuple[int, date], list[dict]] = defaultdict(list)
         self.at: dict[tuple[int, date], datetime] = {}
 
-    def add(self, user: User, at: datetime, type_: str, payload: dict, *, sync_at=None) -> str:
+    def add(
+        self,
+        user: User,
+        at: datetime,
+        type_: str,
+        payload: dict,
+        *,
+        sync_at: datetime | None = None,
+    ) -> str:
         """A mutation recorded at `at` (true local time); it syncs at `sync_at` (default:
         ten minutes after the day's last record on that phone)."""
-        key = (user.id, at.astimezone(TOWN_TZ).date())
+        key = (user.id or 0, at.astimezone(TOWN_TZ).date())
         skew = timedelta(seconds=SKEWED_PHONE_S if user.username == SKEWED_PHONE else 0)
         mid = str(uuid.uuid4())
         self.by_key[key].append(
@@ -453,7 +461,7 @@ def _history(town: _Town, now: datetime) -> None:
             continue
         people = plan.people[:-1] if key in ABSENT else plan.people
         recorder = people[0]
-        start = plan.starts - timedelta(minutes=2 + plan.site.id % 5)  # a handover overlap
+        start = plan.starts - timedelta(minutes=2 + (plan.site.id or 0) % 5)  # handover overlap
         shift_id = pushes.add(
             recorder,
             start,

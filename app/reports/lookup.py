@@ -26,4 +26,4 @@ def checkpoint_names(session: Session, ids: set[int]) -> dict[int, str]:
     rows = session.exec(
         select(Checkpoint.id, Checkpoint.name, Checkpoint.code).where(col(Checkpoint.id).in_(ids))
     ).all()
-    return {i: f"{name} ({code})" for i, name, code in rows}
+    return {int(i): f"{name} ({code})" for i, name, code in rows}

@@ -278,6 +278,7 @@ def decide(
     try:
         record_id = apply(item)
     except REFUSALS as exc:
+        zh: str | None
         if isinstance(exc, DataError | OverflowError):  # e.g. a site id beyond 64 bits
             en, zh = UNSTORABLE_MESSAGE, UNSTORABLE_MESSAGE_ZH
         else:
