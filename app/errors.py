@@ -107,14 +107,19 @@ def _where(err: dict, skip: tuple = ("body",)) -> str:
     return ".".join(str(p) for p in err.get("loc", ()) if p not in skip)
 
 
+def validation_zh(err: dict) -> str:
+    """The Chinese of one pydantic error (without its field)."""
+    template = _VALIDATION_ZH.get(err.get("type"), _VALIDATION_ZH_OTHER)
+    return template.format(**(err.get("ctx") or {}))
+
+
 def validation_text(errors: list[dict], *, limit: int = 3, skip=("body",)) -> tuple[str, str]:
     """The English and Chinese of the first few validation errors, each with its field."""
     en, zh = [], []
     for err in errors[:limit]:
         where = _where(err, skip) or "body"
         en.append(f"{where}: {err.get('msg', 'invalid')}")
-        template = _VALIDATION_ZH.get(err.get("type"), _VALIDATION_ZH_OTHER)
-        zh.append(f"{where}：{template.format(**(err.get('ctx') or {}))}")
+        zh.append(f"{where}：{validation_zh(err)}")
     return "; ".join(en), "；".join(zh)
 
 
@@ -161,7 +166,11 @@ CODE_ZH = {
 
 def _field_errors(exc: RequestValidationError) -> list[dict]:
     return [
-        {"field": _where(err) or "body", "message": err.get("msg", "invalid")}
+        {
+            "field": _where(err) or "body",
+            "message": err.get("msg", "invalid"),
+            "message_zh": validation_zh(err),
+        }
         for err in exc.errors()
     ]
 

@@ -124,3 +124,25 @@ def test_error_answers_carry_a_code_an_english_and_a_chinese_message(
     error = res.json()["error"]
     assert error["code"] and error["message"], error
     assert _has_chinese(error["message_zh"]), error
+
+
+def test_every_line_problem_of_a_csv_import_says_it_in_chinese_too(client, town, login):
+    text = "name,kind,arrival,lat\n东风小学,school,,\n,castle,8点到9点,123\n"
+    res = client.post(
+        "/api/sites/import",
+        files={"file": ("sites.csv", text.encode(), "text/csv")},
+        headers=login("admin"),
+    )
+    assert res.status_code == 422
+    details = res.json()["error"]["details"]
+    assert len(details) >= 4  # a taken name, no name, an unknown kind, a bad window, a bad lat
+    for d in details:
+        assert d["message"] and _has_chinese(d["message_zh"]), d
+    assert _has_chinese(res.json()["error"]["message_zh"].split("：", 1)[-1])
+
+
+def test_every_field_of_a_validation_error_carries_its_chinese(client, town, login):
+    res = client.post("/api/sites", json={"name": 5, "lat": "north"}, headers=login("admin"))
+    assert res.status_code == 422
+    for d in res.json()["error"]["details"]:
+        assert d["field"] and _has_chinese(d["message_zh"]), d

@@ -134,7 +134,13 @@ def add_shift(
     site = session.get(Site, data.site_id)
     in_group = session.get(GroupSite, (roster.group_id, data.site_id)) is not None
     if site is None or not site.active or not in_group:
-        problems.append({"field": "site_id", "message": "not an active site of this group"})
+        problems.append(
+            {
+                "field": "site_id",
+                "message": "not an active site of this group",
+                "message_zh": "不是本组负责的在用场所",
+            }
+        )
     member_ids = sorted(set(data.member_ids))
     group = session.get(PatrolGroup, roster.group_id)
     in_group_ids = set(
@@ -147,7 +153,11 @@ def add_shift(
     outsiders = [uid for uid in member_ids if uid not in in_group_ids]
     if outsiders:
         problems.append(
-            {"field": "member_ids", "message": f"not members of this group: {outsiders}"}
+            {
+                "field": "member_ids",
+                "message": f"not members of this group: {outsiders}",
+                "message_zh": f"以下用户不是本组成员：{outsiders}",
+            }
         )
     if site is not None and not problems:
         day = _local_date(site, data.starts_at)
@@ -157,13 +167,15 @@ def add_shift(
                     "field": "starts_at",
                     "message": f"starts on {day}, outside the roster period "
                     f"{roster.period_start}..{roster.period_end}",
+                    "message_zh": f"开始日期 {day} 不在值班表周期 "
+                    f"{roster.period_start} 至 {roster.period_end} 内",
                 }
             )
     if problems:
         first = problems[0]
         raise Invalid(
             f"Cannot plan this shift: {first['field']}: {first['message']}.",
-            message_zh=f"无法安排该班次：{first['field']}：{first['message']}。",
+            message_zh=f"无法安排该班次：{first['field']}：{first['message_zh']}。",
             details=problems,
         )
     shift = RosterShift(
