@@ -47,7 +47,13 @@ def check_login_rate(session: Session, *, username: str, address: str) -> None:
 
 
 def login(
-    session: Session, *, username: str, password: str, device_id: str | None, address: str
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    device_id: str | None,
+    address: str,
+    device_label: str | None = None,
 ) -> TokenPair:
     check_login_rate(session, username=username, address=address)
     user = session.exec(select(User).where(User.username == username)).first()
@@ -63,12 +69,15 @@ def login(
             message_zh="账号已停用，请联系管理员。",
         )
     session.exec(delete(LoginFailure).where(LoginFailure.username == username))
-    device = _device_for(session, user=user, device_id=device_id)
+    device = _device_for(session, user=user, device_id=device_id, label=device_label)
     return _issue(session, user=user, device=device, family_id=str(uuid.uuid4()))
 
 
-def _device_for(session: Session, *, user: User, device_id: str | None) -> Device:
-    """A phone keeps its id across logins; a device id belongs to one user at a time."""
+def _device_for(
+    session: Session, *, user: User, device_id: str | None, label: str | None = None
+) -> Device:
+    """A phone keeps its id across logins; a device id belongs to one user at a time. The
+    label it sends (its browser's name) is kept, so the device list can name the phone."""
     device_id = device_id or str(uuid.uuid4())
     device = session.get(Device, device_id)
     if device is None:
@@ -83,6 +92,8 @@ def _device_for(session: Session, *, user: User, device_id: str | None) -> Devic
         # A shared phone changes hands: the old user's tokens on it end here.
         _revoke_device_tokens(session, device.id)
         device.user_id = user.id  # type: ignore[assignment]  # a stored user has an id
+    if label:
+        device.label = label[:200]
     device.last_seen_at = utcnow()
     session.flush()
     return device

@@ -37,6 +37,10 @@ def test_the_console_reads_on_a_phone(phone, server, town):
     assert "dev-member_a1-01" not in card.inner_text()  # no raw id on the screen
     assert "3 小时 7 分" in card.inner_text() and "秒" not in card.inner_text()
     assert card.locator(".skew").count() >= 1
+    # This browser logged in through the app: named by its system and browser, not the UA.
+    own = page.locator("[data-device]", has_text=town.users["supervisor"].display_name)
+    label = own.locator("[data-device-label]").inner_text()
+    assert "Mozilla" not in label and "Chrome" in label, label
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
 
     open_view(phone, "logs")

@@ -8,6 +8,17 @@ import * as C from './console-common.js';
 
 const SKEW_S = 300; // the server flags records from a phone more than 5 minutes off
 
+// The app names a phone by its browser's user agent at login; a person reads the system, the
+// model and the browser, not the whole string ("Android 13 · Pixel 7 · Chrome").
+export function deviceName(label) {
+  if (!label || !label.startsWith('Mozilla/')) return label;
+  const inner = (/\(([^)]*)\)/.exec(label) || [])[1] || '';
+  const parts = inner.split(';').map((x) => x.trim()).filter((x) => x && !/^(Linux|U|K|wv|x64|Win64|WOW64|rv:.*)$/.test(x));
+  const browser = (/(Edg|MicroMessenger|Firefox|Chrome|Version(?=\/.*Safari))\//.exec(label) || [])[1];
+  const name = { Edg: 'Edge', MicroMessenger: '微信', Version: 'Safari' }[browser] || browser;
+  return [...parts.slice(0, 2), name].filter(Boolean).join(' · ') || label;
+}
+
 // The offset is the server's time minus the phone's: negative when the phone runs fast.
 function offset(s, { signed = true } = {}) {
   if (s === null || s === undefined) return '—';
@@ -43,7 +54,7 @@ export function mount(root) {
         h('span', { class: 'rec-title', data: { deviceName: '' } }, d.user_name,
           d.revoked ? h('span', { class: 'badge rejected' }, t('dev.revoked')) : null),
         h('span', { class: 'rec-time' }, lastSync(d))),
-      h('div', { class: 'rec-body muted', data: { deviceLabel: '' } }, d.label || t('dev.unnamed', { tail: String(d.id).slice(-4) })),
+      h('div', { class: 'rec-body muted', data: { deviceLabel: '' } }, deviceName(d.label) || t('dev.unnamed', { tail: String(d.id).slice(-4) })),
       h('dl', { class: 'times' },
         h('dt', {}, t('dev.pending')), h('dd', { data: { outboxDepth: String(d.last_outbox_depth ?? '') } }, d.last_outbox_depth ?? '—'),
         h('dt', {}, t('dev.offset')), h('dd', {}, offset(d.last_clock_offset_s)),
