@@ -11,6 +11,7 @@ from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redi
 from fastapi.responses import HTMLResponse
 from sqlalchemy import text
 from starlette.middleware.gzip import GZipMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import db
 from app.auth.device_clock import DeviceClockMiddleware
@@ -152,6 +153,9 @@ def create_app() -> FastAPI:
     app.add_middleware(DeviceClockMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestLogMiddleware)
+    # Outermost: the client address every layer sees is the forwarded one only when the peer
+    # is a trusted proxy (PATROL_TRUSTED_PROXIES); `patrol serve` turns uvicorn's own off.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     if PWA_DIR.is_dir():
         mount_pwa(app, PWA_DIR)
     return app

@@ -52,6 +52,7 @@ DATE_SENSITIVE = [
     "tests/test_sync_push.py",
     "tests/test_push_input.py",
     "tests/test_tokens.py",
+    "tests/test_ops_retention.py",
     "tests/test_auth.py",
     "tests/test_demo.py",
     "tests/test_audit_trail.py",
@@ -59,6 +60,7 @@ DATE_SENSITIVE = [
     "tests/browser/test_console_phone.py",
     "tests/browser/test_journey.py",
     "tests/browser/test_login_expiry.py",
+    "tests/browser/test_roster_plan.py",
 ]
 
 
