@@ -54,7 +54,10 @@ export function mount(root) {
         h('span', { class: 'rec-title', data: { deviceName: '' } }, d.user_name,
           d.revoked ? h('span', { class: 'badge rejected' }, t('dev.revoked')) : null),
         h('span', { class: 'rec-time' }, lastSync(d))),
-      h('div', { class: 'rec-body muted', data: { deviceLabel: '' } }, deviceName(d.label) || t('dev.unnamed', { tail: String(d.id).slice(-4) })),
+      // A phone's own name (its system and browser) is a name, not text to translate.
+      d.label
+        ? h('div', { class: 'rec-body muted', translate: 'no', data: { deviceLabel: '' } }, deviceName(d.label))
+        : h('div', { class: 'rec-body muted', data: { deviceLabel: '' } }, t('dev.unnamed', { tail: String(d.id).slice(-4) })),
       h('dl', { class: 'times' },
         h('dt', {}, t('dev.pending')), h('dd', { data: { outboxDepth: String(d.last_outbox_depth ?? '') } }, d.last_outbox_depth ?? '—'),
         h('dt', {}, t('dev.offset')), h('dd', {}, offset(d.last_clock_offset_s)),
