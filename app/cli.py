@@ -23,15 +23,26 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     port = int(args.port or os.environ.get("PORT", "8000"))
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        host=args.host,
-        port=port,
-        workers=args.workers,
-        proxy_headers=False,  # app.main honours X-Forwarded-For from PATROL_TRUSTED_PROXIES
-        log_level="warning",
+    # proxy_headers off: app.main honours X-Forwarded-For from PATROL_TRUSTED_PROXIES only.
+    options = dict(
+        factory=True, host=args.host, port=port, proxy_headers=False, log_level="warning"
     )
+    if args.workers > 1 or not args.announce_demo:
+        uvicorn.run("app.main:create_app", workers=args.workers, **options)
+        return
+    from app.demo import serving_banner
+
+    banner = serving_banner(args.host, port)
+
+    class _Announcing(uvicorn.Server):
+        """Prints where to open the demo and its logins once the socket listens."""
+
+        async def startup(self, sockets=None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started:
+                print(banner, flush=True)
+
+    _Announcing(uvicorn.Config("app.main:create_app", **options)).run()
 
 
 def cmd_db(args: argparse.Namespace) -> None:
@@ -153,6 +164,11 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=None, help="default: $PORT or 8000")
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--announce-demo",
+        action="store_true",
+        help="once listening, print the address to open and the demo logins (make demo)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     dbp = sub.add_parser("db", help="schema migrations (Alembic)")

@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     clock_skew_flag_seconds: int = 300
     clock_jump_flag_seconds: int = 120
     db_pool_size: int = 5
+    town_timezone: str = "Asia/Shanghai"  # IANA zone of the office: exported times are local
     # Retention (`patrol maintain`, app.ops.retention). The mutation log makes a retried push a
     # duplicate: it must outlive the longest time a phone stays offline with unsent records,
     # and the phone's own keep of acknowledged records (a restore re-sends those).

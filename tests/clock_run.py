@@ -57,6 +57,7 @@ DATE_SENSITIVE = [
     "tests/test_demo.py",
     "tests/test_audit_trail.py",
     "tests/browser/test_console.py",
+    "tests/browser/test_console_phone.py",
     "tests/browser/test_journey.py",
     "tests/browser/test_login_expiry.py",
     "tests/browser/test_roster_plan.py",

@@ -39,7 +39,6 @@ PUBLIC = {
     ("POST", "/api/auth/refresh"),
     ("GET", "/docs"),
     ("GET", "/openapi.json"),
-    ("GET", "/redoc"),
     ("GET", "/docs/oauth2-redirect"),
 }
 

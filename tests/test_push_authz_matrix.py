@@ -414,8 +414,9 @@ def test_every_mutation_type_answers_every_caller_on_every_object_as_the_rule_ta
         elif want is not None and (got["status"], got.get("rule")) != ("rejected", want):
             mismatches.append(f"{label}: {got['status']} {got.get('rule')} (want {want})")
         elif want is not None:
-            zh, _, en = got["message"].partition(" / ")
-            assert en and any("\u4e00" <= ch <= "\u9fff" for ch in zh), got["message"]
+            zh, en = got["message_zh"], got["message"]
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in zh), got
+            assert en and not any("\u4e00" <= ch <= "\u9fff" for ch in en), got
     # logged like every other outcome
     session.rollback()
     logged = dict(
@@ -463,7 +464,7 @@ def test_the_three_reported_holes_are_closed(client, session, town, login):
     leader = login("leader_a")
     [r] = push(client, leader, [mut("shift.review", {"shift_id": own, "decision": "confirm"})])
     _refused(r, Rule.own_shift_review)
-    assert "组长或督查" in r["message"] and "supervisor must review" in r["message"]
+    assert "组长或督查" in r["message_zh"] and "supervisor must review" in r["message"]
     [r] = push(
         client,
         login("supervisor"),

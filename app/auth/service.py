@@ -85,26 +85,40 @@ def check_login_rate(
 
 
 def login(
-    session: Session, *, username: str, password: str, device_id: str | None, address: str
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    device_id: str | None,
+    address: str,
+    device_label: str | None = None,
 ) -> TokenPair:
     check_login_rate(session, username=username, address=address, device_id=device_id)
     user = session.exec(select(User).where(User.username == username)).first()
     ok = security.verify_password(password, user.password_hash if user else None)
     if not ok or user is None:
         session.add(LoginFailure(username=username[:64], address=address[:64]))
-        raise NotAuthenticated("Wrong username or password.", keep_changes=True)
+        raise NotAuthenticated(
+            "Wrong username or password.", message_zh="用户名或密码错误。", keep_changes=True
+        )
     if not user.active:
-        raise Forbidden("This account is disabled; ask your administrator.")
+        raise Forbidden(
+            "This account is disabled; ask your administrator.",
+            message_zh="账号已停用，请联系管理员。",
+        )
     session.exec(delete(LoginFailure).where(LoginFailure.username == username))
-    device = _device_for(session, user=user, device_id=device_id)
+    device = _device_for(session, user=user, device_id=device_id, label=device_label)
     return _issue(session, user=user, device=device, family_id=str(uuid.uuid4()))
 
 
-def _device_for(session: Session, *, user: User, device_id: str | None) -> Device:
+def _device_for(
+    session: Session, *, user: User, device_id: str | None, label: str | None = None
+) -> Device:
     """A phone keeps its id across logins; a device id belongs to one user. Another user
     logging in with it (a shared phone, or someone who read the id) gets a device of their
     own, whose id is derived from the phone's id and the user and told in the answer: the
-    first user stays logged in, and the same phone gets the same id at every login."""
+    first user stays logged in, and the same phone gets the same id at every login. The
+    label it sends (its browser's name) is kept, so the device list can name the phone."""
     device_id = device_id or str(uuid.uuid4())
     device = session.get(Device, device_id)
     if device is not None and device.user_id != user.id:
@@ -116,7 +130,12 @@ def _device_for(session: Session, *, user: User, device_id: str | None) -> Devic
         device = Device(id=device_id, user_id=user.id)
         session.add(device)
     elif device.revoked_at is not None:
-        raise Forbidden("This device has been revoked; ask your administrator.")
+        raise Forbidden(
+            "This device has been revoked; ask your administrator.",
+            message_zh="此设备已被停用，请联系管理员。",
+        )
+    if label:
+        device.label = label[:200]
     device.last_seen_at = utcnow()
     session.flush()
     return device
@@ -164,17 +183,24 @@ def refresh(session: Session, *, refresh_token: str) -> TokenPair:
         )
     ).first()
     if row is None or row.revoked_at is not None or row.expires_at <= now:
-        raise NotAuthenticated("Your session has ended; please log in again.")
+        raise NotAuthenticated(
+            "Your session has ended; please log in again.", message_zh="登录已结束，请重新登录。"
+        )
     if row.used_at is not None:
         # A rotated token came back: someone holds a copy. End every session of the device.
         _revoke_device_tokens(session, row.device_id)
         raise NotAuthenticated(
-            "This login was used twice and has been ended; log in again.", keep_changes=True
+            "This login was used twice and has been ended; log in again.",
+            message_zh="该登录被使用了两次，已被终止，请重新登录。",
+            keep_changes=True,
         )
     device = session.get(Device, row.device_id)
     user = session.get(User, row.user_id)
     if device is None or device.revoked_at is not None or user is None:
-        raise NotAuthenticated("This device has been revoked; ask your administrator.")
+        raise NotAuthenticated(
+            "This device has been revoked; ask your administrator.",
+            message_zh="此设备已被停用，请联系管理员。",
+        )
     claimed = session.execute(
         update(RefreshToken)
         .where(RefreshToken.id == row.id, RefreshToken.used_at.is_(None))
@@ -183,7 +209,9 @@ def refresh(session: Session, *, refresh_token: str) -> TokenPair:
     if claimed.rowcount != 1:  # a concurrent refresh won the race: treat as reuse
         _revoke_device_tokens(session, row.device_id)
         raise NotAuthenticated(
-            "This login was used twice and has been ended; log in again.", keep_changes=True
+            "This login was used twice and has been ended; log in again.",
+            message_zh="该登录被使用了两次，已被终止，请重新登录。",
+            keep_changes=True,
         )
     device.last_seen_at = now
     return _issue(session, user=user, device=device, family_id=row.family_id)

@@ -44,7 +44,10 @@ def check_window_of_site(window_id: int, window_site_id: int | None, site_id: in
     """A check-in names one of the school's own gate windows (window_site_id None: no such
     window)."""
     if window_site_id != site_id:
-        raise Rejected(f"Gate window {window_id} is not a window of this school.")
+        raise Rejected(
+            f"Gate window {window_id} is not a window of this school.",
+            zh=f"值班时段 {window_id} 不属于本校。",
+        )
 
 
 def time_out(entered_at: datetime, left_at: datetime, already_left: datetime | None) -> datetime:
@@ -54,6 +57,7 @@ def time_out(entered_at: datetime, left_at: datetime, already_left: datetime | N
         raise Conflicted(
             Rule.visitor_already_left,
             "This visitor was already signed out; the first exit time stands.",
+            zh="该访客已登记离校，以第一次登记的离校时间为准。",
         )
     return max(left_at, entered_at)
 

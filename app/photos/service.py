@@ -56,18 +56,31 @@ def _inspect_image(data: bytes) -> tuple[str, int, int]:
                 width, height = img.size
                 img.verify()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise Invalid("The image has too many pixels to be a photo; send a smaller one.") from exc
+        raise Invalid(
+            "The image has too many pixels to be a photo; send a smaller one.",
+            message_zh="图片像素过多，不像是照片，请上传较小的图片。",
+        ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise Invalid("The upload is not a readable JPEG, PNG or WebP image.") from exc
+        raise Invalid(
+            "The upload is not a readable JPEG, PNG or WebP image.",
+            message_zh="上传的文件不是可读取的 JPEG、PNG 或 WebP 图片。",
+        ) from exc
     if fmt not in FORMATS:
-        raise Invalid(f"Photos must be JPEG, PNG or WebP, not {fmt}.")
+        raise Invalid(
+            f"Photos must be JPEG, PNG or WebP, not {fmt}.",
+            message_zh=f"照片须为 JPEG、PNG 或 WebP 格式，不能是 {fmt}。",
+        )
     return FORMATS[fmt], width, height
 
 
 def _check_size(total: int) -> None:
     limit = get_settings().max_photo_bytes
     if total > limit:
-        raise TooLarge(f"A photo may be at most {limit} bytes.", details={"limit_bytes": limit})
+        raise TooLarge(
+            f"A photo may be at most {limit} bytes.",
+            details={"limit_bytes": limit},
+            message_zh=f"照片最大 {limit} 字节。",
+        )
 
 
 def unreferenced_bytes(session: Session, *, user_id: int) -> int:
@@ -167,7 +180,10 @@ def store(*, sha256: str, data: bytes, user: User) -> tuple[Photo, bool]:
     # Checked before anything else: other bytes under a stored photo's name are refused,
     # not answered "200 stored" (which would also tell a stranger the photo exists).
     if hashlib.sha256(data).hexdigest() != sha256:
-        raise Invalid("The photo's bytes do not match its SHA-256 name; send it again.")
+        raise Invalid(
+            "The photo's bytes do not match its SHA-256 name; send it again.",
+            message_zh="照片内容与其 SHA-256 名称不符，请重新上传。",
+        )
     photo_store = get_store()
     with read_session() as session:
         existing = session.get(Photo, sha256)
@@ -220,11 +236,18 @@ def append_chunk(
             raise Conflict(
                 f"The server holds {have} bytes of this photo; continue from offset {have}.",
                 details={"received": have},
+                message_zh=f"服务器已收到该照片的 {have} 字节，请从第 {have} 字节继续上传。",
             )
         if offset + len(chunk) > total or (upload is not None and upload.total != total):
-            raise Invalid("The chunk runs past the photo's declared total size.")
+            raise Invalid(
+                "The chunk runs past the photo's declared total size.",
+                message_zh="该分段超出了照片声明的总大小。",
+            )
         if not chunk and offset < total:
-            raise Invalid("An empty chunk adds nothing; send the photo's next bytes.")
+            raise Invalid(
+                "An empty chunk adds nothing; send the photo's next bytes.",
+                message_zh="空的分段没有内容，请发送照片的下一段。",
+            )
         if upload is None:
             _check_quota(session, user_id=user.id, sha256=sha256, adding=total)
     photo_store.put(part_key(user.id, sha256, offset), chunk)
@@ -235,7 +258,10 @@ def append_chunk(
     try:
         data = _assemble(photo_store, sha256=sha256, user_id=user.id, total=total)
         if hashlib.sha256(data).hexdigest() != sha256:
-            raise Invalid("The photo's bytes do not match its SHA-256 name; send it again.")
+            raise Invalid(
+                "The photo's bytes do not match its SHA-256 name; send it again.",
+                message_zh="照片内容与其 SHA-256 名称不符，请重新上传。",
+            )
         content_type, width, height = _inspect_image(data)
     except Invalid:
         _drop_upload(photo_store, sha256=sha256, user_id=user.id)  # start over
@@ -314,7 +340,10 @@ def _assemble(photo_store: PhotoStore, *, sha256: str, user_id: int, total: int)
         parts.append(part)
         at += len(part)
     if at != total:
-        raise Invalid("The upload's chunks do not add up to its size; send the photo again.")
+        raise Invalid(
+            "The upload's chunks do not add up to its size; send the photo again.",
+            message_zh="上传的各分段加起来与照片大小不符，请重新发送照片。",
+        )
     return b"".join(parts)
 
 

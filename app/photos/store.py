@@ -59,11 +59,12 @@ STORAGE_FULL = (
     "The server's photo storage is full; the photo stays on the phone and will be "
     "sent again later. Tell your administrator."
 )
+STORAGE_FULL_ZH = "服务器照片存储已满：照片保留在手机上，稍后会重新上传。请告知管理员。"
 
 
 def storage_error(exc: OSError) -> Exception:
     if exc.errno in (28, 122):  # ENOSPC, EDQUOT
-        return InsufficientStorage(STORAGE_FULL)
+        return InsufficientStorage(STORAGE_FULL, message_zh=STORAGE_FULL_ZH)
     return exc
 
 

@@ -44,7 +44,7 @@ export function mount(root) {
   const ui = C.frame(root, 'hazards', {
     filters: [h('div', { class: 'filter-grid' },
       C.field(t('common.site'), site), C.field(t('common.group'), group), C.field(t('hz.filter_status'), status))],
-    csv: () => C.downloadCsv(`/api/reports/hazards${C.query(params())}`, 'hazards.csv'),
+    csv: (fmt) => C.downloadCsv(`/api/reports/hazards${C.query(params())}`, 'hazards', fmt),
     print: true,
     onSubmit: () => load(),
   });
@@ -148,15 +148,17 @@ export function mount(root) {
     const hazards = board.hazards.filter((x) => !status.value || x.status === status.value);
     const byId = new Map(board.hazards.map((x) => [x.id, x]));
     const chip = (label, n, cls = '', data = {}) => h('span', { class: `chip ${cls}`, data }, `${label} ${n}`);
-    ui.body.replaceChildren(
+    C.fill(ui.body,
       h('h3', {}, t('hz.by_status')),
       h('div', { class: 'chips', data: { byStatus: '' } },
         board.overdue ? chip(t('hz.overdue_badge'), board.overdue, 'bad', { overdueCount: String(board.overdue) }) : null,
         vocab.options('hazard_status').filter(([code]) => board.by_status[code]).map(([code, label]) => chip(label, board.by_status[code], '', { statusCount: code }))),
       h('h3', {}, t('hz.by_department')),
       h('div', { class: 'chips', data: { byDepartment: '' } },
-        Object.entries(board.by_department).filter(([, n]) => n).map(([d, n]) => chip(deptLabel(d), n, '', { departmentCount: d }))),
-      board.within_300m.length ? h('h3', {}, t('hz.within_groups')) : '', // replaceChildren would write null as text
+        Object.values(board.by_department || {}).some((n) => n)
+          ? Object.entries(board.by_department).filter(([, n]) => n).map(([d, n]) => chip(deptLabel(d), n, '', { departmentCount: d }))
+          : h('span', { class: 'muted' }, t('hz.none_open'))),
+      board.within_300m.length ? h('h3', {}, t('hz.within_groups')) : null, // C.fill leaves null out
       board.within_300m.length ? h('ul', { class: 'list compact', data: { near: '' } }, board.within_300m.map((g) => h('li', {
         class: 'place-group', data: { placeType: g.place_type, count: String(g.count) },
       }, h('div', { class: 'rec-head' }, h('span', { class: 'rec-title' }, vocab.label('hazard_place_type', g.place_type)), h('span', { class: 'chip' }, String(g.count))),
