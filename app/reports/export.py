@@ -125,6 +125,26 @@ ROSTER_NOTICE = [
     ("issue", "问题"),
     ("detail", "情况"),
 ]
+VISITORS = [
+    ("site_name", "学校"),
+    ("name", "来访人"),
+    ("visiting", "被访人"),
+    ("purpose", "事由"),
+    ("state", "状态"),
+    ("approval", "被访人答复"),
+    ("approved_by_name", "答复人"),
+    ("approval_via", "答复方式"),
+    ("approval_at", "答复时间"),
+    ("approval_recorded_by_name", "登记答复的门卫"),
+    ("unapproved_entry", "未经同意进校"),
+    ("vehicle_plate", "车牌"),
+    ("goods", "物品"),
+    ("pass_slip_no", "出门条编号"),
+    ("entered_at", "登记时间"),
+    ("time_out", "离校时间"),
+    ("exit_flag", "出门核对"),
+    ("recorded_by_name", "登记人"),
+]
 HAZARDS = [
     ("id", "隐患编号"),
     ("site_name", "场所"),
