@@ -18,9 +18,7 @@ def _ok(results) -> None:
 # --- a returned shift reaches its member -------------------------------------------------
 
 
-def test_a_returned_shift_reaches_its_member_on_a_new_phone_and_she_amends_it(
-    client, town, login
-):
+def test_a_returned_shift_reaches_its_member_on_a_new_phone_and_she_amends_it(client, town, login):
     now = datetime.now(SHANGHAI)
     old_phone = login("member_a1", "phone-old")
     site = town.sites["a"]
@@ -67,9 +65,7 @@ def test_a_returned_shift_reaches_its_member_on_a_new_phone_and_she_amends_it(
     )
 
 
-def test_a_member_of_the_group_pulls_the_return_of_a_shift_she_was_listed_on(
-    client, town, login
-):
+def test_a_member_of_the_group_pulls_the_return_of_a_shift_she_was_listed_on(client, town, login):
     start = mut("shift.start", {"site_id": town.sites["a"].id, "member_ids": []})
     _ok(push(client, login("member_a1"), [start, mut("shift.end", {"shift_id": start["id"]})]))
     back = {"shift_id": start["id"], "decision": "return", "comment": "人数不足"}
@@ -159,7 +155,8 @@ def _register(client, headers, now: datetime) -> dict:
 
 
 def _visitor(town, **extra) -> dict:
-    return {"site_id": town.sites["a"].id, "name": "送货员 刘师傅", "visiting": "食堂 李师傅"} | extra
+    entry = {"site_id": town.sites["a"].id, "name": "送货员 刘师傅", "visiting": "食堂 李师傅"}
+    return entry | extra
 
 
 def test_a_visitor_waits_at_the_gate_until_the_host_agrees_by_phone(client, town, login):
@@ -211,9 +208,7 @@ def test_a_refused_visitor_is_never_inside(client, town, login):
     assert register["inside"] == [] and register["counts"]["refused"] == 1
 
 
-def test_an_older_apps_unticked_box_is_kept_as_waiting_and_listed_unapproved(
-    client, town, login
-):
+def test_an_older_apps_unticked_box_is_kept_as_waiting_and_listed_unapproved(client, town, login):
     now = datetime.now(SHANGHAI)
     enter = mut("visitor.enter", _visitor(town, host_approved=False))
     ticked = mut("visitor.enter", _visitor(town, name="王女士", host_approved=True))
