@@ -18,6 +18,15 @@ class VisitorApproval(StrEnum):
     refused = "refused"  # 被访人不同意: not let in
 
 
+class VisitorState(StrEnum):
+    """Where a visitor stands (app.gate.rules.visitor_state)."""
+
+    waiting = "waiting"  # 等待被访人答复: asked, still at the gate
+    inside = "inside"  # 在校内: approved, not signed out
+    refused = "refused"  # 未准入: the host refused
+    left = "left"  # 已离校 (or went away from the gate)
+
+
 class ApprovalVia(StrEnum):
     phone = "phone"  # 电话: the gate rang the host (the usual way)
     in_person = "in_person"  # 当面: the host came to the gate

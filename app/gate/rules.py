@@ -6,7 +6,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from app.auth.models import Role
-from app.gate.models import GateDirection, SlipCheck, VisitorApproval
+from app.gate.models import GateDirection, SlipCheck, VisitorApproval, VisitorState
 from app.records.authz import Permission, Relation
 from app.records.errors import Conflicted, Rejected, Rule
 
@@ -63,6 +63,17 @@ def approval_at_entry(
     if approval == VisitorApproval.asked:
         return approval, None, False
     return approval, (by_name or "").strip() or visiting, False
+
+
+def visitor_state(approval: str, time_out: datetime | None) -> VisitorState:
+    """Only an approved visitor is inside (在校内); anyone signed out has left."""
+    if time_out is not None:
+        return VisitorState.left
+    if approval == VisitorApproval.approved:
+        return VisitorState.inside
+    if approval == VisitorApproval.refused:
+        return VisitorState.refused
+    return VisitorState.waiting
 
 
 def decide(current: str, decision: VisitorApproval) -> VisitorApproval:

@@ -4,34 +4,14 @@ approval, and whose vehicle or goods left unchecked against the pass slip (出�
 rules themselves are app.gate.rules; this only reads what they decided."""
 
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 
 from sqlmodel import Session, SQLModel, col, select
 
-from app.gate.models import VisitorApproval, VisitorEntry
+from app.gate.models import VisitorEntry, VisitorState
+from app.gate.rules import visitor_state
 from app.reports import lookup
 from app.reports.periods import day_start
 from app.sites.models import DEFAULT_TIMEZONE, Site
-
-
-class VisitorState(StrEnum):
-    """Where a visitor stands, from the register row."""
-
-    waiting = "waiting"  # 等待被访人答复: asked, still at the gate
-    inside = "inside"  # 在校内: approved, not signed out
-    refused = "refused"  # 未准入: the host refused
-    left = "left"  # 已离校 (or went away from the gate)
-
-
-def visitor_state(approval: str, time_out: datetime | None) -> VisitorState:
-    """Only an approved visitor is inside; anyone signed out has left."""
-    if time_out is not None:
-        return VisitorState.left
-    if approval == VisitorApproval.approved:
-        return VisitorState.inside
-    if approval == VisitorApproval.refused:
-        return VisitorState.refused
-    return VisitorState.waiting
 
 
 # One row of the register as the console shows it.
