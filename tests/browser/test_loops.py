@@ -29,12 +29,18 @@ def shot_at(page, locator, tmp_path, name: str) -> None:
 
 
 def test_a_returned_shift_reaches_its_member_on_a_new_phone_and_is_amended_offline(
-    phone, server, session, tmp_path
+    phone, server, session, playwright, tmp_path
 ):
     shift_id = ended_shift_by(server, "member_a2", ["A-CP1", "A-CP3"])
-    leader = Api(server, "leader_a")
-    review = {"shift_id": shift_id, "decision": "return", "comment": "请补打卡东围墙"}
-    leader.push([("shift.review", datetime.now(UTC), review)])
+    leader = Phone(playwright, server, tmp_path / "leader")  # she returns it from her phone
+    lpage = leader.open()
+    leader.login("leader_a")
+    lpage.goto(f"{server}/#/leader")
+    card = lpage.locator(f"[data-shift='{shift_id}']")
+    card.locator("[name=comment]").fill("请补打卡东围墙")
+    card.locator("[data-action=return]").click()
+    leader.wait_synced()
+    leader.close()
 
     page = phone.open()  # a phone member_a2 never used: her shift comes from the pull
     phone.login("member_a2")
@@ -67,6 +73,19 @@ def test_a_returned_shift_reaches_its_member_on_a_new_phone_and_is_amended_offli
     assert len(scans) == 3
     page.goto(f"{server}/#/home")
     page.wait_for_selector(f"[data-my-shift='{shift_id}'][data-status=ended]")
+
+    # the leader's phone, whose outbox holds the return: the amended shift is back for review
+    desk = Phone(playwright, server, tmp_path / "leader")
+    try:
+        lpage = desk.open()
+        desk.goto("leader")
+        card = lpage.locator(f"[data-shift='{shift_id}']")
+        card.wait_for()
+        assert "请补打卡东围墙" in card.locator("[data-amended]").text_content()
+        assert card.locator("[data-missed]").get_attribute("data-missed") == "1"
+        shot_at(lpage, card, tmp_path, "leader-amended")
+    finally:
+        desk.close()
 
 
 def test_a_hazard_is_rectified_offline_with_a_photo_and_verified_once_it_arrived(

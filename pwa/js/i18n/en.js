@@ -377,4 +377,5 @@ export default {
   'patrol.amend_current': 'Amending the returned shift: {site} (started {t})',
   'console.title.visitors': 'Visitor register',
   'vis.slip_matched': 'Matches the pass slip',
+  'leader.amended': 'Amended and resubmitted after a return (returned for: {c})',
 };

@@ -377,4 +377,5 @@ export default {
   'patrol.amend_current': '补充退回的班次：{site}（{t} 开始）',
   'console.title.visitors': '校外人员来访登记',
   'vis.slip_matched': '与出门条相符',
+  'leader.amended': '退回后已补充重新提交（退回意见：{c}）',
 };
