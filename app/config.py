@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     allowed_origins: Annotated[list[str], NoDecode] = []
     max_photo_bytes: int = 10 * 1024 * 1024
     max_body_bytes: int = 8 * 1024 * 1024
+    # Freeze the start-up objects and raise the collector's threshold once serving (app.main).
+    gc_tuning: bool = True
     max_batch_mutations: int = 1000
     pull_page_max: int = 1000
     login_failures_per_account: int = 5
