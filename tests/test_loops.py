@@ -259,3 +259,18 @@ def test_the_register_shows_a_leader_only_her_groups_schools(client, town, login
     assert [r["name"] for r in mine["rows"]] == ["家长 周先生"]
     res = client.get("/api/reports/visitors", headers=login("member_a1"))
     assert res.status_code == 403
+
+
+def test_the_register_exports_as_csv_with_chinese_headers(client, town, login):
+    now = datetime.now(SHANGHAI)
+    _ok(push(client, login("gate_a"), [mut("visitor.enter", _visitor(town, approval="approved"))]))
+    day = now.date().isoformat()
+    res = client.get(
+        "/api/reports/visitors",
+        params={"from": day, "to": day, "format": "csv"},
+        headers=login("supervisor"),
+    )
+    assert res.status_code == 200
+    text = res.content.decode("utf-8")
+    assert text.startswith("\ufeff学校,来访人,被访人")
+    assert "送货员 刘师傅,食堂 李师傅" in text

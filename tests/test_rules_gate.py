@@ -143,3 +143,11 @@ def test_the_hosts_first_answer_stands():
 )
 def test_vehicles_and_goods_leave_against_the_pass_slip(plate, goods, check, flag):
     assert rules.exit_flag(plate, goods, check) == flag
+
+
+def test_only_an_approved_visitor_is_inside():
+    assert rules.visitor_state("asked", None) == "waiting"
+    assert rules.visitor_state("approved", None) == "inside"
+    assert rules.visitor_state("refused", None) == "refused"
+    for approval in ("asked", "approved", "refused"):  # signed out: gone, whatever the answer
+        assert rules.visitor_state(approval, ENTERED) == "left"
