@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import text
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import db
 from app.auth.device_clock import DeviceClockMiddleware
@@ -112,6 +113,9 @@ def create_app() -> FastAPI:
     app.add_middleware(DeviceClockMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestLogMiddleware)
+    # Outermost: the client address every layer sees is the forwarded one only when the peer
+    # is a trusted proxy (PATROL_TRUSTED_PROXIES); `patrol serve` turns uvicorn's own off.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     if PWA_DIR.is_dir():
         mount_pwa(app, PWA_DIR)
     return app
