@@ -1,7 +1,7 @@
 """the closed loops: a visitor's approval as a step, the exit checked against the pass slip
 
 Revision ID: 0004_loops
-Revises: 0003_rules
+Revises: 0004_retention
 Create Date: 2026-12-02
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_loops"
-down_revision: str | None = "0003_rules"
+down_revision: str | None = "0004_retention"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
