@@ -109,6 +109,8 @@ export function mount(root) {
     syncNow();
   }
 
+  const labelled = (el, text) => { el.setAttribute('aria-label', text); return el; };
+
   // The list is rebuilt on every store change: what was typed or picked in a row is kept here.
   const drafts = new Map();
   function keep(el, key) {
@@ -129,14 +131,14 @@ export function mount(root) {
 
   function visitorActions(v, state) {
     if (state === 'waiting') {
-      const by = keep(h('input', { type: 'text', name: 'decide_by', maxlength: '200', placeholder: v.visiting }), `${v.id}:by`);
-      const via = keep(selectOf('decide_via', vocab.options('approval_via'), 'phone'), `${v.id}:via`);
+      const by = keep(h('input', { type: 'text', name: 'decide_by', maxlength: '200', placeholder: v.visiting, 'aria-label': t('gate.approved_by') }), `${v.id}:by`);
+      const via = keep(labelled(selectOf('decide_via', vocab.options('approval_via'), 'phone'), t('gate.approval_via')), `${v.id}:via`);
       return h('div', { class: 'row wrap', data: { decide: v.id } }, by, via,
         h('button', { type: 'button', class: 'small primary', data: { action: 'visitor-approve' }, onclick: () => decide(v, 'approved', by, via) }, t('gate.approve')),
         h('button', { type: 'button', class: 'small', data: { action: 'visitor-refuse' }, onclick: () => decide(v, 'refused', by, via) }, t('gate.refuse')));
     }
     if (state !== 'inside') return null;
-    const slip = v.plate || v.goods ? keep(selectOf('slip_check', vocab.options('slip_check'), '', t('gate.slip_check')), `${v.id}:slip`) : null;
+    const slip = v.plate || v.goods ? keep(labelled(selectOf('slip_check', vocab.options('slip_check'), '', t('gate.slip_check')), t('gate.slip_check')), `${v.id}:slip`) : null;
     return h('div', { class: 'row wrap' }, slip,
       h('button', { type: 'button', class: 'small', data: { action: 'visitor-leave' }, onclick: () => leave(v, slip) }, t('gate.leave')));
   }
