@@ -48,6 +48,8 @@ DATE_SENSITIVE = [
     "tests/test_sync_clock.py",
     "tests/test_rules_kept.py",
     "tests/test_sync_records.py",
+    "tests/test_loops.py",
+    "tests/browser/test_loops.py",
     "tests/test_sync_conflicts.py",
     "tests/test_sync_push.py",
     "tests/test_push_input.py",

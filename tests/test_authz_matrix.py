@@ -253,6 +253,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/reports/coverage/summary"): Rule(LEADERS_A, scoped=True, build=_group_a),
     ("GET", "/api/reports/gate"): Rule(LEADERS_A, scoped=True, build=_group_a),
     ("GET", "/api/reports/checkpoints"): Rule(LEADERS_A, scoped=True, build=_group_a),
+    ("GET", "/api/reports/visitors"): Rule(LEADERS_A, scoped=True, build=_group_a),
 }
 
 

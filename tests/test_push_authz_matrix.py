@@ -26,7 +26,7 @@ from app.records.errors import Rule
 from app.records.registry import MUTATION_TYPES
 from app.sync.models import Mutation
 from tests.factories import add_group, add_site, add_user
-from tests.hardening_world import bearer, login_tokens
+from tests.hardening_world import bearer, login_tokens, png_bytes, sha
 from tests.sync_helpers import SHANGHAI, in_days, mut, push
 
 # caller kind -> the account it pushes as
@@ -131,6 +131,7 @@ class Town:
     groups: dict
     checkpoints: dict
     windows: dict
+    fix_photo: str  # a photo on the server, for the fixes
 
 
 def expected(cell: Cell) -> Rule | None:
@@ -257,9 +258,15 @@ def _visitor_cell(town: Town, type_: str, caller: str, obj: str) -> Cell:
     if actor in ("supervisor", "admin"):
         actor = "gate_a"
     cell = Cell(type_, None, caller, obj, Subject(site, recorder=actor))
-    enter = mut("visitor.enter", _site_payload(town, "visitor.enter", site))
+    entry = _site_payload(town, "visitor.enter", site)
+    if type_ == "visitor.decide":  # a visitor waiting at the gate for the host's answer
+        entry = {**entry, "approval": "asked"}
+        payload = {"decision": "approved", "approved_by_name": "食堂 李师傅"}
+    else:
+        payload = {}
+    enter = mut("visitor.enter", entry)
     cell.setup.append((actor, enter))
-    cell.mutation = mut(type_, {"visitor_id": enter["id"]})
+    cell.mutation = mut(type_, {"visitor_id": enter["id"], **payload})
     return cell
 
 
@@ -283,7 +290,8 @@ def _hazard_cell(town: Town, type_: str, action: str, caller: str, obj: str) -> 
     if action != "assign":
         cell.setup.append(("supervisor", mut("hazard.transition", assign)))
     if action in ("close", "reopen"):
-        fix = {"hazard_id": hazard_id, "action": "rectify", "photos": ["ab" * 32]}
+        # the fix photo is on the server: 验收 waits for it (app.hazards.rules)
+        fix = {"hazard_id": hazard_id, "action": "rectify", "photos": [town.fix_photo]}
         cell.setup.append((rectifier, mut("hazard.transition", fix)))
         cell.subject.rectifier = rectifier
     payload = {"hazard_id": hazard_id, "action": action}
@@ -304,6 +312,7 @@ BUILDERS: dict[str, Builder] = {
     "gate.check": _site_cell,
     "visitor.enter": _site_cell,
     "visitor.leave": _visitor_cell,
+    "visitor.decide": _visitor_cell,
     "hazard.report": _site_cell,
     "hazard.transition": None,  # per action, below
 }
@@ -369,6 +378,10 @@ def matrix_town(client, session, town):
     for name in {*CALLERS.values(), *ACTORS}:
         tokens = login_tokens(client, name, f"phone-{name}")
         phones[name] = bearer(tokens["access_token"])
+    photo = png_bytes(colour=7)
+    res = client.put(f"/api/photos/{sha(photo)}", content=photo, headers=phones["member_a1"])
+    assert res.status_code in (200, 201), res.text
+    ids.fix_photo = sha(photo)
     res = client.patch(
         f"/api/users/{town.users['member_a4'].id}",
         json={"active": False},

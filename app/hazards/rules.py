@@ -106,6 +106,19 @@ def check_details(
         )
 
 
+def check_fix_photos_arrived(action: HazardAction, missing: list[str]) -> None:
+    """验收 judges the fix by its photos: a hazard is not closed while photos of its latest
+    rectification have not reached the server (the fixer's phone sends the record first and
+    the photos after it); closing waits until they have, so nobody signs off unseen work."""
+    if action == HazardAction.close and missing:
+        raise Rejected(
+            f"{len(missing)} photo(s) of the fix have not reached the server yet; close the "
+            "hazard once they have been uploaded.",
+            Rule.fix_photos_missing,
+            zh=f"整改照片尚有 {len(missing)} 张未上传到服务器，请待照片上传后再验收销号。",
+        )
+
+
 def within_300m(place_type: str | None, distance_m: float | None, marked: bool) -> bool:
     """A surroundings finding within 300 m: one of SURROUNDINGS_PLACES, and within 300 m of
     the school by its measured distance (the phone's mark when no distance was measured). A

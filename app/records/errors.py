@@ -11,6 +11,8 @@ class Rule(StrEnum):
     shift_not_ended = "shift_not_ended"
     hazard_lifecycle = "hazard_lifecycle"
     visitor_already_left = "visitor_already_left"
+    visitor_already_decided = "visitor_already_decided"  # the host's first answer stands
+    fix_photos_missing = "fix_photos_missing"  # 验收 before the fix photos reached the server
     id_reused = "id_reused"  # the exactly-once log (sync), not a record's rule
     # Who may push what (docs/sync.md, "Who may push what"; app.records.authz): refusals.
     role_may_not = "role_may_not"  # the author's role never does this

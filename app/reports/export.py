@@ -256,6 +256,26 @@ ROSTER_NOTICE = [
     ("issue", "问题", "notice_issue"),
     ("detail", "情况"),
 ]
+VISITORS = [
+    ("site_name", "学校"),
+    ("name", "来访人"),
+    ("visiting", "被访人"),
+    ("purpose", "事由"),
+    ("state", "状态", "visitor_state"),
+    ("approval", "被访人答复", "visitor_approval"),
+    ("approved_by_name", "答复人"),
+    ("approval_via", "答复方式", "approval_via"),
+    ("approval_at", "答复时间", "time"),
+    ("approval_recorded_by_name", "登记答复的门卫"),
+    ("unapproved_entry", "未经同意进校"),
+    ("vehicle_plate", "车牌"),
+    ("goods", "物品"),
+    ("pass_slip_no", "出门条编号"),
+    ("entered_at", "登记时间", "time"),
+    ("time_out", "离校时间", "time"),
+    ("exit_flag", "出门核对"),
+    ("recorded_by_name", "登记人"),
+]
 HAZARDS = [
     ("id", "隐患编号"),
     ("site_name", "场所"),

@@ -43,6 +43,7 @@ from app.reports.models import (
 from app.reports.periods import local_date
 from app.reports.rosters import rosters as roster_report
 from app.reports.scope import covers_every_site, scoped_group_ids, scoped_sites
+from app.reports.visitors import VisitorRegister, visitor_register
 from app.sites.models import Site
 
 router = APIRouter(prefix="/api", tags=["reports"])
@@ -290,6 +291,18 @@ def checkpoints(scope: ReportScope, output: Output):
     if output.tabular:
         rows = [{**r.model_dump(), "missed": "、".join(r.missed)} for r in report.shifts]
         return output.table(f"巡逻点核验_{frm}_{to}", export.CHECKPOINTS, rows)
+    return report
+
+
+@router.get("/reports/visitors", response_model=VisitorRegister)
+def visitors(scope: ReportScope, output: Output):
+    """The visitor register: inside now, waiting for the host, refused, entered without
+    approval, vehicles and goods out unchecked against the pass slip (default: today)."""
+    frm, to = scope.period()
+    report = visitor_register(scope.session, sites=scope.sites(), date_from=frm, date_to=to)
+    if output.tabular:
+        rows = [r.model_dump() for r in report.rows]
+        return output.table(f"来访登记_{frm}_{to}", export.VISITORS, rows)
     return report
 
 
