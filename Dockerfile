@@ -11,7 +11,7 @@ FROM ${NODE_BASE} AS pwa-deps
 ARG NODE_EXTRA_CA_CERTS
 WORKDIR /build
 COPY pwa/package.json pwa/package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error
 
 # --- the app -------------------------------------------------------------------------------
 FROM ${PYTHON_BASE}

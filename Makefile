@@ -14,13 +14,13 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*; touch $(STAMP)
 
 pwa-deps:
-	@if [ -f pwa/package-lock.json ]; then cd pwa && npm ci --no-audit --no-fund --loglevel=error; fi
+	@if [ -f pwa/package-lock.json ]; then cd pwa && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error; fi
 
-## Run the app with demo data on the embedded SQLite default.
+## Run the app with demo data on the embedded SQLite default; prints the address and logins.
 demo: $(STAMP) pwa-deps
 	$(BIN)/patrol db upgrade
 	$(BIN)/patrol demo
-	$(BIN)/patrol serve --port $(PORT)
+	$(BIN)/patrol serve --port $(PORT) --announce-demo
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }

@@ -23,15 +23,26 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     port = int(args.port or os.environ.get("PORT", "8000"))
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        host=args.host,
-        port=port,
-        workers=args.workers,
-        proxy_headers=False,  # app.main honours X-Forwarded-For from PATROL_TRUSTED_PROXIES
-        log_level="warning",
+    # proxy_headers off: app.main honours X-Forwarded-For from PATROL_TRUSTED_PROXIES only.
+    options = dict(
+        factory=True, host=args.host, port=port, proxy_headers=False, log_level="warning"
     )
+    if args.workers > 1 or not args.announce_demo:
+        uvicorn.run("app.main:create_app", workers=args.workers, **options)
+        return
+    from app.demo import serving_banner
+
+    banner = serving_banner(args.host, port)
+
+    class _Announcing(uvicorn.Server):
+        """Prints where to open the demo and its logins once the socket listens."""
+
+        async def startup(self, sockets=None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started:
+                print(banner, flush=True)
+
+    _Announcing(uvicorn.Config("app.main:create_app", **options)).run()
 
 
 def cmd_db(args: argparse.Namespace) -> None:
@@ -86,6 +97,27 @@ def cmd_reports(args: argparse.Namespace) -> None:
     )
 
 
+def cmd_photos(args: argparse.Namespace) -> None:
+    from datetime import timedelta
+
+    from app.config import get_settings
+    from app.db import utcnow
+    from app.photos import service
+
+    if args.action == "verify":
+        lost = service.verify()
+        print(f"{lost} photos whose bytes the store no longer has; now listed as missing")
+        return
+    hours = args.hours if args.hours is not None else get_settings().orphan_photo_hours
+    if hours < 1:
+        sys.exit("patrol photos clean --hours needs a number of hours of at least 1")
+    done = service.clean(now=utcnow(), older_than=timedelta(hours=hours))
+    print(
+        f"removed {done['uploads']} unfinished uploads and {done['photos']} unused photos "
+        f"older than {hours} h"
+    )
+
+
 def cmd_maintain(args: argparse.Namespace) -> None:
     from app.config import get_settings
     from app.db import get_engine, utcnow
@@ -132,6 +164,11 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=None, help="default: $PORT or 8000")
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--announce-demo",
+        action="store_true",
+        help="once listening, print the address to open and the demo logins (make demo)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     dbp = sub.add_parser("db", help="schema migrations (Alembic)")
@@ -155,6 +192,15 @@ def main(argv: list[str] | None = None) -> None:
         "--days", type=int, default=400, help="finished local days back from yesterday (400)"
     )
     rep.set_defaults(func=cmd_reports)
+
+    ph = sub.add_parser(
+        "photos",
+        help="photo store upkeep: `clean` removes old unused photos and unfinished uploads, "
+        "`verify` lists photos whose bytes are gone as missing",
+    )
+    ph.add_argument("action", choices=["clean", "verify"])
+    ph.add_argument("--hours", type=int, default=None, help="default: PATROL_ORPHAN_PHOTO_HOURS")
+    ph.set_defaults(func=cmd_photos)
 
     mnt = sub.add_parser(
         "maintain",

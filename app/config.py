@@ -5,7 +5,7 @@ import json
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -30,6 +30,20 @@ class Settings(BaseSettings):
     # the request log). Empty: the header is ignored and the peer address counts.
     trusted_proxies: Annotated[list[str], NoDecode] = []
     max_photo_bytes: int = 10 * 1024 * 1024
+    # Where photo bytes live (app.photos.store): "local" = upload_dir on this machine (one
+    # machine only); "database" = a table in the database every app machine shares; "s3" =
+    # an S3-compatible bucket (s3_* below).
+    photo_store: Literal["local", "database", "s3"] = "local"
+    s3_bucket: str = ""
+    s3_endpoint_url: str = ""  # empty: AWS itself; e.g. http://minio:9000
+    s3_region: str = "us-east-1"
+    s3_access_key: str = ""  # empty: boto3's own chain (environment, instance role)
+    s3_secret_key: str = ""
+    s3_prefix: str = ""  # keys go under this folder of the bucket
+    # Photos no record names yet, and unfinished uploads, per user: at most this many bytes;
+    # `patrol photos clean` removes those older than orphan_photo_hours.
+    orphan_photo_quota_bytes: int = 200 * 1024 * 1024
+    orphan_photo_hours: int = 72
     max_body_bytes: int = 8 * 1024 * 1024
     # Freeze the start-up objects and raise the collector's threshold once serving (app.main).
     gc_tuning: bool = True
@@ -41,6 +55,7 @@ class Settings(BaseSettings):
     clock_skew_flag_seconds: int = 300
     clock_jump_flag_seconds: int = 120
     db_pool_size: int = 5
+    town_timezone: str = "Asia/Shanghai"  # IANA zone of the office: exported times are local
     # Retention (`patrol maintain`, app.ops.retention). The mutation log makes a retried push a
     # duplicate: it must outlive the longest time a phone stays offline with unsent records,
     # and the phone's own keep of acknowledged records (a restore re-sends those).
@@ -78,6 +93,12 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @model_validator(mode="after")
+    def _photo_store_complete(self) -> "Settings":
+        if self.photo_store == "s3" and not self.s3_bucket:
+            raise ValueError("PATROL_PHOTO_STORE=s3 needs PATROL_S3_BUCKET")
+        return self
 
     @model_validator(mode="after")
     def _secret_key_present(self) -> "Settings":

@@ -31,6 +31,7 @@ import orjson
 from fastapi import Depends
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Table, TypeDecorator, event
 from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Field, Session, SQLModel, create_engine
 
 from app.config import get_settings
@@ -215,10 +216,19 @@ def insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     if connection.dialect.name == "postgresql":
         # COPY, as the benchmark's direct write does: several times executemany's speed.
         columns = ", ".join(f'"{n}"' for n in names)
+        statement = f'COPY "{table.name}" ({columns}) FROM STDIN'
         cursor = connection.connection.dbapi_connection.cursor()
-        with cursor, cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
-            for values in params:
-                copy.write_row(values)
+        try:
+            with cursor, cursor.copy(statement) as copy:
+                for values in params:
+                    copy.write_row(values)
+        except connection.dialect.loaded_dbapi.Error as exc:
+            # The raw cursor bypasses SQLAlchemy's error wrapping: a clash with a row another
+            # process committed meanwhile must reach the caller as the IntegrityError an
+            # executemany would raise (push answers "duplicate"), not as a psycopg error (500).
+            raise DBAPIError.instance(
+                statement, None, exc, connection.dialect.loaded_dbapi.Error
+            ) from exc
         return
     connection.exec_driver_sql(sql, params)
 

@@ -1,18 +1,31 @@
-"""The demo town (青山镇): sites, checkpoints, users, patrol groups and this week's roster.
+"""The demo town (青山镇): sites, checkpoints, users, patrol groups, rosters and weeks of history.
 
 `patrol demo` calls seed_demo_town(). Running it again changes nothing: when the demo admin
 exists it only reports the logins. It refuses to run with PATROL_ENV=production.
+
+The history (HISTORY_WEEKS before this week, up to "now") is pushed through the real sync
+path, phone by phone, each push with its own server time, so every record has its clocks,
+its rules applied, its mutation log row and its place in the pull feed. It is mostly
+compliant, with the few faults listed below on purpose, so each console view shows what it
+is for: GAPS (no one patrolled), ABSENT (a planned member did not come), GATE_SHORT (a gate
+window with 3 of 4), the late and the missing roster, the hazards' states, and one phone whose
+clock runs SKEWED_PHONE_S fast. Every time comes from the one `now`.
 """
 
-from dataclasses import dataclass
+import io
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from app.auth.models import Role, User
+from app.auth.models import Device, Role, User
+from app.auth.security import hash_password
 from app.config import DEMO_PASSWORD, get_settings
-from app.db import utcnow, write_session
+from app.db import get_engine, utcnow, write_session
 from app.groups.models import (
     GroupMember,
     GroupSite,
@@ -140,21 +153,40 @@ def summary(n_gates: int) -> str:
     )
 
 
+def serving_banner(host: str, port: int) -> str:
+    """What `make demo` prints once the server listens: where to open it, and who to be."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    base = f"http://{shown}:{port}"
+    n_gates = GATES_PER_SCHOOL * sum(1 for s in SITES if s.kind != SiteKind.key_place)
+    return (
+        f"\n  Open {base}/ (the app; a phone-sized window suits it)\n"
+        f"       {base}/docs (the API)\n\n" + summary(n_gates) + "  Stop with Ctrl+C.\n"
+    )
+
+
 def week_start(today: date) -> date:
     """Monday of the week containing today."""
     return today - timedelta(days=today.weekday())
 
 
-def seed_demo_town(*, now: datetime | None = None) -> str:
-    """Seeds the demo town on the configured engine once; returns the demo logins."""
+def seed_demo_town(*, now: datetime | None = None, history: bool = True) -> str:
+    """Seeds the demo town on the configured engine once; returns the demo logins.
+    history=False: the town and this week's roster only (for tests of the set-up)."""
     if get_settings().is_production:
         raise RuntimeError("The demo town refuses to run with PATROL_ENV=production.")
     n_gates = GATES_PER_SCHOOL * sum(1 for s in SITES if s.kind != SiteKind.key_place)
     with write_session() as session:
         if session.exec(select(User.id).where(User.username == "admin")).first():
             return summary(n_gates)
-        _seed(session, now or utcnow())
+        town = _seed(session, now or utcnow(), weeks=HISTORY_WEEKS if history else 0)
+    if history:
+        _history(town, now or utcnow())
     return summary(n_gates)
+
+
+@cache
+def _demo_hash() -> str:
+    return hash_password(DEMO_PASSWORD)
 
 
 def _user(session: Session, username: str, name: str, roles: list[Role], **kw) -> User:
@@ -163,15 +195,17 @@ def _user(session: Session, username: str, name: str, roles: list[Role], **kw) -
         username=username,
         display_name=name,
         password=DEMO_PASSWORD,
+        password_hash=_demo_hash(),
         roles=roles,
         actor_id=None,
         **kw,
     )
 
 
-def _seed(session: Session, now: datetime) -> None:
+def _seed(session: Session, now: datetime, *, weeks: int) -> "_Town":
     admin = _user(session, "admin", "管理员 周洁", [Role.admin])
-    _user(session, "supervisor", "镇社会事务办 督查 郑国华", [Role.supervisor])
+    supervisor = _user(session, "supervisor", "镇社会事务办 督查 郑国华", [Role.supervisor])
+    town = _Town(supervisor=supervisor)
 
     site_rows: list[Site] = []
     for i, spec in enumerate(SITES):
@@ -204,6 +238,8 @@ def _seed(session: Session, now: datetime) -> None:
                 ),
                 actor_id=admin.id,
             )
+        session.flush()
+        town.sites.append(site)
 
     gate_no = 0
     for site, spec in zip(site_rows, SITES, strict=True):
@@ -211,13 +247,14 @@ def _seed(session: Session, now: datetime) -> None:
             continue
         for _ in range(GATES_PER_SCHOOL):
             gate_no += 1
-            _user(
+            gate = _user(
                 session,
                 f"gate{gate_no}",
                 f"门卫 {_name(40 + gate_no)}",
                 [Role.gate],
                 home_site_id=site.id,
             )
+            town.gates[site.id].append(gate)
 
     week = week_start(now.astimezone(TOWN_TZ).date())
     for g, (group_name, site_idx) in enumerate(GROUPS):
@@ -232,7 +269,23 @@ def _seed(session: Session, now: datetime) -> None:
         session.add_all(GroupMember(group_id=group.id, user_id=u.id) for u in members)
         session.add_all(GroupSite(group_id=group.id, site_id=site_rows[i].id) for i in site_idx)
         session.flush()
-        _roster(session, group, members, [site_rows[i] for i in site_idx], week, g, now)
+        town.groups.append((group, members))
+        for w in range(weeks, -1, -1):
+            town.plans += _roster(
+                session,
+                group,
+                members,
+                [site_rows[i] for i in site_idx],
+                week - timedelta(weeks=w),
+                g,
+                now,
+                weeks_back=w,
+            )
+    for user in session.exec(select(User)).all():
+        if Role.admin not in user.roles:
+            town.devices[user.id] = _device(session, user)
+    session.flush()
+    return town
 
 
 def _roster(
@@ -243,11 +296,25 @@ def _roster(
     week: date,
     g: int,
     now: datetime,
-) -> None:
-    """Round-the-clock 8-hour shifts at each site; a few are planned with only 3 people."""
-    roster = Roster(group_id=group.id, period_start=week, period_end=week + timedelta(days=6))
-    if g == 0:  # the first group has already handed its roster in
-        roster.submitted_at, roster.submitted_by = now, group.leader_id
+    *,
+    weeks_back: int = 0,
+) -> list["_Plan"]:
+    """Round-the-clock 8-hour shifts at each site; a few are planned with only 3 people. Due
+    the Friday before the week (17:00); handed in on the Thursday, except LATE_ROSTER (the
+    Monday after the deadline) and, this week, all but the first group's (not yet)."""
+    due = datetime.combine(week - timedelta(days=3), time(17), TOWN_TZ)
+    roster = Roster(
+        group_id=group.id,
+        period_start=week,
+        period_end=week + timedelta(days=6),
+        due_at=due.astimezone(UTC),
+    )
+    if weeks_back > 0 or g == 0:
+        late = (weeks_back, g) == LATE_ROSTER
+        handed = due + (timedelta(days=3) if late else -timedelta(days=1))
+        roster.submitted_at = min(handed.astimezone(UTC), now)
+        roster.submitted_by = group.leader_id
+    plans: list[_Plan] = []
     session.add(roster)
     session.flush()
     slot = 0
@@ -270,5 +337,315 @@ def _roster(
                 session.add_all(
                     RosterShiftMember(roster_shift_id=shift.id, user_id=u.id) for u in picked
                 )
+                plans.append(_Plan(group, site, starts, picked, members[0]))
                 slot += 1
     session.flush()
+    return plans
+
+
+# --- the history --------------------------------------------------------------------------
+
+HISTORY_WEEKS = 3  # full weeks before this one
+# The faults on purpose, by (days before today, site index in SITES, 8-hour slot 0..2).
+GAPS = {(3, 2, 0), (9, 6, 0), (16, 1, 2)}  # no shift at all: 8 h with nobody
+ABSENT = {(5, 0, 1), (12, 3, 2)}  # the last planned member stayed away
+GATE_SHORT = {(2, 1, "arrival"), (8, 4, "dismissal"), (15, 0, "arrival")}  # 3 of 4 came
+LATE_ROSTER = (2, 0)  # (weeks back, group): handed in after its deadline
+SKEWED_PHONE = "member7"  # this phone's clock runs 3 h 7 min fast
+SKEWED_PHONE_S = 3 * 3600 + 7 * 60
+PHONES = ["华为 Mate 40", "小米 12", "OPPO Reno8", "vivo Y76s", "荣耀 X40", "红米 Note 11"]
+
+
+@dataclass
+class _Plan:
+    """One planned 8-hour duty of a group at a site."""
+
+    group: PatrolGroup
+    site: Site
+    starts: datetime  # local
+    people: list[User]
+    leader: User
+
+
+@dataclass
+class _Town:
+    supervisor: User
+    sites: list[Site] = field(default_factory=list)
+    gates: dict[int, list[User]] = field(default_factory=lambda: defaultdict(list))
+    groups: list[tuple[PatrolGroup, list[User]]] = field(default_factory=list)
+    plans: list[_Plan] = field(default_factory=list)
+    devices: dict[int, str] = field(default_factory=dict)
+
+
+def _device(session: Session, user: User) -> str:
+    """The user's phone, named as its owner would: "王伟的华为 Mate 40"."""
+    device = Device(
+        id=f"demo-{user.username}",
+        user_id=user.id,
+        label=f"{user.display_name.split()[-1]}的{PHONES[(user.id or 0) % len(PHONES)]}",
+    )
+    session.add(device)
+    return device.id
+
+
+class _Pushes:
+    """The phones' pushes, collected and then sent in the order the server received them."""
+
+    def __init__(self, town: _Town):
+        self.town = town
+        self.by_key: dict[tuple[int, date], list[dict]] = defaultdict(list)
+        self.at: dict[tuple[int, date], datetime] = {}
+
+    def add(
+        self,
+        user: User,
+        at: datetime,
+        type_: str,
+        payload: dict,
+        *,
+        sync_at: datetime | None = None,
+    ) -> str:
+        """A mutation recorded at `at` (true local time); it syncs at `sync_at` (default:
+        ten minutes after the day's last record on that phone)."""
+        key = (user.id or 0, at.astimezone(TOWN_TZ).date())
+        skew = timedelta(seconds=SKEWED_PHONE_S if user.username == SKEWED_PHONE else 0)
+        mid = str(uuid.uuid4())
+        self.by_key[key].append(
+            {"id": mid, "type": type_, "occurred_at": (at + skew).isoformat(), "payload": payload}
+        )
+        when = sync_at or at + timedelta(minutes=10)
+        self.at[key] = max(self.at.get(key, when), when)
+        return mid
+
+    def send(self, now: datetime) -> None:
+        import app.record_types  # noqa: F401  (the mutation types the pushes carry)
+        from app.sync.push import push
+        from app.sync.schemas import PushRequest
+
+        engine = get_engine()
+        skewed = {
+            u.id for _, members in self.town.groups for u in members if u.username == SKEWED_PHONE
+        }
+        for key in sorted(self.by_key, key=lambda k: self.at[k]):
+            user_id, _ = key
+            received = min(self.at[key], now)
+            sent = received + timedelta(seconds=SKEWED_PHONE_S if user_id in skewed else 0)
+            request = PushRequest(sent_at=sent, outbox_depth=0, mutations=self.by_key[key])
+            answer = push(
+                engine,
+                user_id=user_id,
+                device_id=self.town.devices[user_id],
+                request=request,
+                received_at=received.astimezone(UTC),
+            )
+            refused = [r for r in answer.results if r.status not in ("applied", "duplicate")]
+            if refused:
+                raise RuntimeError(f"the demo history was refused: {refused[:3]}")
+
+
+def _history(town: _Town, now: datetime) -> None:
+    """Weeks of patrols, gate duty, visitors and hazards up to `now` (see the docstring)."""
+    now = now.astimezone(TOWN_TZ)
+    today = now.date()
+    pushes = _Pushes(town)
+    site_index = {site.id: i for i, site in enumerate(town.sites)}
+    with write_session() as session:
+        checkpoints = {site.id: sites.list_checkpoints(session, site=site) for site in town.sites}
+        windows = {site.id: sites.list_windows(session, site=site) for site in town.sites}
+    reviews = []
+    for plan in town.plans:
+        ends = plan.starts + timedelta(hours=SHIFT_HOURS)
+        days_back = (today - plan.starts.date()).days
+        key = (days_back, site_index[plan.site.id], plan.starts.hour // SHIFT_HOURS)
+        if plan.starts > now or key in GAPS:
+            continue
+        people = plan.people[:-1] if key in ABSENT else plan.people
+        recorder = people[0]
+        start = plan.starts - timedelta(minutes=2 + (plan.site.id or 0) % 5)  # handover overlap
+        shift_id = pushes.add(
+            recorder,
+            start,
+            "shift.start",
+            {
+                "site_id": plan.site.id,
+                "group_id": plan.group.id,
+                "member_ids": [u.id for u in people],
+            },
+        )
+        for j, cp in enumerate(checkpoints[plan.site.id]):
+            at = start + timedelta(minutes=40 + j * 17)
+            if at > now:
+                break
+            typed = (days_back + j) % 29 == 3  # now and then a code typed by hand
+            pushes.add(
+                recorder,
+                at,
+                "shift.scan",
+                {
+                    "shift_id": shift_id,
+                    "checkpoint_code": cp.code,
+                    "method": "typed" if typed else "qr",
+                    "lat": cp.lat,
+                    "lon": cp.lon,
+                    "accuracy_m": 8.0,
+                },
+            )
+        if ends + timedelta(minutes=4) > now:
+            continue  # on patrol now
+        pushes.add(recorder, ends + timedelta(minutes=4), "shift.end", {"shift_id": shift_id})
+        # Reviewed the morning two days after it ended (after the phone synced it that night);
+        # the latest shifts still wait for the leader.
+        on_it = plan.leader.id in {u.id for u in people}
+        reviewer = town.supervisor if on_it else plan.leader
+        review_at = datetime.combine(ends.date() + timedelta(days=2), time(9, 30), TOWN_TZ)
+        reviews.append((reviewer, review_at, shift_id))
+    for reviewer, at, shift_id in reviews:
+        if at <= now:
+            pushes.add(reviewer, at, "shift.review", {"shift_id": shift_id, "decision": "confirm"})
+    _gate_history(pushes, town, windows, today, now)
+    _hazard_history(pushes, town, today, now)
+    pushes.send(now)
+
+
+def _gate_history(pushes: _Pushes, town: _Town, windows, today: date, now: datetime) -> None:
+    """Four staff check in at every window of every school day; GATE_SHORT had three. Two
+    visitors a week per school, signed in with approval and out again."""
+    for days_back in range(HISTORY_WEEKS * 7 + today.weekday(), -1, -1):
+        day = today - timedelta(days=days_back)
+        if day.weekday() >= 5:
+            continue
+        for i, site in enumerate(town.sites):
+            staff = town.gates.get(site.id, [])
+            for window in windows[site.id] if staff else []:
+                opens = datetime.combine(day, window.starts, TOWN_TZ)
+                here = staff[:3] if (days_back, i, window.kind) in GATE_SHORT else staff
+                for n, gate in enumerate(here):
+                    at = opens + timedelta(minutes=3 + 2 * n)
+                    if at <= now:
+                        payload = {
+                            "site_id": site.id,
+                            "window_id": window.id,
+                            "local_date": day.isoformat(),
+                            "direction": "in",
+                        }
+                        pushes.add(gate, at, "gate.check", payload)
+            if staff and day.weekday() in (1, 3):
+                at = datetime.combine(day, time(10, 15), TOWN_TZ)
+                if at + timedelta(hours=1) <= now:
+                    visitor = pushes.add(
+                        staff[0],
+                        at,
+                        "visitor.enter",
+                        {
+                            "site_id": site.id,
+                            "name": ["刘建国", "陈美华", "送货员 孙强"][days_back % 3],
+                            "visiting": ["校长办公室", "三年级二班 王老师", "食堂"][days_back % 3],
+                            "purpose": ["检查消防器材", "家长会谈", "送食材"][days_back % 3],
+                            "host_approved": True,
+                            "vehicle_plate": "鄂A·3K215" if days_back % 3 == 2 else None,
+                            "goods": "蔬菜、大米" if days_back % 3 == 2 else None,
+                            "pass_slip_no": f"CMT-{day:%m%d}-{i + 1}"
+                            if days_back % 3 == 2
+                            else None,
+                        },
+                    )
+                    pushes.add(
+                        staff[0],
+                        at + timedelta(minutes=50),
+                        "visitor.leave",
+                        {"visitor_id": visitor},
+                    )
+
+
+# (days before today, site index, category, place type, severity, description, what happened)
+HAZARDS = [
+    (20, 0, "fire", None, "medium", "教学楼二楼灭火器压力不足", "closed"),
+    (18, 1, "food_hygiene", "canteen", "high", "食堂留样柜温度超标", "closed"),
+    (15, 4, "collapse", "classroom", "high", "午睡室吊顶有裂缝", "rectified"),
+    (13, 6, "surroundings", "internet_cafe", "medium", "车站对面网吧接纳未成年人", "overdue"),
+    (11, 2, "traffic", "gate", "medium", "校门口缺少减速带", "overdue"),
+    (9, 3, "security_equipment", None, "low", "侧门监控摄像头画面模糊", "assigned"),
+    (6, 1, "surroundings", "illegal_stall", "low", "校门外流动摊点售卖三无食品", "assigned"),
+    (4, 5, "accident", None, "low", "滑梯区地面防护垫破损", "reported"),
+    (1, 0, "fire", None, "high", "配电箱周围堆放纸箱", "reported"),
+]
+DEPARTMENTS = {
+    "fire": "education_office",
+    "food_hygiene": "market_regulation",
+    "collapse": "education_office",
+    "surroundings": "police_station",
+    "traffic": "traffic_police",
+    "security_equipment": "four_in_one",
+    "accident": "education_office",
+}
+
+
+def _fix_photo(session: Session, user: User) -> str:
+    """One small JPEG of "the fix", stored like an upload (content-addressed)."""
+    import hashlib
+
+    from PIL import Image, ImageDraw
+
+    from app.photos import service as photos
+
+    img = Image.new("RGB", (320, 240), (200, 220, 200))
+    ImageDraw.Draw(img).rectangle((40, 60, 280, 180), outline=(30, 120, 30), width=8)
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=80)
+    data = out.getvalue()
+    sha = hashlib.sha256(data).hexdigest()
+    photos.store(sha256=sha, data=data, user=user)
+    return sha
+
+
+def _hazard_history(pushes: _Pushes, town: _Town, today: date, now: datetime) -> None:
+    """HAZARDS, each found on patrol and taken along its lifecycle as far as it got."""
+    leaders = {
+        i: (members[0], members[1:])
+        for (group, members), (_, site_idx) in zip(town.groups, GROUPS, strict=True)
+        for i in site_idx
+    }
+    with write_session() as session:
+        photo = _fix_photo(session, town.supervisor)
+    for days_back, i, category, place, severity, text, fate in HAZARDS:
+        leader, members = leaders[i]
+        finder = members[days_back % len(members)]
+        found = datetime.combine(today - timedelta(days=days_back), time(14, 20), TOWN_TZ)
+        if found > now:
+            continue
+        site = town.sites[i]
+        report = {
+            "site_id": site.id,
+            "category": category,
+            "severity": severity,
+            "description": text,
+            "lat": site.lat,
+            "lon": site.lon,
+            "accuracy_m": 10.0,
+        }
+        if place:
+            report["place_type"] = place
+        if category == "surroundings":
+            report |= {"within_300m": True, "distance_m": 150.0}
+        hazard = pushes.add(finder, found, "hazard.report", report)
+        if fate == "reported":
+            continue
+        due = (found + timedelta(days=30)).date()
+        if fate == "overdue":  # due before today, not closed: overdue
+            due = min((found + timedelta(days=5)).date(), today - timedelta(days=1))
+        assign = {
+            "hazard_id": hazard,
+            "action": "assign",
+            "department": DEPARTMENTS[category],
+            "due_date": due.isoformat(),
+            "comment": "请按期整改并上传整改照片",
+        }
+        at = found + timedelta(hours=20)
+        pushes.add(leader, at, "hazard.transition", assign)
+        if fate in ("assigned", "overdue"):
+            continue
+        fix = {"hazard_id": hazard, "action": "rectify", "photos": [photo], "comment": "已整改"}
+        pushes.add(finder, at + timedelta(days=2), "hazard.transition", fix)
+        if fate == "closed":
+            close = {"hazard_id": hazard, "action": "close", "comment": "验收合格，销号"}
+            pushes.add(town.supervisor, at + timedelta(days=3), "hazard.transition", close)

@@ -107,14 +107,19 @@ def _where(err: dict, skip: tuple = ("body",)) -> str:
     return ".".join(str(p) for p in err.get("loc", ()) if p not in skip)
 
 
+def validation_zh(err: dict) -> str:
+    """The Chinese of one pydantic error (without its field)."""
+    template = _VALIDATION_ZH.get(err.get("type"), _VALIDATION_ZH_OTHER)
+    return template.format(**(err.get("ctx") or {}))
+
+
 def validation_text(errors: list[dict], *, limit: int = 3, skip=("body",)) -> tuple[str, str]:
     """The English and Chinese of the first few validation errors, each with its field."""
     en, zh = [], []
     for err in errors[:limit]:
         where = _where(err, skip) or "body"
         en.append(f"{where}: {err.get('msg', 'invalid')}")
-        template = _VALIDATION_ZH.get(err.get("type"), _VALIDATION_ZH_OTHER)
-        zh.append(f"{where}：{template.format(**(err.get('ctx') or {}))}")
+        zh.append(f"{where}：{validation_zh(err)}")
     return "; ".join(en), "；".join(zh)
 
 
@@ -137,11 +142,35 @@ _HTTP_CODES = {
 _HTTP_ZH = {
     "There was an error parsing the body": "无法解析请求内容（不是有效的 JSON，或嵌套过深）",
 }
+# The Chinese of an error code, for the framework's own refusals (an unknown path, a wrong
+# method) that come with no text of ours. Our own errors carry their own message_zh.
+CODE_ZH = {
+    "bad_request": "请求有误。",
+    "not_authenticated": "请先登录。",
+    "forbidden": "您没有此操作的权限。",
+    "not_found": "没有找到所请求的内容。",
+    "method_not_allowed": "不支持此请求方式。",
+    "conflict": "与已保存的数据冲突，未保存任何内容。",
+    "gone": "所请求的内容已不再有效。",
+    "too_large": "请求内容过大。",
+    "unsupported_media_type": "不支持此内容类型。",
+    "invalid": "输入无效。",
+    "too_many_requests": "请求过于频繁，请稍后再试。",
+    "unavailable": "服务暂时不可用，请稍后再试。",
+    "database_unavailable": "数据库暂时不可用，未保存任何内容，请稍后再试。",
+    "storage_full": "服务器存储已满，请告知管理员。",
+    "internal": "服务器出错，已记录，请稍后再试。",
+    "error": "请求失败。",
+}
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict]:
     return [
-        {"field": _where(err) or "body", "message": err.get("msg", "invalid")}
+        {
+            "field": _where(err) or "body",
+            "message": err.get("msg", "invalid"),
+            "message_zh": validation_zh(err),
+        }
         for err in exc.errors()
     ]
 
@@ -151,7 +180,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _app_error(_request: Request, exc: AppError):
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
         return JSONResponse(
-            error_body(exc.code, exc.message, exc.details, exc.message_zh),
+            error_body(exc.code, exc.message, exc.details, exc.message_zh or CODE_ZH.get(exc.code)),
             exc.status_code,
             headers=headers,
         )
@@ -172,7 +201,7 @@ def install_error_handlers(app: FastAPI) -> None:
         code = _HTTP_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         return JSONResponse(
-            error_body(code, message, message_zh=_HTTP_ZH.get(message)),
+            error_body(code, message, message_zh=_HTTP_ZH.get(message, CODE_ZH.get(code))),
             exc.status_code,
             headers=exc.headers,
         )
@@ -197,6 +226,7 @@ def install_error_handlers(app: FastAPI) -> None:
                 "conflict",
                 "The change refers to something that does not exist or clashes with stored "
                 "data; nothing was saved.",
+                message_zh="该修改引用了不存在的内容，或与已保存的数据冲突，未保存任何内容。",
             ),
             409,
         )
@@ -218,6 +248,7 @@ def install_error_handlers(app: FastAPI) -> None:
             error_body(
                 "database_unavailable",
                 "The database is briefly unavailable; nothing was saved. Try again shortly.",
+                message_zh=CODE_ZH["database_unavailable"],
             ),
             503,
             headers={"Retry-After": "2"},
@@ -227,7 +258,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return JSONResponse(
-            error_body("internal", "Something went wrong on the server; it has been logged."),
+            error_body(
+                "internal",
+                "Something went wrong on the server; it has been logged.",
+                message_zh=CODE_ZH["internal"],
+            ),
             500,
         )
 

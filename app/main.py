@@ -7,7 +7,10 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import HTMLResponse
 from sqlalchemy import text
+from starlette.middleware.gzip import GZipMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import db
@@ -30,7 +33,7 @@ def healthz() -> dict:
         with db.get_engine().connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:
-        raise Unavailable("The database is not reachable.") from exc
+        raise Unavailable("The database is not reachable.", message_zh="无法连接数据库。") from exc
     return {"status": "ok"}
 
 
@@ -41,7 +44,10 @@ def readyz() -> dict:
         with db.get_engine().connect() as conn:
             conn.execute(text("SELECT version FROM sync_state WHERE id = 1")).one()
     except Exception as exc:
-        raise Unavailable("The database is not migrated or not reachable.") from exc
+        raise Unavailable(
+            "The database is not migrated or not reachable.",
+            message_zh="数据库尚未迁移或无法连接。",
+        ) from exc
     return {"status": "ready"}
 
 
@@ -64,6 +70,36 @@ def _routers() -> tuple[list[APIRouter], list[APIRouter]]:
     public = [health_router, auth_public]
     private = [auth, sites, users, groups, shifts, gate, hazards, photos, sync, reports, audit]
     return public, private
+
+
+# Swagger UI from npm `swagger-ui-dist` (pwa/package-lock.json), served by the PWA's static
+# files: /docs works with no Internet, and its CSP names no CDN.
+SWAGGER_ASSETS = "/node_modules/swagger-ui-dist"
+# Compress text answers (JSON, CSV, the PWA's files); photos are JPEG/PNG/WebP, which the
+# middleware leaves alone. Level 6: nearly level 9's size for much less CPU on a small box.
+GZIP_MIN_BYTES, GZIP_LEVEL = 500, 6
+
+
+def _docs_router(title: str, openapi_url: str) -> APIRouter:
+    """/docs with its assets from this server; no /redoc (its bundle and fonts are CDN-only)."""
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/docs")
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=openapi_url,
+            title=f"{title} - API",
+            oauth2_redirect_url="/docs/oauth2-redirect",
+            swagger_js_url=f"{SWAGGER_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{SWAGGER_ASSETS}/swagger-ui.css",
+            swagger_favicon_url="/icons/icon.svg",
+        )
+
+    @router.get("/docs/oauth2-redirect")
+    def oauth2_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    return router
 
 
 def tune_gc() -> None:
@@ -90,7 +126,10 @@ def create_app() -> FastAPI:
         title="School-safety patrol",
         version="0.1.0",
         description="Offline-first sync server for town school-safety patrols.",
+        docs_url=None,
+        redoc_url=None,
     )
+    app.include_router(_docs_router(app.title, app.openapi_url or "/openapi.json"))
     install_error_handlers(app)
     from app.groups.membership import scope_of
 
@@ -110,6 +149,7 @@ def create_app() -> FastAPI:
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "X-Device-Time"],
         )
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL)
     app.add_middleware(DeviceClockMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestLogMiddleware)

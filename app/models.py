@@ -12,7 +12,7 @@ from app.groups.models import (
     RosterShiftMember,
 )
 from app.hazards.models import Hazard, HazardEvent
-from app.photos.models import Photo, RecordPhoto
+from app.photos.models import Photo, PhotoBlob, PhotoUpload, RecordPhoto
 from app.reports.models import ReportCoverageDay, ReportWatermark
 from app.shifts.models import CheckpointScan, PatrolShift, ShiftMember, ShiftReview
 from app.sites.models import Checkpoint, GateWindow, Site
@@ -34,6 +34,8 @@ __all__ = [
     "PatrolGroup",
     "PatrolShift",
     "Photo",
+    "PhotoBlob",
+    "PhotoUpload",
     "RecordPhoto",
     "RefreshToken",
     "ReportCoverageDay",

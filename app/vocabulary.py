@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 
 from app.gate import rules as gate_rules
-from app.gate.models import GateDirection
+from app.gate.models import ApprovalVia, GateDirection, SlipCheck, VisitorApproval, VisitorState
 from app.hazards import rules as hazard_rules
 from app.hazards.models import (
     Department,
@@ -100,6 +100,29 @@ GATE_DIRECTION: Labels = {
     GateDirection.check_out: ("签退", "Check out"),
 }
 
+VISITOR_APPROVAL: Labels = {
+    VisitorApproval.asked: ("已请示，等待答复", "Asked, waiting for the host"),
+    VisitorApproval.approved: ("被访人已同意", "Host agreed"),
+    VisitorApproval.refused: ("被访人不同意", "Host refused"),
+}
+
+APPROVAL_VIA: Labels = {
+    ApprovalVia.phone: ("电话确认", "By phone"),
+    ApprovalVia.in_person: ("当面确认", "In person"),
+}
+
+SLIP_CHECK: Labels = {
+    SlipCheck.matched: ("与出门条相符", "Matches the pass slip"),
+    SlipCheck.mismatch: ("与出门条不符", "Does not match the pass slip"),
+}
+
+VISITOR_STATE: Labels = {
+    VisitorState.waiting: ("等待同意", "Waiting for approval"),
+    VisitorState.inside: ("在校内", "Inside"),
+    VisitorState.refused: ("未准入", "Not let in"),
+    VisitorState.left: ("已离校", "Left"),
+}
+
 WINDOW_KIND: Labels = {
     WindowKind.arrival: ("上学", "Arrival"),
     WindowKind.dismissal: ("放学", "Dismissal"),
@@ -122,6 +145,10 @@ VOCABULARIES: dict[str, tuple[type[StrEnum], Labels]] = {
     "shift_status": (ShiftStatus, SHIFT_STATUS),
     "review_decision": (ReviewDecision, REVIEW_DECISION),
     "gate_direction": (GateDirection, GATE_DIRECTION),
+    "visitor_approval": (VisitorApproval, VISITOR_APPROVAL),
+    "approval_via": (ApprovalVia, APPROVAL_VIA),
+    "slip_check": (SlipCheck, SLIP_CHECK),
+    "visitor_state": (VisitorState, VISITOR_STATE),
     "window_kind": (WindowKind, WINDOW_KIND),
     "site_kind": (SiteKind, SITE_KIND),
 }

@@ -11,11 +11,11 @@ CSP = (
     "connect-src 'self'; worker-src 'self'; manifest-src 'self'; media-src 'self' blob:; "
     "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
 )
-# Swagger UI at /docs needs its own inline bootstrap; it is an admin tool, not the app.
+# Swagger UI at /docs needs its own inline bootstrap; it is an admin tool, not the app. Its
+# assets come from this server (app.main.SWAGGER_ASSETS), so no other host is allowed.
 DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: "
-    "https://fastapi.tiangolo.com; object-src 'none'; frame-ancestors 'none'"
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; object-src 'none'; frame-ancestors 'none'"
 )
 
 
@@ -28,7 +28,7 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         path = scope["path"]
-        csp = DOCS_CSP if path in ("/docs", "/redoc") else CSP
+        csp = DOCS_CSP if path == "/docs" else CSP
 
         async def _send(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -109,6 +109,8 @@ async def _too_large(send: Send, limit: int) -> None:
             f"The request body is larger than the limit of {limit} bytes ({mib:.1f} MiB); "
             "send fewer records per batch or a smaller photo.",
             {"limit_bytes": limit},
+            message_zh=f"请求内容超过 {limit} 字节（{mib:.1f} MiB）的上限，"
+            "请每批少传一些记录，或换一张较小的照片。",
         )
     ).encode()
     await send(

@@ -53,6 +53,7 @@ const SHELL = [
   '/js/views/console-checkpoints.js',
   '/js/views/console-rosters.js',
   '/js/views/console-hazards.js',
+  '/js/views/console-visitors.js',
   '/js/views/console-devices.js',
   '/js/views/console-report.js',
   '/js/views/roster-plan.js',

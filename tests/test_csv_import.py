@@ -52,7 +52,15 @@ def test_csv_with_one_bad_row_imports_nothing_and_names_the_line(client, town, l
     res = _upload(client, "/api/sites/import", text, login("admin"))
     assert res.status_code == 422
     details = res.json()["error"]["details"]
-    assert details == [{"line": 4, "field": "lat", "message": details[0]["message"]}]
+    assert details == [
+        {
+            "line": 4,
+            "field": "lat",
+            "message": details[0]["message"],
+            "message_zh": details[0]["message_zh"],
+        }
+    ]
+    assert "第 4 行" in res.json()["error"]["message_zh"]
     assert "line 4" in res.json()["error"]["message"]
     assert _count(session, Site) == before
 
@@ -74,11 +82,14 @@ def test_site_csv_lists_every_bad_row(client, town, login):
 def test_site_csv_with_an_unknown_column_is_422_on_line_1(client, town, login):
     res = _upload(client, "/api/sites/import", "name,colour\n学校,红\n", login("admin"))
     assert res.status_code == 422
-    assert res.json()["error"]["details"][0] == {
+    first = res.json()["error"]["details"][0]
+    assert first == {
         "line": 1,
         "field": "colour",
-        "message": res.json()["error"]["details"][0]["message"],
+        "message": first["message"],
+        "message_zh": first["message_zh"],
     }
+    assert first["message_zh"].startswith("未知的列")
 
 
 def test_site_csv_repeating_an_existing_site_name_is_rejected(client, town, login):
@@ -146,7 +157,12 @@ def test_user_csv_with_a_taken_username_imports_nobody(client, town, login, sess
     res = _upload(client, "/api/users/import", text, login("admin"))
     assert res.status_code == 422
     assert res.json()["error"]["details"] == [
-        {"line": 5, "field": "username", "message": "the username 'member_a1' is already taken"}
+        {
+            "line": 5,
+            "field": "username",
+            "message": "the username 'member_a1' is already taken",
+            "message_zh": "用户名 member_a1 已被使用",
+        }
     ]
     assert _count(session, User) == before
 
@@ -169,9 +185,12 @@ def test_user_csv_reports_short_password_unknown_role_and_unknown_site(client, t
 def test_user_csv_missing_a_required_column_is_422(client, town, login):
     res = _upload(client, "/api/users/import", "username,display_name\nab,甲\n", login("admin"))
     assert res.status_code == 422
-    assert {"line": 1, "field": "password", "message": "required column is missing"} in res.json()[
-        "error"
-    ]["details"]
+    assert {
+        "line": 1,
+        "field": "password",
+        "message": "required column is missing",
+        "message_zh": "缺少必填的列",
+    } in res.json()["error"]["details"]
 
 
 def test_user_csv_rejects_a_username_with_spaces(client, town, login):

@@ -19,7 +19,7 @@ def _count(session, model) -> int:
 
 
 def test_demo_town_has_the_sites_groups_and_logins_the_readme_promises(engine, session):
-    out = seed_demo_town()
+    out = seed_demo_town(history=False)
     for login in ("admin", "supervisor", "leader1", "member1", "member15", "gate1"):
         assert login in out
     assert DEMO_PASSWORD in out
@@ -47,7 +47,7 @@ def test_demo_town_has_the_sites_groups_and_logins_the_readme_promises(engine, s
 
 
 def test_each_demo_group_has_a_leader_and_five_members(engine, session):
-    seed_demo_town()
+    seed_demo_town(history=False)
     session.rollback()
     groups = session.exec(select(PatrolGroup)).all()
     assert len(groups) == 3
@@ -64,7 +64,7 @@ def test_demo_roster_covers_the_current_week_around_the_clock_with_some_understa
     engine, session
 ):
     now = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)  # a Wednesday in Shanghai
-    seed_demo_town(now=now)
+    seed_demo_town(now=now, history=False)
     session.rollback()
     rosters = session.exec(select(Roster)).all()
     monday = week_start(now.astimezone(ZoneInfo("Asia/Shanghai")).date())
@@ -86,17 +86,17 @@ def test_demo_roster_covers_the_current_week_around_the_clock_with_some_understa
 
 
 def test_running_the_demo_twice_does_not_duplicate_anything(engine, session):
-    seed_demo_town()
+    seed_demo_town(history=False)
     session.rollback()
     before = (_count(session, User), _count(session, Site), _count(session, RosterShift))
-    out = seed_demo_town()
+    out = seed_demo_town(history=False)
     assert "admin" in out
     session.rollback()
     assert (_count(session, User), _count(session, Site), _count(session, RosterShift)) == before
 
 
 def test_demo_admin_can_log_in_with_the_demo_password(engine, client):
-    seed_demo_town()
+    seed_demo_town(history=False)
     res = client.post("/api/auth/login", json={"username": "admin", "password": DEMO_PASSWORD})
     assert res.status_code == 200
 
@@ -106,7 +106,7 @@ def test_demo_refuses_to_run_in_production(engine, session, monkeypatch):
     get_settings.cache_clear()
     try:
         with pytest.raises(RuntimeError, match="production"):
-            seed_demo_town()
+            seed_demo_town(history=False)
     finally:
         monkeypatch.setenv("PATROL_ENV", "test")
         get_settings.cache_clear()

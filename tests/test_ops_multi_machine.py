@@ -7,8 +7,8 @@ Which app machine nginx hands a request to is chosen by the test (an `X-Test-Mac
 mapped in nginx.conf), so "the other machine" is certain; without the header it balances.
 
 For the lead, after merge (depends on other helpers' work, not asserted here yet):
-- shared photo store: a photo uploaded through A is read through B (see the strict xfail
-  below: it starts passing, and so failing as XPASS, once the shared store is configured);
+- shared photo store: a photo uploaded through A is read through B (the machines share the
+  `database` photo store, each with an upload folder of its own that stays empty);
 - towns: a town admin of town A, logged in through A, is blind to town B's sites through B.
 """
 
@@ -148,6 +148,7 @@ def deployment(tmp_path_factory) -> Iterator[Deployment]:
                 PATROL_SECRET_KEY=SECRET,
                 PATROL_ARGON2_MEMORY_KIB="1024",
                 PATROL_UPLOAD_DIR=str(uploads[machine]),
+                PATROL_PHOTO_STORE="database",  # shared by both machines (app.photos.store)
                 PATROL_TRUSTED_PROXIES=PROXY_ADDRESS,
                 PATROL_LOGIN_FAILURES_PER_ACCOUNT=str(FAILURES_PER_ACCOUNT),
             )
@@ -274,11 +275,6 @@ def test_requests_without_a_chosen_machine_are_balanced_over_both(deployment):
     assert used == {f"127.0.0.1:{p}" for p in deployment.ports.values()}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="photos live on one machine's disk until the shared photo store lands (issue 17); "
-    "then configure it in the deployment fixture and drop this mark",
-)
 def test_a_photo_uploaded_through_one_machine_is_read_through_the_other(deployment):
     import hashlib
     import io

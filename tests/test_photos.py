@@ -109,13 +109,28 @@ def test_a_record_may_arrive_before_its_photos_and_the_gap_is_listed(client, tow
     assert client.get("/api/photos/missing", headers=sup).json() == []
 
 
-def test_member_cannot_fetch_another_groups_photo(client, town, login):
+def test_member_cannot_fetch_another_groups_photo_nor_learn_that_it_exists(client, town, login):
     a_member = login("member_a1")
     data = _jpeg(seed=3)
     client.put(f"/api/photos/{_sha(data)}", content=data, headers=a_member)
     _report_with(client, town, a_member, "a", [_sha(data)])
     assert client.get(f"/api/photos/{_sha(data)}", headers=login("member_a2")).status_code == 200
-    assert client.get(f"/api/photos/{_sha(data)}", headers=login("member_b1")).status_code == 403
+    b_member = login("member_b1")
+    hidden = client.get(f"/api/photos/{_sha(data)}", headers=b_member)
+    absent = client.get(f"/api/photos/{_sha(_jpeg(seed=4))}", headers=b_member)
+    assert (hidden.status_code, hidden.json()) == (absent.status_code, absent.json())
+    assert hidden.status_code == 404
+    # nor through the resumable upload: its state and a first chunk answer as for no photo
+    for sha in (_sha(data), _sha(_jpeg(seed=4))):
+        state = client.get(f"/api/photos/{sha}/upload", headers=b_member).json()
+        assert state == {"sha256": sha, "received": 0, "complete": False}
+    first = client.patch(
+        f"/api/photos/{_sha(data)}",
+        params={"offset": 0, "total": len(data)},
+        content=data[:100],
+        headers=b_member,
+    )
+    assert first.json() == {"sha256": _sha(data), "received": 100, "complete": False}
     assert client.get(f"/api/photos/{_sha(data)}", headers=login("supervisor")).status_code == 200
 
 

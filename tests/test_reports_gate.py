@@ -108,7 +108,7 @@ def test_gate_csv_lists_shortfalls_with_chinese_headers(client, town, session, l
     assert res.content.startswith(b"\xef\xbb\xbf")
     lines = res.content.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("学校编号,学校,日期,时段,应到人数,实到人数,人数不足")
-    assert lines[1] == f"{site.id},东风小学,{MONDAY},上学,4,0,是,,ended,0"
+    assert lines[1] == f"{site.id},东风小学,{MONDAY},上学,4,0,是,,已结束,0"
     assert len(lines) == 3
 
 

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from app.gate import rules
-from app.gate.models import GateDirection
+from app.gate.models import GateDirection, SlipCheck, VisitorApproval
 from app.records.errors import Conflicted, Rejected, Rule
 
 ENTERED = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # a fixed day: these rules never read a clock
@@ -90,3 +90,64 @@ def test_a_window_is_judged_only_once_it_has_ended(hour, minute, state):
 def test_a_key_place_has_no_gate_duty():
     assert rules.expects_gate_duty("school") and rules.expects_gate_duty("kindergarten")
     assert not rules.expects_gate_duty("key_place")
+
+
+# --- the visitor register: approval as a step, the exit against the pass slip ----------
+
+APPROVED, ASKED, REFUSED = (
+    VisitorApproval.approved,
+    VisitorApproval.asked,
+    VisitorApproval.refused,
+)
+
+
+@pytest.mark.parametrize(
+    ("approval", "box", "named", "expected"),
+    [
+        # the new app says the step: only an answer names who answered (the host by default)
+        (ASKED, False, None, (ASKED, None, False)),
+        (ASKED, True, "王老师", (ASKED, None, False)),
+        (APPROVED, False, None, (APPROVED, "食堂 李师傅", False)),
+        (APPROVED, False, " 总务处 王老师 ", (APPROVED, "总务处 王老师", False)),
+        (REFUSED, False, "", (REFUSED, "食堂 李师傅", False)),
+        # an older app sends only the box: unticked was shown inside, so it is flagged
+        (None, True, None, (APPROVED, None, False)),
+        (None, False, None, (ASKED, None, True)),
+    ],
+)
+def test_the_hosts_answer_at_entry(approval, box, named, expected):
+    assert rules.approval_at_entry(approval, box, named, "食堂 李师傅") == expected
+
+
+def test_the_hosts_first_answer_stands():
+    assert rules.decide("asked", APPROVED) == APPROVED
+    assert rules.decide("asked", REFUSED) == REFUSED
+    for current in ("approved", "refused"):
+        with pytest.raises(Conflicted) as raised:
+            rules.decide(current, APPROVED)
+        assert raised.value.rule == Rule.visitor_already_decided
+    with pytest.raises(Rejected):
+        rules.decide("asked", ASKED)
+
+
+@pytest.mark.parametrize(
+    ("plate", "goods", "check", "flag"),
+    [
+        (None, None, None, None),  # on foot, nothing carried: nothing to check
+        (None, None, SlipCheck.mismatch, None),  # no vehicle or goods: no slip to match
+        ("鄂A12345", None, None, "slip_not_checked"),
+        (None, "两箱蔬菜", None, "slip_not_checked"),
+        ("鄂A12345", "两箱蔬菜", SlipCheck.matched, None),
+        ("鄂A12345", None, SlipCheck.mismatch, "slip_mismatch"),
+    ],
+)
+def test_vehicles_and_goods_leave_against_the_pass_slip(plate, goods, check, flag):
+    assert rules.exit_flag(plate, goods, check) == flag
+
+
+def test_only_an_approved_visitor_is_inside():
+    assert rules.visitor_state("asked", None) == "waiting"
+    assert rules.visitor_state("approved", None) == "inside"
+    assert rules.visitor_state("refused", None) == "refused"
+    for approval in ("asked", "approved", "refused"):  # signed out: gone, whatever the answer
+        assert rules.visitor_state(approval, ENTERED) == "left"

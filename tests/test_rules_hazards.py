@@ -141,3 +141,12 @@ def test_a_fix_is_shown_by_a_photo():
 )
 def test_a_finding_is_within_300m_by_its_place_type_and_distance(place, distance, marked, within):
     assert rules.within_300m(place, distance, marked) is within
+
+
+def test_verification_waits_for_every_photo_of_the_fix():
+    rules.check_fix_photos_arrived(CLOSE, [])  # all on the server: no refusal
+    rules.check_fix_photos_arrived(REOPEN, ["ab" * 32])  # only 验收 judges by the photos
+    with pytest.raises(Rejected) as raised:
+        rules.check_fix_photos_arrived(CLOSE, ["ab" * 32, "cd" * 32])
+    assert raised.value.rule == Rule.fix_photos_missing
+    assert raised.value.message_zh.startswith("整改照片尚有 2 张未上传")

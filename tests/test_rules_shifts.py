@@ -18,7 +18,9 @@ def test_a_named_group_must_be_one_of_the_authors_groups_patrolling_the_site():
         with pytest.raises(Rejected) as raised:
             rules.patrol_group(other, mine={3, 5}, patrolling={5, 9})
         assert raised.value.rule == Rule.not_your_group
-        assert "巡逻组" in raised.value.message and "patrolling this site" in raised.value.message
+        assert (
+            "巡逻组" in raised.value.message_zh and "patrolling this site" in raised.value.message
+        )
 
 
 def test_without_a_named_group_the_authors_first_patrolling_group():

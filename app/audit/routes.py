@@ -40,6 +40,7 @@ def list_audit(
         if since.tzinfo is None:
             raise Invalid(
                 "since needs a UTC offset, e.g. 2026-12-01T08:00:00+08:00.",
+                message_zh="since 须带时区偏移，例如 2026-12-01T08:00:00+08:00。",
                 details=[{"field": "since", "message": "no UTC offset"}],
             )
         query = query.where(AuditEvent.at >= since)

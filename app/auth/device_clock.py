@@ -99,6 +99,8 @@ def _device(session: Session, claims: dict) -> Device | None:
     device = session.get(Device, claims["dev"])
     if device is None or device.revoked_at is not None or str(device.user_id) != claims["sub"]:
         return None
+    if claims.get("gen", 0) != device.session_generation:  # a logged-out session
+        return None
     return device
 
 

@@ -93,6 +93,9 @@ class Device(SQLModel, table=True):
     last_outbox_depth: int | None = None  # records the phone still held when it last synced
     last_clock_offset_s: float | None = None  # server time minus device time, last push
     max_abs_clock_offset_s: float | None = None
+    # Bumped when the device's session ends (logout, a refresh token used twice): access
+    # tokens carry the generation they were issued in and stop working once it moves on.
+    session_generation: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class DevicePublic(SQLModel):

@@ -52,6 +52,7 @@ def login(body: LoginRequest, request: Request, session: WriteSessionDep) -> Tok
         username=body.username,
         password=body.password,
         device_id=body.device_id,
+        device_label=body.device_label,
         address=address,
     )
     service.note_login_clock(

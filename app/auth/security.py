@@ -39,13 +39,16 @@ def verify_password(password: str, password_hash: str | None) -> bool:
         return False
 
 
-def create_access_token(*, user_id: int, device_id: str, scope: str = SCOPE_ALL) -> str:
+def create_access_token(
+    *, user_id: int, device_id: str, scope: str = SCOPE_ALL, generation: int = 0
+) -> str:
     settings = get_settings()
     now = utcnow()
     claims = {
         "sub": str(user_id),
         "dev": device_id,
         "scope": scope,
+        "gen": generation,  # the device's session generation (app.auth.service.logout)
         "typ": "access",
         "iat": int(now.timestamp()),
         "exp": int((now + timedelta(minutes=settings.access_token_minutes)).timestamp()),

@@ -1,10 +1,12 @@
 """Login, refresh-token rotation with reuse detection, revocation, login rate limits."""
 
+import hashlib
+import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func, text, update
 from sqlmodel import Session, select
 
 from app.auth import security
@@ -23,59 +25,127 @@ class TokenPair:
     scope: str
 
 
-def check_login_rate(session: Session, *, username: str, address: str) -> None:
+# The advisory-lock namespace of login attempts (Postgres): one lock per account name.
+_LOGIN_LOCK_SPACE = 7_305_001
+
+
+def _serialise_attempts(session: Session, username: str) -> None:
+    """Attempts on one account take turns, across every process: each counts the failures
+    the earlier ones committed, so N concurrent guesses get at most the limit of password
+    checks. Postgres: a transaction-scoped advisory lock on the name. SQLite: the login's
+    write transaction (BEGIN IMMEDIATE) already serialises every writer."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text(f"SELECT pg_advisory_xact_lock({_LOGIN_LOCK_SPACE}, hashtext(:name))"),
+            {"name": username},
+        )
+
+
+def _own_device(session: Session, *, username: str, device_id: str | None) -> bool:
+    """The login comes from a phone this account has used before (and still may)."""
+    if not device_id:
+        return False
+    device = session.get(Device, device_id)
+    if device is None or device.revoked_at is not None:
+        return False
+    user = session.exec(select(User).where(User.username == username)).first()
+    return user is not None and device.user_id == user.id
+
+
+def check_login_rate(
+    session: Session, *, username: str, address: str, device_id: str | None = None
+) -> None:
+    """Per account: a few failures in the window, then wait. Per address: many failures
+    (any names) in the window stop logins from that address, except from a phone that is
+    already the account's own: a stranger guessing names behind a school's one NAT does not
+    lock out the people who work there."""
     settings = get_settings()
+    _serialise_attempts(session, username)
     since = utcnow() - timedelta(minutes=settings.login_failure_window_minutes)
     by_account = session.exec(
         select(func.count())
         .select_from(LoginFailure)
         .where(LoginFailure.username == username, LoginFailure.at >= since)
     ).one()
+    refusal = TooManyRequests(
+        f"Too many failed logins; try again in {settings.login_failure_window_minutes} minutes.",
+        message_zh=f"登录失败次数过多，请 {settings.login_failure_window_minutes} 分钟后再试。",
+    )
+    if by_account >= settings.login_failures_per_account:
+        raise refusal
     by_address = session.exec(
         select(func.count())
         .select_from(LoginFailure)
         .where(LoginFailure.address == address, LoginFailure.at >= since)
     ).one()
-    if by_account >= settings.login_failures_per_account or (
-        by_address >= settings.login_failures_per_address
+    if by_address >= settings.login_failures_per_address and not _own_device(
+        session, username=username, device_id=device_id
     ):
-        raise TooManyRequests(
-            f"Too many failed logins; try again in {settings.login_failure_window_minutes} minutes."
-        )
+        raise refusal
 
 
 def login(
-    session: Session, *, username: str, password: str, device_id: str | None, address: str
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    device_id: str | None,
+    address: str,
+    device_label: str | None = None,
 ) -> TokenPair:
-    check_login_rate(session, username=username, address=address)
+    check_login_rate(session, username=username, address=address, device_id=device_id)
     user = session.exec(select(User).where(User.username == username)).first()
     ok = security.verify_password(password, user.password_hash if user else None)
     if not ok or user is None:
         session.add(LoginFailure(username=username[:64], address=address[:64]))
-        raise NotAuthenticated("Wrong username or password.", keep_changes=True)
+        raise NotAuthenticated(
+            "Wrong username or password.", message_zh="用户名或密码错误。", keep_changes=True
+        )
     if not user.active:
-        raise Forbidden("This account is disabled; ask your administrator.")
+        raise Forbidden(
+            "This account is disabled; ask your administrator.",
+            message_zh="账号已停用，请联系管理员。",
+        )
     session.exec(delete(LoginFailure).where(LoginFailure.username == username))
-    device = _device_for(session, user=user, device_id=device_id)
+    device = _device_for(session, user=user, device_id=device_id, label=device_label)
     return _issue(session, user=user, device=device, family_id=str(uuid.uuid4()))
 
 
-def _device_for(session: Session, *, user: User, device_id: str | None) -> Device:
-    """A phone keeps its id across logins; a device id belongs to one user at a time."""
+def _device_for(
+    session: Session, *, user: User, device_id: str | None, label: str | None = None
+) -> Device:
+    """A phone keeps its id across logins; a device id belongs to one user. Another user
+    logging in with it (a shared phone, or someone who read the id) gets a device of their
+    own, whose id is derived from the phone's id and the user and told in the answer: the
+    first user stays logged in, and the same phone gets the same id at every login. The
+    label it sends (its browser's name) is kept, so the device list can name the phone."""
     device_id = device_id or str(uuid.uuid4())
     device = session.get(Device, device_id)
+    if device is not None and device.user_id != user.id:
+        device_id = _own_device_id(device_id, user)
+        device = session.get(Device, device_id)
+        if device is not None and device.user_id != user.id:
+            device_id, device = str(uuid.uuid4()), None
     if device is None:
         device = Device(id=device_id, user_id=user.id)
         session.add(device)
     elif device.revoked_at is not None:
-        raise Forbidden("This device has been revoked; ask your administrator.")
-    elif device.user_id != user.id:
-        # A shared phone changes hands: the old user's tokens on it end here.
-        _revoke_device_tokens(session, device.id)
-        device.user_id = user.id  # type: ignore[assignment]  # a stored user has an id
+        raise Forbidden(
+            "This device has been revoked; ask your administrator.",
+            message_zh="此设备已被停用，请联系管理员。",
+        )
+    if label:
+        device.label = label[:200]
     device.last_seen_at = utcnow()
     session.flush()
     return device
+
+
+def _own_device_id(device_id: str, user: User) -> str:
+    """Unguessable without the server's key, so nobody can take a user's id in advance."""
+    key = get_settings().secret_key.encode()
+    digest = hmac.new(key, f"device:{device_id}:{user.id}".encode(), hashlib.sha256).digest()
+    return str(uuid.UUID(bytes=digest[:16]))
 
 
 def note_login_clock(session: Session, *, device_id: str, device_time: str | None) -> None:
@@ -99,7 +169,9 @@ def _issue(session: Session, *, user: User, device: Device, family_id: str) -> T
         )
     )
     scope = security.SCOPE_ALL if user.active else security.SCOPE_PUSH
-    access = security.create_access_token(user_id=user.id, device_id=device.id, scope=scope)
+    access = security.create_access_token(
+        user_id=user.id, device_id=device.id, scope=scope, generation=device.session_generation
+    )
     return TokenPair(access, token, device.id, scope)
 
 
@@ -111,17 +183,24 @@ def refresh(session: Session, *, refresh_token: str) -> TokenPair:
         )
     ).first()
     if row is None or row.revoked_at is not None or row.expires_at <= now:
-        raise NotAuthenticated("Your session has ended; please log in again.")
+        raise NotAuthenticated(
+            "Your session has ended; please log in again.", message_zh="登录已结束，请重新登录。"
+        )
     if row.used_at is not None:
         # A rotated token came back: someone holds a copy. End every session of the device.
         _revoke_device_tokens(session, row.device_id)
         raise NotAuthenticated(
-            "This login was used twice and has been ended; log in again.", keep_changes=True
+            "This login was used twice and has been ended; log in again.",
+            message_zh="该登录被使用了两次，已被终止，请重新登录。",
+            keep_changes=True,
         )
     device = session.get(Device, row.device_id)
     user = session.get(User, row.user_id)
     if device is None or device.revoked_at is not None or user is None:
-        raise NotAuthenticated("This device has been revoked; ask your administrator.")
+        raise NotAuthenticated(
+            "This device has been revoked; ask your administrator.",
+            message_zh="此设备已被停用，请联系管理员。",
+        )
     claimed = session.execute(
         update(RefreshToken)
         .where(RefreshToken.id == row.id, RefreshToken.used_at.is_(None))
@@ -130,17 +209,26 @@ def refresh(session: Session, *, refresh_token: str) -> TokenPair:
     if claimed.rowcount != 1:  # a concurrent refresh won the race: treat as reuse
         _revoke_device_tokens(session, row.device_id)
         raise NotAuthenticated(
-            "This login was used twice and has been ended; log in again.", keep_changes=True
+            "This login was used twice and has been ended; log in again.",
+            message_zh="该登录被使用了两次，已被终止，请重新登录。",
+            keep_changes=True,
         )
     device.last_seen_at = now
     return _issue(session, user=user, device=device, family_id=row.family_id)
 
 
 def _revoke_device_tokens(session: Session, device_id: str) -> None:
+    """Ends the device's session: its refresh tokens, and (by moving its generation on) the
+    access tokens already issued, at once, on every app process."""
     session.execute(
         update(RefreshToken)
         .where(RefreshToken.device_id == device_id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
+    )
+    session.execute(
+        update(Device)
+        .where(Device.id == device_id)
+        .values(session_generation=Device.session_generation + 1)
     )
 
 

@@ -41,7 +41,10 @@ def _may_write(user: User, group: PatrolGroup) -> bool:
 
 def _check_write(user: User, group: PatrolGroup) -> None:
     if not _may_write(user, group):
-        raise Forbidden("Only the leader (组长) of this patrol group may change its roster.")
+        raise Forbidden(
+            "Only the leader (组长) of this patrol group may change its roster.",
+            message_zh="只有本巡逻组的组长可以修改值班表。",
+        )
 
 
 def _snapshot(roster: Roster) -> dict:
@@ -64,7 +67,10 @@ def create_roster(session: Session, *, user: User, data: RosterCreate) -> Roster
     """A draft roster for one of the caller's groups."""
     group = session.get(PatrolGroup, data.group_id)
     if group is None:
-        raise NotFound(f"No patrol group with id {data.group_id}.")
+        raise NotFound(
+            f"No patrol group with id {data.group_id}.",
+            message_zh=f"没有编号为 {data.group_id} 的巡逻组。",
+        )
     _check_write(user, group)
     roster = Roster.model_validate(data)
     session.add(roster)
@@ -89,9 +95,14 @@ def list_rosters(session: Session, *, scope: Scope, group_id: int | None = None)
 def get_readable_roster(session: Session, *, scope: Scope, roster_id: int) -> Roster:
     roster = session.get(Roster, roster_id)
     if roster is None:
-        raise NotFound(f"No roster with id {roster_id}.")
+        raise NotFound(
+            f"No roster with id {roster_id}.", message_zh=f"没有编号为 {roster_id} 的值班表。"
+        )
     if not scope.sees_group(roster.group_id):
-        raise Forbidden("You can only see the rosters of the groups you lead or belong to.")
+        raise Forbidden(
+            "You can only see the rosters of the groups you lead or belong to.",
+            message_zh="只能查看您带领或所在巡逻组的值班表。",
+        )
     return roster
 
 
@@ -99,11 +110,14 @@ def get_writable_roster(session: Session, *, user: User, roster_id: int) -> Rost
     """The roster if the caller leads its group and it is still a draft."""
     roster = session.get(Roster, roster_id)
     if roster is None:
-        raise NotFound(f"No roster with id {roster_id}.")
+        raise NotFound(
+            f"No roster with id {roster_id}.", message_zh=f"没有编号为 {roster_id} 的值班表。"
+        )
     _check_write(user, session.get(PatrolGroup, roster.group_id))
     if roster.submitted_at is not None:
         raise Conflict(
-            "This roster was submitted and is frozen; ask a supervisor (督查) to reopen it."
+            "This roster was submitted and is frozen; ask a supervisor (督查) to reopen it.",
+            message_zh="该值班表已上报并锁定，请督查重新打开后再修改。",
         )
     return roster
 
@@ -120,7 +134,13 @@ def add_shift(
     site = session.get(Site, data.site_id)
     in_group = session.get(GroupSite, (roster.group_id, data.site_id)) is not None
     if site is None or not site.active or not in_group:
-        problems.append({"field": "site_id", "message": "not an active site of this group"})
+        problems.append(
+            {
+                "field": "site_id",
+                "message": "not an active site of this group",
+                "message_zh": "不是本组负责的在用场所",
+            }
+        )
     member_ids = sorted(set(data.member_ids))
     group = session.get(PatrolGroup, roster.group_id)
     in_group_ids = set(
@@ -133,7 +153,11 @@ def add_shift(
     outsiders = [uid for uid in member_ids if uid not in in_group_ids]
     if outsiders:
         problems.append(
-            {"field": "member_ids", "message": f"not members of this group: {outsiders}"}
+            {
+                "field": "member_ids",
+                "message": f"not members of this group: {outsiders}",
+                "message_zh": f"以下用户不是本组成员：{outsiders}",
+            }
         )
     if site is not None and not problems:
         day = _local_date(site, data.starts_at)
@@ -143,12 +167,16 @@ def add_shift(
                     "field": "starts_at",
                     "message": f"starts on {day}, outside the roster period "
                     f"{roster.period_start}..{roster.period_end}",
+                    "message_zh": f"开始日期 {day} 不在值班表周期 "
+                    f"{roster.period_start} 至 {roster.period_end} 内",
                 }
             )
     if problems:
         first = problems[0]
         raise Invalid(
-            f"Cannot plan this shift: {first['field']}: {first['message']}.", details=problems
+            f"Cannot plan this shift: {first['field']}: {first['message']}.",
+            message_zh=f"无法安排该班次：{first['field']}：{first['message_zh']}。",
+            details=problems,
         )
     shift = RosterShift(
         roster_id=roster.id, site_id=data.site_id, starts_at=data.starts_at, ends_at=data.ends_at
@@ -170,7 +198,10 @@ def add_shift(
 def remove_shift(session: Session, *, roster: Roster, shift_id: int, actor_id: int) -> None:
     shift = session.get(RosterShift, shift_id)
     if shift is None or shift.roster_id != roster.id:
-        raise NotFound(f"No shift with id {shift_id} in roster {roster.id}.")
+        raise NotFound(
+            f"No shift with id {shift_id} in roster {roster.id}.",
+            message_zh=f"值班表 {roster.id} 中没有编号为 {shift_id} 的班次。",
+        )
     before = shift_public(session, shift).model_dump(mode="json")
     for row in session.exec(
         select(RosterShiftMember).where(RosterShiftMember.roster_shift_id == shift.id)
@@ -195,6 +226,7 @@ def submit(session: Session, *, roster: Roster, user: User) -> Roster:
     if has_shift.first() is None:
         raise Invalid(
             "This roster has no shifts yet; plan the shifts before submitting.",
+            message_zh="该值班表还没有班次，请先安排班次再上报。",
             details=[{"field": "shifts", "message": "empty"}],
         )
     before = _snapshot(roster)
@@ -208,7 +240,10 @@ def submit(session: Session, *, roster: Roster, user: User) -> Roster:
 def reopen(session: Session, *, roster: Roster, user: User) -> Roster:
     """A supervisor or admin sends a submitted roster back to its leader for changes."""
     if roster.submitted_at is None:
-        raise Conflict("This roster is not submitted; there is nothing to reopen.")
+        raise Conflict(
+            "This roster is not submitted; there is nothing to reopen.",
+            message_zh="该值班表尚未上报，无需重新打开。",
+        )
     before = _snapshot(roster)
     roster.submitted_at, roster.submitted_by = None, None
     session.add(roster)

@@ -41,7 +41,9 @@ def get_group(session: Session, *, group_id: int) -> PatrolGroup:
     """The group or 404."""
     group = session.get(PatrolGroup, group_id)
     if group is None:
-        raise NotFound(f"No patrol group with id {group_id}.")
+        raise NotFound(
+            f"No patrol group with id {group_id}.", message_zh=f"没有编号为 {group_id} 的巡逻组。"
+        )
     return group
 
 
@@ -49,7 +51,10 @@ def get_readable_group(session: Session, *, scope: Scope, group_id: int) -> Patr
     """Supervisors and admins read every group; others only the groups they lead or are in."""
     group = get_group(session, group_id=group_id)
     if not scope.sees_group(group.id):
-        raise Forbidden("You can only see the patrol groups you lead or belong to.")
+        raise Forbidden(
+            "You can only see the patrol groups you lead or belong to.",
+            message_zh="只能查看您带领或所在的巡逻组。",
+        )
     return group
 
 
@@ -73,6 +78,7 @@ def _active_user(session: Session, user_id: int, field: str) -> User:
     if user is None or not user.active:
         raise Invalid(
             f"No active user with id {user_id}.",
+            message_zh=f"没有编号为 {user_id} 的在用用户。",
             details=[{"field": field, "message": "unknown or disabled user"}],
         )
     return user
@@ -83,6 +89,7 @@ def _leader(session: Session, user_id: int) -> User:
     if not user.has_role(Role.leader):
         raise Invalid(
             f"{user.username} does not have the leader (组长) role; give it to them first.",
+            message_zh=f"{user.username} 没有组长角色，请先授予。",
             details=[{"field": "leader_id", "message": "user is not a leader"}],
         )
     return user
@@ -93,6 +100,7 @@ def _site(session: Session, site_id: int, field: str = "site_id") -> Site:
     if site is None or not site.active:
         raise Invalid(
             f"No active site with id {site_id}.",
+            message_zh=f"没有编号为 {site_id} 的在用场所。",
             details=[{"field": field, "message": "unknown or deactivated site"}],
         )
     return site
@@ -136,7 +144,11 @@ def update_group(
     before = _group_snapshot(session, group)
     if "name" in changes:
         if not changes["name"]:
-            raise Invalid("A group needs a name.", details=[{"field": "name", "message": "empty"}])
+            raise Invalid(
+                "A group needs a name.",
+                message_zh="巡逻组须有名称。",
+                details=[{"field": "name", "message": "empty"}],
+            )
         group.name = changes["name"]
     if "leader_id" in changes:
         leader_id = changes["leader_id"]
@@ -157,7 +169,10 @@ def add_member(session: Session, *, group: PatrolGroup, user_id: int, actor_id: 
     """Adds a member; adding someone already in the group is 409."""
     _active_user(session, user_id, "user_id")
     if session.get(GroupMember, (group.id, user_id)) is not None:
-        raise Conflict(f"User {user_id} is already a member of this group.")
+        raise Conflict(
+            f"User {user_id} is already a member of this group.",
+            message_zh=f"用户 {user_id} 已是本组成员。",
+        )
     before = _group_snapshot(session, group)
     session.add(GroupMember(group_id=group.id, user_id=user_id))
     session.flush()
@@ -168,9 +183,15 @@ def remove_member(session: Session, *, group: PatrolGroup, user_id: int, actor_i
     """Removes a member; the leader must be replaced first."""
     row = session.get(GroupMember, (group.id, user_id))
     if row is None:
-        raise NotFound(f"User {user_id} is not a member of this group.")
+        raise NotFound(
+            f"User {user_id} is not a member of this group.",
+            message_zh=f"用户 {user_id} 不是本组成员。",
+        )
     if group.leader_id == user_id:
-        raise Conflict("This is the group's leader; set another leader before removing them.")
+        raise Conflict(
+            "This is the group's leader; set another leader before removing them.",
+            message_zh="此人是本组组长，请先另设组长再移除。",
+        )
     before = _group_snapshot(session, group)
     session.delete(row)
     session.flush()
@@ -183,7 +204,10 @@ def add_site(session: Session, *, group: PatrolGroup, site_id: int, actor_id: in
     """Makes the group responsible for a site; a site may be patrolled by several groups."""
     _site(session, site_id)
     if session.get(GroupSite, (group.id, site_id)) is not None:
-        raise Conflict(f"Site {site_id} is already one of this group's sites.")
+        raise Conflict(
+            f"Site {site_id} is already one of this group's sites.",
+            message_zh=f"场所 {site_id} 已是本组负责的场所。",
+        )
     before = _group_snapshot(session, group)
     session.add(GroupSite(group_id=group.id, site_id=site_id))
     session.flush()
@@ -193,7 +217,10 @@ def add_site(session: Session, *, group: PatrolGroup, site_id: int, actor_id: in
 def remove_site(session: Session, *, group: PatrolGroup, site_id: int, actor_id: int) -> None:
     row = session.get(GroupSite, (group.id, site_id))
     if row is None:
-        raise NotFound(f"Site {site_id} is not one of this group's sites.")
+        raise NotFound(
+            f"Site {site_id} is not one of this group's sites.",
+            message_zh=f"场所 {site_id} 不是本组负责的场所。",
+        )
     before = _group_snapshot(session, group)
     session.delete(row)
     session.flush()

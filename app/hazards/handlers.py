@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Annotated
 
 from pydantic import Field
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.audit import service as audit
 from app.fields import PlausibleDate, RecordId, Sha256, Text
@@ -19,6 +19,7 @@ from app.hazards.models import (
     PlaceType,
     Severity,
 )
+from app.photos.models import Photo
 from app.photos.service import link_photos
 from app.records.authz import Relation
 from app.records.errors import Conflicted, Rule
@@ -93,6 +94,36 @@ def _rectifier(ctx: PushContext, hazard_id: str) -> int | None:
         ).first()
 
 
+def _fix_photos(ctx: PushContext, hazard_id: str) -> list[str]:
+    """The photos of the hazard's latest fix: made earlier in this push, else stored."""
+    made = [
+        r.photos
+        for r in ctx.records.values()
+        if r.model is HazardEvent
+        and not r.stored
+        and r.hazard_id == hazard_id
+        and r.action == HazardAction.rectify
+    ]
+    if made:
+        return list(made[-1])
+    with ctx.session.no_autoflush:
+        latest = ctx.session.exec(
+            select(HazardEvent.photos)
+            .where(HazardEvent.hazard_id == hazard_id, HazardEvent.action == HazardAction.rectify)
+            .order_by(HazardEvent.received_at.desc(), HazardEvent.version.desc())
+        ).first()
+    return list(latest or [])
+
+
+def _missing_photos(ctx: PushContext, shas: list[str]) -> list[str]:
+    """Which of these photos the server has not received yet."""
+    if not shas:
+        return []
+    with ctx.session.no_autoflush:
+        have = set(ctx.session.exec(select(Photo.sha256).where(col(Photo.sha256).in_(shas))))
+    return [sha for sha in shas if sha not in have]
+
+
 def _relations(ctx: PushContext, action: HazardAction, hazard: Record) -> set[Relation]:
     found = relations_to_site(ctx, hazard.site_id)
     if action == HazardAction.close and _rectifier(ctx, hazard.id) == ctx.user.id:
@@ -105,7 +136,7 @@ def _relations(ctx: PushContext, action: HazardAction, hazard: Record) -> set[Re
     Transition,
     creates=Entity.hazard_event,
     changes=(Entity.hazard,),
-    rules=(Rule.hazard_lifecycle,),
+    rules=(Rule.hazard_lifecycle, Rule.fix_photos_missing),
     who=rules.WHO_MOVES,
 )
 def transition(ctx: PushContext, p: Transition, mutation_id: str, occurred_at: datetime):
@@ -118,6 +149,9 @@ def transition(ctx: PushContext, p: Transition, mutation_id: str, occurred_at: d
         raise
     photos = list(dict.fromkeys(p.photos))
     rules.check_details(p.action, department=p.department, due_date=p.due_date, photos=photos)
+    if p.action == HazardAction.close:
+        missing = _missing_photos(ctx, _fix_photos(ctx, hazard.id))
+        rules.check_fix_photos_arrived(p.action, missing)
     event = ctx.create(
         HazardEvent,
         Entity.hazard_event,

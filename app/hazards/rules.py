@@ -85,6 +85,7 @@ def next_status(action: HazardAction, status: str) -> HazardStatus:
             Rule.hazard_lifecycle,
             f"A hazard that is {status} cannot be {action.value}ed; "
             f"that needs it to be {' or '.join(sorted(allowed_from))}.",
+            zh="隐患的当前状态不允许这一步（可能已由他人处理），请同步后查看它的最新状态。",
         )
     return to_status
 
@@ -94,9 +95,28 @@ def check_details(
 ) -> None:
     """An assignment names the department and the due date; a fix is shown by a photo."""
     if action == HazardAction.assign and (department is None or due_date is None):
-        raise Rejected("Assigning a hazard needs a department and a due date.")
+        raise Rejected(
+            "Assigning a hazard needs a department and a due date.",
+            zh="交办隐患须选择责任部门和整改期限。",
+        )
     if action == HazardAction.rectify and not photos:
-        raise Rejected("Reporting a hazard rectified needs a photo of the fix.")
+        raise Rejected(
+            "Reporting a hazard rectified needs a photo of the fix.",
+            zh="上报整改完成须附整改后的照片。",
+        )
+
+
+def check_fix_photos_arrived(action: HazardAction, missing: list[str]) -> None:
+    """验收 judges the fix by its photos: a hazard is not closed while photos of its latest
+    rectification have not reached the server (the fixer's phone sends the record first and
+    the photos after it); closing waits until they have, so nobody signs off unseen work."""
+    if action == HazardAction.close and missing:
+        raise Rejected(
+            f"{len(missing)} photo(s) of the fix have not reached the server yet; close the "
+            "hazard once they have been uploaded.",
+            Rule.fix_photos_missing,
+            zh=f"整改照片尚有 {len(missing)} 张未上传到服务器，请待照片上传后再验收销号。",
+        )
 
 
 def within_300m(place_type: str | None, distance_m: float | None, marked: bool) -> bool:

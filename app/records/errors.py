@@ -11,6 +11,8 @@ class Rule(StrEnum):
     shift_not_ended = "shift_not_ended"
     hazard_lifecycle = "hazard_lifecycle"
     visitor_already_left = "visitor_already_left"
+    visitor_already_decided = "visitor_already_decided"  # the host's first answer stands
+    fix_photos_missing = "fix_photos_missing"  # 验收 before the fix photos reached the server
     id_reused = "id_reused"  # the exactly-once log (sync), not a record's rule
     # Who may push what (docs/sync.md, "Who may push what"; app.records.authz): refusals.
     role_may_not = "role_may_not"  # the author's role never does this
@@ -25,25 +27,50 @@ class Rule(StrEnum):
     own_rectify_close = "own_rectify_close"  # closes a hazard whose fix she reported herself
 
 
-class Rejected(Exception):
-    """The mutation can never take effect; the message says why, for a person. With `zh`,
-    the message is both texts in one, "中文 / English": the result and the mutation log
-    have one message field, and the phone shows it as it is."""
+def both(zh: str, en: str) -> str:
+    """The two texts in the mutation log's one message field: "中文 / English"."""
+    return f"{zh} / {en}"
 
-    def __init__(self, message: str, rule: Rule | None = None, *, zh: str | None = None):
-        text = f"{zh} / {message}" if zh else message
-        super().__init__(text)
-        self.message = text
+
+def split_both(text: str | None) -> tuple[str | None, str | None]:
+    """(zh, en) of a logged message: both() undone; a text without Chinese is English only."""
+    if not text:
+        return None, text
+    zh, sep, en = text.partition(" / ")
+    if sep and any("\u4e00" <= ch <= "\u9fff" for ch in zh):
+        return zh, en
+    return None, text
+
+
+class Rejected(Exception):
+    """The mutation can never take effect; `message` says why in English and `message_zh` in
+    Chinese, for a person (the phone shows the one of its language). The mutation log keeps
+    both in one field (`logged`, see both())."""
+
+    def __init__(self, message: str, rule: Rule | None = None, *, zh: str):
+        super().__init__(message)
+        self.message = message
+        self.message_zh = zh
         self.rule = rule
+
+    @property
+    def logged(self) -> str:
+        return both(self.message_zh, self.message)
 
 
 class Conflicted(Exception):
-    """Valid, but the server's state decided against it under a named rule. `current` is the
-    record as the server holds it; a rule leaves it None and the handler fills it in
-    (app.records.registry.show_current), because the rule knows only plain facts."""
+    """Valid, but the server's state decided against it under a named rule; texts as in
+    Rejected. `current` is the record as the server holds it; a rule leaves it None and the
+    handler fills it in (app.records.registry.show_current), because the rule knows only plain
+    facts."""
 
-    def __init__(self, rule: Rule, message: str, current: dict | None = None):
+    def __init__(self, rule: Rule, message: str, current: dict | None = None, *, zh: str):
         super().__init__(message)
         self.rule = rule
         self.message = message
+        self.message_zh = zh
         self.current = current
+
+    @property
+    def logged(self) -> str:
+        return both(self.message_zh, self.message)

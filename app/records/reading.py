@@ -15,5 +15,8 @@ def visible_record(session: Session, model: type[T], record_id: str, scope: Scop
     other groups' records are not confirmed to exist."""
     record = session.get(model, record_id)
     if record is None or not scope.sees_site(record.site_id):
-        raise NotFound(f"No {model.__name__} with id {record_id} that you may see.")
+        raise NotFound(
+            f"No {model.__name__} with id {record_id} that you may see.",
+            message_zh=f"没有您可查看的、编号为 {record_id} 的记录。",
+        )
     return record

@@ -36,7 +36,10 @@ def require_record(ctx: PushContext, model: type, record_id: str, what: str) -> 
     or stored."""
     record = ctx.get(model, record_id)
     if record is None:
-        raise Rejected(f"The {what} {record_id} is unknown to the server; it was never synced.")
+        raise Rejected(
+            f"The {what} {record_id} is unknown to the server; it was never synced.",
+            zh=f"服务器上没有该记录（{record_id}），它从未同步上来。",
+        )
     if not ctx.scope.sees_site(record.site_id):
         raise Rejected(
             f"The {what} {record_id} is at a site you are not assigned to.",

@@ -1,25 +1,95 @@
-"""CSV exports of the report views: UTF-8 with a BOM (so Excel reads Chinese), Chinese headers."""
+"""Exports of the report views for the office: CSV (UTF-8 with a BOM, so Excel reads Chinese)
+and Excel .xlsx, with Chinese headers, Chinese labels for codes (app.vocabulary) and times in
+the town's zone (settings.town_timezone). `raw` keeps the codes and ISO UTC times, for
+machines that read the export back."""
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
+from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import Response
 
-Column = tuple[str, str]  # (key in the row, Chinese header)
+from app.vocabulary import VOCABULARIES
+
+# (key in the row, Chinese header) or (key, header, kind): kind "time" is a UTC time shown in
+# local time; any other kind names a vocabulary (app.vocabulary) or a report code list below.
+Column = tuple[str, str] | tuple[str, str, str]
+LOCAL_TIME = "%Y-%m-%d %H:%M"
+
+# Codes only the reports give (their labels in the PWA come from its own strings).
+REPORT_LABELS: dict[str, dict[str, str]] = {
+    "segment_state": {"gap": "无人巡逻", "under": "人数不足", "ok": "正常", "future": "未到时间"},
+    "window_state": {"not_started": "未开始", "in_progress": "进行中", "ended": "已结束"},
+    "log_type": {
+        "shift": "巡逻班次",
+        "scan": "巡逻点打卡",
+        "review": "组长复核",
+        "gate_check": "校门口签到",
+        "visitor": "访客登记",
+        "hazard": "安全隐患",
+        "hazard_event": "隐患处置",
+    },
+    "notice_issue": {
+        "absent": "未到岗",
+        "roster_late": "值班表迟交",
+        "roster_not_submitted": "值班表未上报",
+        "no_roster": "无值班表",
+    },
+    "clock_flag": {
+        "skew": "时钟偏差大",
+        "clock_changed": "时钟被调整",
+        "future": "时间在未来",
+    },
+}
 
 
-def _cell(value) -> str:
+def _labels(kind: str) -> Mapping[str, str]:
+    if kind in REPORT_LABELS:
+        return REPORT_LABELS[kind]
+    _, labels = VOCABULARIES[kind]
+    return {str(code): zh for code, (zh, _en) in labels.items()}
+
+
+class Exporter:
+    """How one export writes its values: labelled and local (the office), or raw."""
+
+    def __init__(self, *, tz: str, raw: bool = False):
+        self.tz = ZoneInfo(tz)
+        self.raw = raw
+
+    def value(self, value: Any, kind: str | None) -> Any:
+        """A cell's value (str, number, or None) before the format's own quoting."""
+        if value is None or value == "":
+            return None
+        if isinstance(value, datetime):
+            if self.raw or kind != "time":
+                return value.isoformat()
+            return value.astimezone(self.tz).strftime(LOCAL_TIME)
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, bool):
+            return ("true" if value else "false") if self.raw else ("是" if value else "否")
+        if isinstance(value, list | tuple | set):
+            return "、".join(str(self.value(v, kind)) for v in value)
+        if kind and kind != "time" and not self.raw and isinstance(value, str):
+            labels = _labels(kind)
+            # A clock flag may be several codes joined ("skew,clock_changed").
+            return "、".join(labels.get(part, part) for part in value.split(","))
+        return value
+
+    def table(self, columns: Sequence[Column], rows: Iterable[dict]) -> Iterable[list[Any]]:
+        yield [c[1] for c in columns]
+        for row in rows:
+            yield [self.value(row.get(c[0]), c[2] if len(c) > 2 else None) for c in columns]
+
+
+def _csv_cell(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, list | tuple | set):
-        return "、".join(str(v) for v in value)
     text = str(value)
     # A cell starting with = + - @ would be a formula in Excel; quote it as text.
     if text[:1] in ("=", "+", "-", "@") and not _is_number(text):
@@ -35,20 +105,81 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def csv_response(filename: str, columns: Sequence[Column], rows: Iterable[dict]) -> Response:
+def _disposition(filename: str) -> str:
+    ascii_name = filename.encode("ascii", "ignore").decode().lstrip("_") or "report"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+def csv_response(
+    filename: str,
+    columns: Sequence[Column],
+    rows: Iterable[dict],
+    exporter: Exporter | None = None,
+) -> Response:
+    exporter = exporter or Exporter(tz="UTC", raw=True)
     buf = io.StringIO()
     buf.write("\ufeff")
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow([zh for _, zh in columns])
-    for row in rows:
-        writer.writerow([_cell(row.get(key)) for key, _ in columns])
-    ascii_name = filename.encode("ascii", "ignore").decode() or "report.csv"
-    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    for line in exporter.table(columns, rows):
+        writer.writerow([_csv_cell(v) for v in line])
     return Response(
         content=buf.getvalue().encode("utf-8"),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": disposition},
+        headers={"Content-Disposition": _disposition(filename)},
     )
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_response(
+    filename: str, columns: Sequence[Column], rows: Iterable[dict], exporter: Exporter
+) -> Response:
+    """One sheet, the header row frozen and bold, columns wide enough for Chinese text.
+    Cells are written as values: a text starting with "=" stays text, never a formula."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import TYPE_STRING, WriteOnlyCell
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(filename.rsplit(".", 1)[0][:31] or "report")
+    sheet.freeze_panes = "A2"
+    widths = [max(8, 2 * len(c[1]) + 2) for c in columns]
+    for i, width in enumerate(widths):
+        sheet.column_dimensions[_column_letter(i)].width = min(width, 40)
+    bold = Font(bold=True)
+    for n, line in enumerate(exporter.table(columns, rows)):
+        cells = []
+        for v in line:
+            cell = WriteOnlyCell(sheet, value=v)
+            if isinstance(v, str):
+                cell.data_type = TYPE_STRING  # never a formula, whatever the text starts with
+            if n == 0:
+                cell.font = bold
+            cells.append(cell)
+        sheet.append(cells)
+    out = io.BytesIO()
+    book.save(out)
+    return Response(
+        content=out.getvalue(),
+        media_type=XLSX_TYPE,
+        headers={"Content-Disposition": _disposition(filename)},
+    )
+
+
+def _column_letter(i: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(i + 1)
+
+
+def table_response(
+    fmt: str, name: str, columns: Sequence[Column], rows: Iterable[dict], exporter: Exporter
+) -> Response:
+    """The export in the asked format; `name` without its extension."""
+    if fmt == "xlsx":
+        return xlsx_response(f"{name}.xlsx", columns, rows, exporter)
+    return csv_response(f"{name}.csv", columns, rows, exporter)
 
 
 COVERAGE_DAY = [
@@ -64,10 +195,10 @@ COVERAGE_SEGMENT = [
     ("site_id", "场所编号"),
     ("site_name", "场所"),
     ("date", "日期"),
-    ("start", "开始"),
-    ("end", "结束"),
+    ("start", "开始", "time"),
+    ("end", "结束", "time"),
     ("staff", "在岗人数"),
-    ("state", "状态"),
+    ("state", "状态", "segment_state"),
 ]
 COVERAGE_TOTAL = [
     ("site_id", "场所编号"),
@@ -88,16 +219,16 @@ GATE = [
     ("checked_in", "实到人数"),
     ("shortfall", "人数不足"),
     ("staff_ids", "值班人员编号"),
-    ("state", "时段状态"),
+    ("state", "时段状态", "window_state"),
     ("outside_window", "时段外签到人数"),
 ]
 CHECKPOINTS = [
     ("site_name", "场所"),
     ("shift_id", "巡逻班次"),
     ("recorded_by_name", "记录人"),
-    ("started_at", "开始"),
-    ("ended_at", "结束"),
-    ("status", "状态"),
+    ("started_at", "开始", "time"),
+    ("ended_at", "结束", "time"),
+    ("status", "状态", "shift_status"),
     ("scans", "打卡数"),
     ("proven", "已核验"),
     ("typed", "手输"),
@@ -107,44 +238,64 @@ CHECKPOINTS = [
     ("missed", "漏打卡点"),
 ]
 LOGS = [
-    ("type", "类型"),
+    ("type", "类型", "log_type"),
     ("id", "记录编号"),
     ("site_name", "场所"),
     ("recorded_by_name", "记录人"),
     ("device_id", "设备"),
-    ("device_time", "设备时间"),
-    ("event_time", "校正时间"),
-    ("received_at", "到达服务器时间"),
-    ("clock_flag", "时钟标记"),
+    ("device_time", "设备时间", "time"),
+    ("event_time", "校正时间", "time"),
+    ("received_at", "到达服务器时间", "time"),
+    ("clock_flag", "时钟标记", "clock_flag"),
     ("author_disabled", "账号已停用"),
     ("detail", "内容"),
 ]
 ROSTER_NOTICE = [
     ("group_name", "巡逻组"),
     ("leader_name", "组长"),
-    ("issue", "问题"),
+    ("issue", "问题", "notice_issue"),
     ("detail", "情况"),
+]
+VISITORS = [
+    ("site_name", "学校"),
+    ("name", "来访人"),
+    ("visiting", "被访人"),
+    ("purpose", "事由"),
+    ("state", "状态", "visitor_state"),
+    ("approval", "被访人答复", "visitor_approval"),
+    ("approved_by_name", "答复人"),
+    ("approval_via", "答复方式", "approval_via"),
+    ("approval_at", "答复时间", "time"),
+    ("approval_recorded_by_name", "登记答复的门卫"),
+    ("unapproved_entry", "未经同意进校"),
+    ("vehicle_plate", "车牌"),
+    ("goods", "物品"),
+    ("pass_slip_no", "出门条编号"),
+    ("entered_at", "登记时间", "time"),
+    ("time_out", "离校时间", "time"),
+    ("exit_flag", "出门核对"),
+    ("recorded_by_name", "登记人"),
 ]
 HAZARDS = [
     ("id", "隐患编号"),
     ("site_name", "场所"),
-    ("category", "类别"),
-    ("place_type", "场所类型"),
-    ("severity", "严重程度"),
+    ("category", "类别", "hazard_category"),
+    ("place_type", "场所类型", "hazard_place_type"),
+    ("severity", "严重程度", "hazard_severity"),
     ("description", "描述"),
-    ("status", "状态"),
-    ("department", "责任部门"),
+    ("status", "状态", "hazard_status"),
+    ("department", "责任部门", "department"),
     ("due_date", "整改期限"),
     ("overdue", "已逾期"),
     ("within_300m", "周边300米内"),
-    ("event_time", "发现时间"),
+    ("event_time", "发现时间", "time"),
 ]
 DEVICES = [
     ("id", "设备编号"),
     ("label", "设备名称"),
     ("user_name", "使用人"),
-    ("last_sync_at", "最近同步"),
-    ("last_seen_at", "最近在线"),
+    ("last_sync_at", "最近同步", "time"),
+    ("last_seen_at", "最近在线", "time"),
     ("last_outbox_depth", "待上传记录数"),
     ("last_clock_offset_s", "时钟偏差(秒)"),
     ("max_abs_clock_offset_s", "最大时钟偏差(秒)"),

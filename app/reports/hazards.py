@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from app.hazards import rules
 from app.hazards.models import Hazard, HazardEvent, HazardStatus
+from app.photos.models import Photo
 from app.reports import lookup
 from app.reports.models import HazardBoard, HazardRow, PlaceGroup
 from app.reports.periods import local_date
@@ -76,7 +77,12 @@ def hazard_board(
         .limit(limit)
     ).all()
     site_names = lookup.site_names(session, {h.site_id for h, _ in rows})
-    fix_photos = _latest_fix_photos(session, [h.id for h, _ in rows])
+    fixes = _latest_fixes(session, [h.id for h, _ in rows])
+    received = _received(
+        session,
+        {sha for h, _ in rows for sha in h.photos or []}
+        | {sha for fix in fixes.values() for sha in fix[0]},
+    )
     hazards = [
         HazardRow(
             id=h.id,
@@ -95,7 +101,11 @@ def hazard_board(
             lat=h.lat,
             lon=h.lon,
             photos=list(h.photos or []),
-            fix_photos=fix_photos.get(h.id, []),
+            fix_photos=fixes.get(h.id, _NO_FIX)[0],
+            photos_missing=[sha for sha in h.photos or [] if sha not in received],
+            fix_photos_missing=[sha for sha in fixes.get(h.id, _NO_FIX)[0] if sha not in received],
+            fix_note=fixes.get(h.id, _NO_FIX)[1],
+            fixed_by=fixes.get(h.id, _NO_FIX)[2],
             event_time=h.event_time,
         )
         for h, row_overdue in rows
@@ -118,15 +128,34 @@ def hazard_board(
     )
 
 
-def _latest_fix_photos(session: Session, hazard_ids: list[str]) -> dict[str, list[str]]:
-    """The photos of each hazard's latest rectification (整改), to check before closing."""
-    latest: dict[str, list[str]] = {}
+_NO_FIX: tuple[list[str], str, int | None] = ([], "", None)
+
+
+def _latest_fixes(
+    session: Session, hazard_ids: list[str]
+) -> dict[str, tuple[list[str], str, int | None]]:
+    """Each hazard's latest rectification (整改): its photos, note and fixer, to check before
+    closing (the same order as app.hazards.handlers._fix_photos)."""
+    latest: dict[str, tuple[list[str], str, int | None]] = {}
     if not hazard_ids:
         return latest
-    for hazard_id, photos in session.execute(
-        sa_select(HazardEvent.hazard_id, HazardEvent.photos)
+    for hazard_id, photos, comment, fixer in session.execute(
+        sa_select(
+            HazardEvent.hazard_id, HazardEvent.photos, HazardEvent.comment, HazardEvent.recorded_by
+        )
         .where(col(HazardEvent.hazard_id).in_(hazard_ids), HazardEvent.action == "rectify")
-        .order_by(HazardEvent.received_at, HazardEvent.id)
+        .order_by(HazardEvent.received_at, HazardEvent.version)
     ):
-        latest[hazard_id] = list(photos or [])
+        latest[hazard_id] = (list(photos or []), comment or "", fixer)
     return latest
+
+
+def _received(session: Session, shas: set[str]) -> set[str]:
+    """Which of these photos are on the server."""
+    if not shas:
+        return set()
+    return set(
+        session.execute(sa_select(Photo.sha256).where(col(Photo.sha256).in_(sorted(shas))))
+        .scalars()
+        .all()
+    )

@@ -22,7 +22,7 @@ from app.sites.models import Site
 # type -> (table, the column shown as its one-line detail)
 LOG_SOURCES = {
     "shift": (PatrolShift, PatrolShift.status),
-    "scan": (CheckpointScan, CheckpointScan.shift_id),
+    "scan": (CheckpointScan, CheckpointScan.checkpoint_id),  # shown as the checkpoint's name
     "review": (ShiftReview, ShiftReview.decision),
     "gate_check": (GateCheck, GateCheck.direction),
     "visitor": (VisitorEntry, VisitorEntry.name),
@@ -42,7 +42,10 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
         when, record_id = raw.split("|", 1)
         return datetime.fromisoformat(when), record_id
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise Invalid("The cursor is not valid; start again without it.") from exc
+        raise Invalid(
+            "The cursor is not valid; start again without it.",
+            message_zh="翻页位置无效，请不带它重新查询。",
+        ) from exc
 
 
 def logs(
@@ -61,7 +64,10 @@ def logs(
     """Every synced record, newest first by corrected time, one keyset page at a time."""
     unknown = set(types) - set(LOG_SOURCES)
     if unknown:
-        raise Invalid(f"Unknown record type {sorted(unknown)[0]!r}; use {', '.join(LOG_SOURCES)}.")
+        raise Invalid(
+            f"Unknown record type {sorted(unknown)[0]!r}; use {', '.join(LOG_SOURCES)}.",
+            message_zh=f"未知的记录类型 {sorted(unknown)[0]!r}，可用：{', '.join(LOG_SOURCES)}。",
+        )
     if date_from and date_to:
         check_range(date_from, date_to)
     after = _decode_cursor(cursor) if cursor else None
@@ -129,6 +135,9 @@ def logs(
     rows = rows[:limit]
     names = lookup.user_names(session, {r.recorded_by for r in rows})
     site_names = lookup.site_names(session, {r.site_id for r in rows})
+    checkpoints = lookup.checkpoint_names(
+        session, {int(r.detail) for r in rows if r.type == "scan" and r.detail}
+    )
     out = []
     for r in rows:
         # Values from a UNION lose the column's type on some drivers: restore aware UTC.
@@ -144,7 +153,11 @@ def logs(
                 device_id=r.device_id,
                 clock_flag=r.clock_flag,
                 author_disabled=bool(r.author_disabled),
-                detail=r.detail or "",
+                detail=(
+                    checkpoints.get(int(r.detail), r.detail)
+                    if r.type == "scan" and r.detail
+                    else r.detail or ""
+                ),
                 **times,
             )
         )

@@ -166,6 +166,12 @@ class HazardRow(SQLModel):
     lon: float | None
     photos: list[str]
     fix_photos: list[str] = []  # photos of the latest rectification, to verify before closing
+    # Of photos and fix_photos, the ones not on the server yet: shown as 照片未上传, never as
+    # a link that answers 404; 验收 waits for fix_photos_missing (app.hazards.rules).
+    photos_missing: list[str] = []
+    fix_photos_missing: list[str] = []
+    fix_note: str = ""  # what the fixer said of the fix (整改说明)
+    fixed_by: int | None = None  # who reported the fix
     event_time: datetime
 
 

@@ -23,9 +23,12 @@ def local_date(now: datetime, tz: str = DEFAULT_TIMEZONE) -> date:
 
 def check_range(date_from: date, date_to: date, max_days: int = MAX_DAYS) -> None:
     if date_to < date_from:
-        raise Invalid("The end date is before the start date.")
+        raise Invalid("The end date is before the start date.", message_zh="结束日期早于开始日期。")
     if (date_to - date_from).days + 1 > max_days:
-        raise Invalid(f"A report covers at most {max_days} days.")
+        raise Invalid(
+            f"A report covers at most {max_days} days.",
+            message_zh=f"一份报表最多涵盖 {max_days} 天。",
+        )
 
 
 def day_start(d: date, tz: str) -> datetime:

@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from app.access import Scope, ScopeDep
 from app.auth.deps import LeaderOrSupervisor
+from app.config import get_settings
 from app.db import ReadSessionDep, utcnow
 from app.fields import PlausibleDate
 from app.reports import export
@@ -42,6 +43,7 @@ from app.reports.models import (
 from app.reports.periods import local_date
 from app.reports.rosters import rosters as roster_report
 from app.reports.scope import covers_every_site, scoped_group_ids, scoped_sites
+from app.reports.visitors import VisitorRegister, visitor_register
 from app.sites.models import Site
 
 router = APIRouter(prefix="/api", tags=["reports"])
@@ -57,7 +59,14 @@ DateTo = Annotated[
 ]
 SiteIds = Annotated[list[int], Query(alias="site_id", description="repeat for several sites")]
 GroupId = Annotated[int | None, Query(description="only this group's sites")]
-Format = Annotated[Literal["json", "csv"], Query(description="csv: UTF-8 with BOM")]
+Format = Annotated[
+    Literal["json", "csv", "xlsx"],
+    Query(description="csv: UTF-8 with BOM; xlsx: an Excel sheet. Both: labels, local times"),
+]
+Raw = Annotated[
+    bool,
+    Query(description="csv/xlsx: keep the codes and ISO UTC times (for machines), not labels"),
+]
 
 
 # --- the scope of a report -------------------------------------------------------------------
@@ -143,15 +152,31 @@ def caller_scope(user: ReportUser, reach: ScopeDep, session: ReadSessionDep) -> 
     return ReportRequest(reach, session, utcnow())
 
 
-def output_format(format: Format = "json") -> str:
-    return format
+@dataclass(frozen=True)
+class ReportOutput:
+    """The asked format of a report: JSON (the route returns its model) or a table export."""
+
+    fmt: str
+    exporter: export.Exporter
+
+    @property
+    def tabular(self) -> bool:
+        return self.fmt != "json"
+
+    def table(self, name: str, columns, rows):
+        return export.table_response(self.fmt, name, columns, rows, self.exporter)
+
+
+def output_format(format: Format = "json", raw: Raw = False) -> ReportOutput:
+    tz = get_settings().town_timezone
+    return ReportOutput(format, export.Exporter(tz=tz, raw=raw))
 
 
 ReportScope = Annotated[ReportRequest, Depends(report_scope)]
 GroupScope = Annotated[ReportRequest, Depends(group_scope)]
 SiteScope = Annotated[ReportRequest, Depends(site_scope)]
 CallerScope = Annotated[ReportRequest, Depends(caller_scope)]
-Output = Annotated[Literal["json", "csv"], Depends(output_format)]
+Output = Annotated[ReportOutput, Depends(output_format)]
 
 
 # --- what only one report takes --------------------------------------------------------------
@@ -211,7 +236,7 @@ def coverage(scope: ReportScope, timeline: Timeline, output: Output):
         with_segments=timeline,
         now=scope.now,
     )
-    if output == "csv":
+    if output.tabular:
         if timeline:
             rows = [
                 {"site_id": s.site_id, "site_name": s.site_name, "date": d.date, **seg.model_dump()}
@@ -219,13 +244,13 @@ def coverage(scope: ReportScope, timeline: Timeline, output: Output):
                 for d in s.days
                 for seg in d.segments or []
             ]
-            return export.csv_response(f"巡逻时间线_{frm}_{to}.csv", export.COVERAGE_SEGMENT, rows)
+            return output.table(f"巡逻时间线_{frm}_{to}", export.COVERAGE_SEGMENT, rows)
         rows = [
             {"site_id": s.site_id, "site_name": s.site_name, **d.model_dump(exclude={"segments"})}
             for s in report.sites
             for d in s.days
         ]
-        return export.csv_response(f"巡逻覆盖_{frm}_{to}.csv", export.COVERAGE_DAY, rows)
+        return output.table(f"巡逻覆盖_{frm}_{to}", export.COVERAGE_DAY, rows)
     return report
 
 
@@ -236,9 +261,9 @@ def coverage_summary(scope: ReportScope, output: Output):
     report = coverage_summary_report(
         scope.session, sites=scope.sites(), date_from=frm, date_to=to, now=scope.now
     )
-    if output == "csv":
+    if output.tabular:
         rows = [s.model_dump() for s in report.sites]
-        return export.csv_response(f"巡逻覆盖汇总_{frm}_{to}.csv", export.COVERAGE_TOTAL, rows)
+        return output.table(f"巡逻覆盖汇总_{frm}_{to}", export.COVERAGE_TOTAL, rows)
     return report
 
 
@@ -249,10 +274,10 @@ def gate(scope: ReportScope, shortfalls_only: ShortfallsOnly, output: Output):
     report = gate_report(
         scope.session, sites=scope.sites(), date_from=frm, date_to=to, now=scope.now
     )
-    if output == "csv":
+    if output.tabular:
         rows = report.shortfalls if shortfalls_only else report.windows
-        name = f"校门口值班_{frm}_{to}.csv"
-        return export.csv_response(name, export.GATE, [r.model_dump() for r in rows])
+        name = f"校门口值班_{frm}_{to}"
+        return output.table(name, export.GATE, [r.model_dump() for r in rows])
     return report
 
 
@@ -263,9 +288,21 @@ def checkpoints(scope: ReportScope, output: Output):
     report = checkpoint_report(
         scope.session, reach=scope.reach, sites=scope.sites(), date_from=frm, date_to=to
     )
-    if output == "csv":
+    if output.tabular:
         rows = [{**r.model_dump(), "missed": "、".join(r.missed)} for r in report.shifts]
-        return export.csv_response(f"巡逻点核验_{frm}_{to}.csv", export.CHECKPOINTS, rows)
+        return output.table(f"巡逻点核验_{frm}_{to}", export.CHECKPOINTS, rows)
+    return report
+
+
+@router.get("/reports/visitors", response_model=VisitorRegister)
+def visitors(scope: ReportScope, output: Output):
+    """The visitor register: inside now, waiting for the host, refused, entered without
+    approval, vehicles and goods out unchecked against the pass slip (default: today)."""
+    frm, to = scope.period()
+    report = visitor_register(scope.session, sites=scope.sites(), date_from=frm, date_to=to)
+    if output.tabular:
+        rows = [r.model_dump() for r in report.rows]
+        return output.table(f"来访登记_{frm}_{to}", export.VISITORS, rows)
     return report
 
 
@@ -284,8 +321,8 @@ def logs(scope: ReportScope, filters: LogFilterDep, output: Output):
         limit=filters.limit,
         cursor=filters.cursor,
     )
-    if output == "csv":
-        return export.csv_response("同步记录.csv", export.LOGS, [r.model_dump() for r in page.rows])
+    if output.tabular:
+        return output.table("同步记录", export.LOGS, [r.model_dump() for r in page.rows])
     return page
 
 
@@ -296,9 +333,9 @@ def rosters(scope: GroupScope, output: Output):
     report = roster_report(
         scope.session, group_ids=scope.group_ids(), date_from=frm, date_to=to, now=scope.now
     )
-    if output == "csv":
+    if output.tabular:
         rows = [n.model_dump() for n in report.notice]
-        return export.csv_response(f"通报_{frm}_{to}.csv", export.ROSTER_NOTICE, rows)
+        return output.table(f"通报_{frm}_{to}", export.ROSTER_NOTICE, rows)
     return report
 
 
@@ -312,9 +349,9 @@ def hazards(scope: SiteScope, limit: HazardLimit, output: Output):
         now=scope.now,
         limit=limit,
     )
-    if output == "csv":
+    if output.tabular:
         rows = [h.model_dump() for h in board.hazards]
-        return export.csv_response("安全隐患.csv", export.HAZARDS, rows)
+        return output.table("安全隐患", export.HAZARDS, rows)
     return board
 
 
@@ -322,6 +359,6 @@ def hazards(scope: SiteScope, limit: HazardLimit, output: Output):
 def devices(scope: CallerScope, output: Output):
     """Device health: last sync, records pending on it then, clock offsets seen."""
     rows = device_rows(scope.session, reach=scope.reach)
-    if output == "csv":
-        return export.csv_response("设备状态.csv", export.DEVICES, [r.model_dump() for r in rows])
+    if output.tabular:
+        return output.table("设备状态", export.DEVICES, [r.model_dump() for r in rows])
     return rows

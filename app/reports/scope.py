@@ -23,12 +23,21 @@ def scoped_sites(
     visible: Set[int] | None = reach.site_filter()
     wanted: Set[int] | None = set(site_ids) if site_ids else None
     if wanted is not None and visible is not None and not wanted <= visible:
-        raise Forbidden("You can only see the reports of your own groups' sites.")
+        raise Forbidden(
+            "You can only see the reports of your own groups' sites.",
+            message_zh="只能查看您所在巡逻组负责场所的报表。",
+        )
     if group_id is not None:
         if session.get(PatrolGroup, group_id) is None:
-            raise NotFound(f"There is no patrol group {group_id}.")
+            raise NotFound(
+                f"There is no patrol group {group_id}.",
+                message_zh=f"没有编号为 {group_id} 的巡逻组。",
+            )
         if not reach.sees_group(group_id):
-            raise Forbidden("You can only see the reports of your own groups.")
+            raise Forbidden(
+                "You can only see the reports of your own groups.",
+                message_zh="只能查看您所在巡逻组的报表。",
+            )
         of_group = set(
             session.exec(select(GroupSite.site_id).where(GroupSite.group_id == group_id)).all()
         )
@@ -59,7 +68,10 @@ def scoped_group_ids(session: Session, *, reach: Scope, group_id: int | None) ->
     mine = reach.group_ids
     if group_id is not None:
         if group_id not in mine:
-            raise Forbidden("You can only see the rosters of your own groups.")
+            raise Forbidden(
+                "You can only see the rosters of your own groups.",
+                message_zh="只能查看您所在巡逻组的值班表。",
+            )
         return [group_id]
     return sorted(mine)
 

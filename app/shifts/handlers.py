@@ -141,7 +141,10 @@ def start_shift(ctx: PushContext, p: ShiftStart, mutation_id: str, occurred_at: 
             )
     unknown = sorted(member_ids - known.keys())
     if unknown:
-        raise Rejected(f"Unknown people listed as present: {unknown}.")
+        raise Rejected(
+            f"Unknown people listed as present: {unknown}.",
+            zh=f"在岗人员中有未知的用户：{unknown}。",
+        )
     in_group = _group_people(ctx, group_id)
     shift = ctx.create(
         PatrolShift,
@@ -219,7 +222,10 @@ def scan_checkpoint(ctx: PushContext, p: Scan, mutation_id: str, occurred_at: da
     )
     found = codes.get(p.checkpoint_code)
     if found is None:
-        raise Rejected(f"Checkpoint code {p.checkpoint_code!r} does not belong to this site.")
+        raise Rejected(
+            f"Checkpoint code {p.checkpoint_code!r} does not belong to this site.",
+            zh=f"巡逻点编码 {p.checkpoint_code} 不属于本场所。",
+        )
     checkpoint_id, cp_lat, cp_lon = found
     scan = ctx.create(
         CheckpointScan,

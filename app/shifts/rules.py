@@ -117,6 +117,7 @@ def check_may_change(status: str) -> None:
         raise Conflicted(
             Rule.shift_locked,
             "This shift was already confirmed by the group leader; it can no longer change.",
+            zh="该班次已由组长确认，不能再修改。",
         )
 
 
@@ -143,15 +144,22 @@ def status_after_review(status: str, decision: ReviewDecision, comment: str) -> 
     review wins: a confirmed or returned shift is reviewed again only after its member amends
     it (which makes it ended again). Returning a shift needs a comment saying why."""
     if status == ShiftStatus.open:
-        raise Conflicted(Rule.shift_not_ended, "This shift has not ended yet.")
+        raise Conflicted(
+            Rule.shift_not_ended, "This shift has not ended yet.", zh="该班次尚未结束。"
+        )
     if status in (ShiftStatus.confirmed, ShiftStatus.returned):
         raise Conflicted(
             Rule.first_review_wins,
             f"This shift was already {ShiftStatus(status)} by an earlier review; "
             "the first review stands.",
+            zh=f"该班次已被先前的复核{'确认' if status == ShiftStatus.confirmed else '退回'}，"
+            "以第一次复核为准。",
         )
     if decision == ReviewDecision.return_ and not comment:
-        raise Rejected("Say why the shift is returned: a comment is required.")
+        raise Rejected(
+            "Say why the shift is returned: a comment is required.",
+            zh="退回班次须填写原因。",
+        )
     return ShiftStatus.confirmed if decision == ReviewDecision.confirm else ShiftStatus.returned
 
 

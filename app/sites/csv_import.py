@@ -35,13 +35,18 @@ _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–~至]\s*(\d{1,2}):(\d{2})\s*
 def _window(value: str, problems: Problems, line: int, field: str) -> tuple[time, time] | None:
     match = _WINDOW.match(value)
     if not match:
-        problems.add(line, field, "write the window as HH:MM-HH:MM, e.g. 07:30-08:30")
+        problems.add(
+            line,
+            field,
+            "write the window as HH:MM-HH:MM, e.g. 07:30-08:30",
+            zh="时段写成 时:分-时:分，例如 07:30-08:30",
+        )
         return None
     h1, m1, h2, m2 = (int(g) for g in match.groups())
     try:
         return time(h1, m1), time(h2, m2)
     except ValueError:
-        problems.add(line, field, "not a valid time of day")
+        problems.add(line, field, "not a valid time of day", zh="不是有效的时间")
         return None
 
 
@@ -66,9 +71,19 @@ def import_sites(session: Session, *, content: bytes, actor_id: int) -> list[Sit
             problems.add_validation(line, exc)
             continue
         if site.name in existing:
-            problems.add(line, "name", f"a site named {site.name!r} already exists")
+            problems.add(
+                line,
+                "name",
+                f"a site named {site.name!r} already exists",
+                zh=f"已有名为“{site.name}”的场所",
+            )
         elif site.name in seen:
-            problems.add(line, "name", f"the same name is already on line {seen[site.name]}")
+            problems.add(
+                line,
+                "name",
+                f"the same name is already on line {seen[site.name]}",
+                zh=f"第 {seen[site.name]} 行已有同名场所",
+            )
         seen.setdefault(site.name, line)
         windows = []
         for field, kind, label in (
@@ -85,7 +100,9 @@ def import_sites(session: Session, *, content: bytes, actor_id: int) -> list[Sit
                     GateWindowCreate(name=label, kind=kind, starts=span[0], ends=span[1])
                 )
             except ValidationError:
-                problems.add(line, field, "the window must end after it starts")
+                problems.add(
+                    line, field, "the window must end after it starts", zh="时段的结束须晚于开始"
+                )
         planned.append((site, windows))
     problems.raise_if_any()
     created = []

@@ -37,7 +37,9 @@ def _patch(
     """Applies a PATCH (only the fields sent) and audits it with before and after."""
     if empty := [k for k, v in changes.items() if v is None and k not in nullable]:
         raise Invalid(
-            f"{empty[0]} cannot be empty.", details=[{"field": k, "message": "null"} for k in empty]
+            f"{empty[0]} cannot be empty.",
+            message_zh=f"{empty[0]} 不能为空。",
+            details=[{"field": k, "message": "null"} for k in empty],
         )
     before = _snapshot(obj)
     for key, value in changes.items():
@@ -64,7 +66,10 @@ def get_visible_site(session: Session, *, scope: Scope, site_id: int) -> Site:
     leaked)."""
     site = session.get(Site, site_id)
     if site is None or not scope.sees_site(site_id):
-        raise NotFound(f"No site with id {site_id} that you can see.")
+        raise NotFound(
+            f"No site with id {site_id} that you can see.",
+            message_zh=f"没有您可查看的、编号为 {site_id} 的场所。",
+        )
     return site
 
 
@@ -72,7 +77,7 @@ def get_site(session: Session, *, site_id: int) -> Site:
     """The site or 404, for admins."""
     site = session.get(Site, site_id)
     if site is None:
-        raise NotFound(f"No site with id {site_id}.")
+        raise NotFound(f"No site with id {site_id}.", message_zh=f"没有编号为 {site_id} 的场所。")
     return site
 
 
@@ -129,7 +134,10 @@ def list_windows(session: Session, *, site: Site, include_inactive: bool = False
 def get_window(session: Session, *, site: Site, window_id: int) -> GateWindow:
     window = session.get(GateWindow, window_id)
     if window is None or window.site_id != site.id:
-        raise NotFound(f"No gate window with id {window_id} at site {site.id}.")
+        raise NotFound(
+            f"No gate window with id {window_id} at site {site.id}.",
+            message_zh=f"场所 {site.id} 没有编号为 {window_id} 的值班时段。",
+        )
     return window
 
 
@@ -159,6 +167,7 @@ def update_window(
     if starts is not None and ends is not None and ends <= starts:
         raise Invalid(
             "A gate window must end after it starts.",
+            message_zh="值班时段的结束时间须晚于开始时间。",
             details=[{"field": "ends", "message": "must be after starts"}],
         )
     return _patch(session, window, changes, actor_id=actor_id, entity="gate_window")
@@ -178,7 +187,10 @@ def list_checkpoints(session: Session, *, site: Site, include_inactive: bool = F
 def get_checkpoint(session: Session, *, site: Site, checkpoint_id: int) -> Checkpoint:
     cp = session.get(Checkpoint, checkpoint_id)
     if cp is None or cp.site_id != site.id:
-        raise NotFound(f"No checkpoint with id {checkpoint_id} at site {site.id}.")
+        raise NotFound(
+            f"No checkpoint with id {checkpoint_id} at site {site.id}.",
+            message_zh=f"场所 {site.id} 没有编号为 {checkpoint_id} 的巡逻点。",
+        )
     return cp
 
 
@@ -186,6 +198,7 @@ def _code_taken(code: str) -> Conflict:
     return Conflict(
         f"The checkpoint code {code!r} is already used (codes are unique across the town, "
         "including deactivated checkpoints); choose another code.",
+        message_zh=f"巡逻点编码 {code} 已被使用（全镇唯一，含已停用的巡逻点），请换一个编码。",
         details=[{"field": "code", "message": "already used"}],
     )
 
@@ -198,6 +211,7 @@ def create_checkpoint(
         raise Invalid(
             "A checkpoint code is 3-64 letters, digits, '.', '_' or '-' (it is printed as a "
             "QR code), e.g. DF-GATE-01.",
+            message_zh="巡逻点编码为 3-64 位字母、数字或 . _ -（会印成二维码），例如 DF-GATE-01。",
             details=[{"field": "code", "message": "use A-Z, a-z, 0-9, '.', '_' or '-'"}],
         )
     if session.exec(select(Checkpoint.id).where(Checkpoint.code == data.code)).first():

@@ -28,11 +28,13 @@ def _parse_cursor(cursor: str | None, epoch: str) -> tuple[int, int]:
     if len(parts) != 4 or parts[0] != CURSOR_PREFIX or not all(p.isdigit() for p in parts[2:]):
         raise Gone(
             "This sync position is not valid; start again from the beginning.",
+            message_zh="同步位置无效，请从头重新同步。",
             code="cursor_reset",
         )
     if parts[1] != epoch:
         raise Gone(
             "The server's records were reset or restored; pull everything again.",
+            message_zh="服务器数据已重置或恢复，请重新下载全部数据。",
             code="cursor_reset",
         )
     return int(parts[2]), int(parts[3])
@@ -41,7 +43,10 @@ def _parse_cursor(cursor: str | None, epoch: str) -> tuple[int, int]:
 def pull(session: Session, *, scope: Scope, cursor: str | None, limit: int) -> PullResponse:
     settings = get_settings()
     if not 1 <= limit <= settings.pull_page_max:
-        raise Invalid(f"limit must be between 1 and {settings.pull_page_max}.")
+        raise Invalid(
+            f"limit must be between 1 and {settings.pull_page_max}.",
+            message_zh=f"limit 须在 1 到 {settings.pull_page_max} 之间。",
+        )
     epoch = _epoch(session)
     after = _parse_cursor(cursor, epoch)
     query = (

@@ -33,7 +33,7 @@ from app.errors import (
 )
 from app.fields import canonical_uuid, first_bad_text
 from app.groups.membership import scope_of
-from app.records.errors import Conflicted, Rejected, Rule
+from app.records.errors import Conflicted, Rejected, Rule, both, split_both
 from app.records.registry import MUTATION_TYPES, MutationType, serialize
 from app.records.store import PushContext
 from app.sync.models import Mutation, MutationStatus, SyncChange, SyncState
@@ -112,6 +112,8 @@ def prepare(request: PushRequest) -> list[Incoming]:
         raise TooLarge(
             f"A push may carry at most {settings.max_batch_mutations} mutations; "
             f"this one has {len(request.mutations)}. Send them in smaller batches.",
+            message_zh=f"每次上传最多 {settings.max_batch_mutations} 条记录，"
+            f"本次有 {len(request.mutations)} 条，请分批上传。",
             details={"limit": settings.max_batch_mutations},
         )
     return [_check(raw, index) for index, raw in enumerate(request.mutations)]
@@ -197,21 +199,26 @@ def push(
     user_id: int,
     device_id: str,
     request: PushRequest,
+    received_at: datetime | None = None,
     clock_offset_s: float | None = None,
     revoked_ok: bool = False,
 ) -> PushResponse:
-    """The whole push in one transaction, committed here, before the answer is sent. An
+    """The whole push in one transaction, committed here, before the answer is sent.
+    `received_at` is the server's clock; only the demo town's history passes its own. An
     admin's import of a phone's exported outbox (app.sync.routes.import_outbox) passes the
     device's last known clock offset (sent_at is the export's time, days ago) and may hand in
     the records of a revoked device (a lost or broken phone)."""
-    received_at = utcnow()
+    received_at = received_at or utcnow()
     incoming = prepare(request)
     with Session(engine, expire_on_commit=False) as session:
         # Read again in the writing transaction (BEGIN IMMEDIATE on SQLite).
         user = session.get(User, user_id)
         device = session.get(Device, device_id)
         if user is None or device is None or (device.revoked_at is not None and not revoked_ok):
-            raise NotAuthenticated("The access token is not valid; log in again.")
+            raise NotAuthenticated(
+                "The access token is not valid; log in again.",
+                message_zh="访问令牌无效，请重新登录。",
+            )
         if clock_offset_s is None:
             offset_s = (received_at - request.sent_at).total_seconds()
         else:
@@ -272,21 +279,29 @@ def decide(
     if previous is not None:
         return Outcome(_duplicate(previous, item))
     if item.refusal is not None:
-        outcome = _logged(ctx, item, MutationStatus.rejected, message=item.refusal)
-        outcome.result.message_zh = item.refusal_zh
+        logged = both(item.refusal_zh, item.refusal) if item.refusal_zh else item.refusal
+        outcome = _logged(ctx, item, MutationStatus.rejected, message=logged)
+        outcome.result.message, outcome.result.message_zh = item.refusal, item.refusal_zh
         return outcome
     try:
         record_id = apply(item)
     except REFUSALS as exc:
-        if isinstance(exc, Conflicted):
-            return _logged(
-                ctx, item, MutationStatus.conflict, exc.message, rule=exc.rule, current=exc.current
-            )
+        zh: str | None
         if isinstance(exc, DataError | OverflowError):  # e.g. a site id beyond 64 bits
-            outcome = _logged(ctx, item, MutationStatus.rejected, UNSTORABLE_MESSAGE)
-            outcome.result.message_zh = UNSTORABLE_MESSAGE_ZH
-            return outcome
-        return _logged(ctx, item, MutationStatus.rejected, exc.message, getattr(exc, "rule", None))
+            en, zh = UNSTORABLE_MESSAGE, UNSTORABLE_MESSAGE_ZH
+        else:
+            en, zh = exc.message, exc.message_zh
+        status = MutationStatus.conflict if isinstance(exc, Conflicted) else MutationStatus.rejected
+        outcome = _logged(
+            ctx,
+            item,
+            status,
+            both(zh, en) if zh else en,  # the log's one field keeps both texts
+            getattr(exc, "rule", None),
+            current=getattr(exc, "current", None),
+        )
+        outcome.result.message, outcome.result.message_zh = en, zh
+        return outcome
     return _logged(ctx, item, MutationStatus.applied, record_id=record_id)
 
 
@@ -356,14 +371,17 @@ def _duplicate(previous, item: Incoming) -> MutationResult:
             rule=Rule.id_reused,
             message="This id was already used for a different record; the phone must "
             "give each record a new id.",
+            message_zh="该记录编号已被另一条记录使用，手机必须为每条记录使用新的编号。",
         )
+    zh, en = split_both(previous.message)
     return MutationResult(
         id=previous.id,
         status="duplicate",
         original_status=previous.status,
         record_id=previous.record_id,
         rule=previous.rule,
-        message=previous.message,
+        message=en,
+        message_zh=zh,
     )
 
 
@@ -484,7 +502,10 @@ def _after_clash(ctx: PushContext, item: Incoming) -> MutationResult:
     if existing is None:
         log.error("integrity error in mutation %s with no earlier copy", item.id)
         return MutationResult(
-            id=item.id, status="rejected", message="The record clashes with stored data."
+            id=item.id,
+            status="rejected",
+            message="The record clashes with stored data.",
+            message_zh="该记录与已保存的数据冲突。",
         )
     return _duplicate(existing, item)
 

@@ -148,8 +148,7 @@ def _import_photo(photo: ExportedPhoto, user: User) -> PhotoImport:
     except (binascii.Error, ValueError):
         return PhotoImport(sha256=photo.sha256, status="rejected", message="not base64")
     try:
-        with write_session() as session:
-            _, created = photo_service.store(session, sha256=photo.sha256, data=data, user=user)
+        _, created = photo_service.store(sha256=photo.sha256, data=data, user=user)
     except AppError as exc:
         return PhotoImport(sha256=photo.sha256, status="rejected", message=exc.message)
     return PhotoImport(sha256=photo.sha256, status="stored" if created else "duplicate")

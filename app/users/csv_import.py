@@ -54,7 +54,12 @@ def import_users(session: Session, *, content: bytes, actor_id: int) -> list[Use
             elif home in site_by_name:
                 home_site_id = site_by_name[home]
             else:
-                problems.add(line, "home_site", f"no active site with id or name {home!r}")
+                problems.add(
+                    line,
+                    "home_site",
+                    f"no active site with id or name {home!r}",
+                    zh=f"没有编号或名称为“{home}”的在用场所",
+                )
         data = {
             "username": row.get("username", ""),
             "display_name": row.get("display_name", ""),
@@ -64,7 +69,12 @@ def import_users(session: Session, *, content: bytes, actor_id: int) -> list[Use
             "home_site_id": home_site_id,
         }
         if data["username"] and not _USERNAME.match(data["username"]):
-            problems.add(line, "username", "use 2-64 letters, digits or . _ @ + - (no spaces)")
+            problems.add(
+                line,
+                "username",
+                "use 2-64 letters, digits or . _ @ + - (no spaces)",
+                zh="用户名为 2-64 位字母、数字或 . _ @ + -（不含空格）",
+            )
             continue
         try:
             user = UserCreate.model_validate(data)
@@ -72,9 +82,19 @@ def import_users(session: Session, *, content: bytes, actor_id: int) -> list[Use
             problems.add_validation(line, exc)
             continue
         if user.username in taken:
-            problems.add(line, "username", f"the username {user.username!r} is already taken")
+            problems.add(
+                line,
+                "username",
+                f"the username {user.username!r} is already taken",
+                zh=f"用户名 {user.username} 已被使用",
+            )
         elif user.username in seen:
-            problems.add(line, "username", f"the same username is on line {seen[user.username]}")
+            problems.add(
+                line,
+                "username",
+                f"the same username is on line {seen[user.username]}",
+                zh=f"第 {seen[user.username]} 行已有同一用户名",
+            )
         seen.setdefault(user.username, line)
         planned.append(user)
     problems.raise_if_any()

@@ -30,7 +30,7 @@ class UserImportResult(SQLModel):
 def _user_or_404(session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound(f"No user with id {user_id}.")
+        raise NotFound(f"No user with id {user_id}.", message_zh=f"没有编号为 {user_id} 的用户。")
     return user
 
 
@@ -88,6 +88,8 @@ def list_devices(session: ReadSessionDep, _: SupervisorUser):
 def revoke_device(device_id: str, session: WriteSessionDep, admin: AdminUser):
     device = session.get(Device, device_id)
     if device is None:
-        raise NotFound(f"No device with id {device_id!r}.")
+        raise NotFound(
+            f"No device with id {device_id!r}.", message_zh=f"没有编号为 {device_id} 的设备。"
+        )
     service.revoke_device(session, device=device, actor_id=admin.id)
     return device

@@ -4,6 +4,7 @@
 import { store } from './store.js';
 import { saveSession } from './session-store.js';
 import { isoLocal } from './util.js';
+import { serverText } from './i18n/index.js';
 
 export class ApiError extends Error {
   constructor(status, code, message, details) {
@@ -27,7 +28,8 @@ async function bodyOf(res) {
 async function errorOf(res) {
   const body = isJson(res) ? await res.json().catch(() => null) : null;
   const err = (body && body.error) || {};
-  return new ApiError(res.status, err.code || `http_${res.status}`, err.message || res.statusText, err.details);
+  const message = serverText(err.message, err.message_zh) || res.statusText;
+  return new ApiError(res.status, err.code || `http_${res.status}`, message, err.details);
 }
 
 /**

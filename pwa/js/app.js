@@ -22,6 +22,7 @@ const VIEWS = {
   'console-checkpoints': () => import('./views/console-checkpoints.js'),
   'console-rosters': () => import('./views/console-rosters.js'),
   'console-hazards': () => import('./views/console-hazards.js'),
+  'console-visitors': () => import('./views/console-visitors.js'),
   'console-devices': () => import('./views/console-devices.js'),
   'console-report': () => import('./views/console-report.js'),
   // Leaders plan the week's roster; admins set up the town (admin-*.js).

@@ -76,3 +76,31 @@ export const today = () => localDate();
 
 /** Local date (YYYY-MM-DD) of an ISO time. */
 export const dateOf = (iso) => (iso ? localDate(new Date(iso)) : '');
+
+const isMine = (s, u) => s.recorded_by === u.id || (s.member_ids || []).includes(u.id);
+
+/** This user's shifts as the server holds them (any phone's, even a new phone's), newest first. */
+export async function myShifts() {
+  const u = store.user;
+  if (!u) return [];
+  return (await pulledShifts()).filter((s) => isMine(s, u))
+    .sort((a, b) => new Date(b.event_time) - new Date(a.event_time));
+}
+
+/**
+ * Her shifts the leader returned (已退回) that she has not ended again since: the server keeps a
+ * returned shift open to her scans and end (app/shifts/rules.py status_after_scan), so one she
+ * already amended with a scan (now "ended" on the server) stays here until she ends it again.
+ */
+export async function shiftsToAmend(entries) {
+  const after = (e, s) => s.reviewed_at && new Date(e.occurred_at) > new Date(s.reviewed_at);
+  const mine = (e, s) => e.payload && e.payload.shift_id === s.id && e.state !== 'rejected';
+  return (await myShifts()).filter((s) => {
+    if (!s.reviewed_at || (s.status !== 'returned' && s.status !== 'ended')) return false;
+    if (entries.some((e) => e.type === 'shift.end' && mine(e, s) && after(e, s))) return false;
+    return s.status === 'returned' || entries.some((e) => e.type === 'shift.scan' && mine(e, s) && after(e, s));
+  });
+}
+
+/** A pulled shift in the shape of the outbox's shift.start entry, for the patrol screen. */
+export const asShiftEntry = (s) => ({ id: s.id, type: 'shift.start', payload: { site_id: s.site_id, member_ids: s.member_ids }, occurred_at: s.event_time, server: s });

@@ -62,7 +62,7 @@ export class OutboxEntry {
     const status = answer.status === 'duplicate' ? (answer.original_status || 'applied') : answer.status;
     if (!SETTLED[status]) return false;
     this.state = SETTLED[status];
-    this.result = { status: answer.status, rule: answer.rule || null, message: answer.message || null, record_id: answer.record_id || null };
+    this.result = { status: answer.status, rule: answer.rule || null, message: answer.message || null, message_zh: answer.message_zh || null, record_id: answer.record_id || null };
     this.synced_at = new Date().toISOString();
     return true;
   }

@@ -443,7 +443,7 @@ def test_device_health_shows_the_slow_phone_and_the_report_pages_print(phone, se
     gate_phone = page.locator("[data-device='dev-gate_a-01']")
     assert gate_phone.locator(".skew").count() >= 1  # an hour slow
     assert "3" in gate_phone.locator("[data-outbox-depth]").text_content()
-    assert "3600" in gate_phone.text_content()
+    assert "1 小时 0 分" in gate_phone.text_content()  # an offset a person reads, not seconds
     # This browser only reads: it is shown as last seen, not with the red "never synced".
     own = page.locator("[data-device]", has_text="督查 王敏")
     assert own.locator("[data-reads-only]").count() >= 1

@@ -10,6 +10,10 @@ if (!LOADERS[lang]) lang = 'zh';
 
 export const getLang = () => lang;
 
+/** A server text in the UI's language: the server sends `message` (English) and, for a person,
+ * `message_zh`; Chinese is shown whenever the UI is Chinese and the server had it. */
+export const serverText = (en, zh) => (lang === 'zh' && zh ? zh : en);
+
 /** Makes the strings of a language available to t(); false if they could not be loaded. */
 export async function loadLang(next) {
   if (!LOADERS[next]) return false;

@@ -1,6 +1,6 @@
 // Pieces several screens share: one record with its sync state, lists of records.
 import { h, shortTime } from '../util.js';
-import { t, getLang } from '../i18n/index.js';
+import { t, getLang, serverText } from '../i18n/index.js';
 import * as model from '../model.js';
 import * as vocab from '../vocabulary.js';
 import { photosPending } from '../outbox.js';
@@ -35,7 +35,7 @@ export function entryItem(e, pendingShas = new Set()) {
     total && uploading ? h('span', { class: 'badge uploading', data: { uploading: String(uploading) } },
       t('record.photos_uploading', { n: uploading, total })) : null,
     e.result && e.result.message && (e.state === 'conflict' || e.state === 'rejected')
-      ? h('span', { class: 'reason' }, t('record.reason', { msg: e.result.message })) : null);
+      ? h('span', { class: 'reason' }, t('record.reason', { msg: serverText(e.result.message, e.result.message_zh) })) : null);
   return h('li', { data: { record: e.id, type: e.type, state: e.state } },
     h('div', { class: 'rec-head' },
       h('span', { class: 'rec-title' }, t(`type.${e.type}`)),

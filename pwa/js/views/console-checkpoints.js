@@ -22,7 +22,7 @@ export function mount(root) {
   const ui = C.frame(root, 'checkpoints', {
     filters: [h('div', { class: 'filter-grid' },
       C.field(t('console.from'), from), C.field(t('console.to'), to), C.field(t('common.site'), site), C.field(t('common.group'), group))],
-    csv: () => C.downloadCsv(`/api/reports/checkpoints${C.query(params())}`, 'checkpoints.csv'),
+    csv: (fmt) => C.downloadCsv(`/api/reports/checkpoints${C.query(params())}`, 'checkpoints', fmt),
     print: true,
     onSubmit: () => load(),
   });
@@ -40,7 +40,7 @@ export function mount(root) {
         String(r.scans), ...countCells(r),
         r.missed.length ? h('span', { class: 'bad-text', data: { missed: String(r.missed.length) } }, r.missed.join('、')) : '✓'],
     }));
-    ui.body.replaceChildren(
+    C.fill(ui.body,
       h('p', { class: 'muted' }, `${report.date_from} – ${report.date_to} · ${t('cpr.rule')}`),
       h('h3', {}, t('cpr.by_site')),
       sites.length ? C.table([t('common.site'), t('cpr.shifts'), t('cpr.scans'), ...head, t('cpr.missed')], sites) : h('p', { class: 'muted' }, t('console.empty')),

@@ -9,7 +9,7 @@ import { api, apiFetch, ApiError } from '../api.js';
 import * as reportCache from '../report-cache.js';
 import * as model from '../model.js';
 
-export const CONSOLE_VIEWS = ['coverage', 'logs', 'gate', 'checkpoints', 'rosters', 'hazards', 'devices', 'report'];
+export const CONSOLE_VIEWS = ['coverage', 'logs', 'gate', 'checkpoints', 'rosters', 'hazards', 'visitors', 'devices', 'report'];
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
@@ -70,6 +70,15 @@ export function addDays(dateStr, n) {
   return localDate(d);
 }
 
+/** Seconds as a person says them: "3 小时 7 分", "4 分 10 秒", "12 秒" (the sign dropped). */
+export function duration(seconds) {
+  const s = Math.round(Math.abs(seconds));
+  if (s < 60) return t('dur.s', { s });
+  if (s < 3600) return t(s % 60 ? 'dur.m_s' : 'dur.m', { m: Math.floor(s / 60), s: s % 60 });
+  if (s < 86400) return t('dur.h_m', { h: Math.floor(s / 3600), m: Math.floor((s % 3600) / 60) });
+  return t('dur.d_h', { d: Math.floor(s / 86400), h: Math.floor((s % 86400) / 3600) });
+}
+
 export const hours = (x) => (Math.round(x * 10) / 10).toFixed(1);
 
 // --- the offline copy of each view's last answer ------------------------------------------
@@ -104,13 +113,18 @@ export function showFreshness(el, result) {
   el.textContent = result && result.offline ? t('console.offline', { t: fmtDateTime(result.saved_at) }) : '';
 }
 
+/** el.replaceChildren, but a null, undefined or false child is left out, not written as
+ * the text "null" (the DOM's replaceChildren stringifies it; h() already skips it). */
+export const fill = (el, ...children) => el.replaceChildren(
+  ...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
+
 export function errorText(e) {
   if (e instanceof ApiError && e.status === 0) return t('console.offline_none');
   if (e instanceof ApiError && e.status === 403) return t('console.forbidden');
   return t('console.error', { msg: e && e.message ? e.message : String(e) });
 }
 
-// --- downloads (CSV) -------------------------------------------------------------------------
+// --- downloads (CSV, Excel) -------------------------------------------------------------------------
 
 function filenameOf(res, fallback) {
   const cd = res.headers.get('content-disposition') || '';
@@ -120,9 +134,11 @@ function filenameOf(res, fallback) {
   return plain ? plain[1] : fallback;
 }
 
-/** Fetches path (with ?format=csv) and saves it through a blob URL and <a download>. */
-export async function downloadCsv(path, fallbackName) {
-  const url = path + (path.includes('?') ? '&' : '?') + 'format=csv';
+/** Fetches path as ?format=csv or xlsx (Chinese labels, local times) and saves it through a
+ * blob URL and <a download>; `stem` names the file if the server does not. */
+export async function downloadCsv(path, stem, format = 'csv') {
+  const url = path + (path.includes('?') ? '&' : '?') + `format=${format}`;
+  const fallbackName = `${stem}.${format}`;
   const res = await apiFetch(url);
   const blob = await res.blob();
   const href = URL.createObjectURL(blob);
@@ -147,10 +163,10 @@ export function frame(root, view, { filters = [], csv = null, print = false, onS
     ...filters,
     h('div', { class: 'filter-actions' },
       onSubmit ? h('button', { type: 'submit', class: 'small', data: { action: 'load' } }, t('console.load')) : null,
-      csv ? h('button', { type: 'button', class: 'small', data: { action: 'csv' }, onclick: async (ev) => {
+      ...(csv ? ['csv', 'xlsx'].map((fmt) => h('button', { type: 'button', class: 'small', data: { action: fmt }, onclick: async (ev) => {
         ev.target.disabled = true;
-        try { await csv(); } catch (e) { msg.replaceChildren(h('p', { class: 'msg bad' }, errorText(e))); } finally { ev.target.disabled = false; }
-      } }, t('console.csv')) : null,
+        try { await csv(fmt); } catch (e) { msg.replaceChildren(h('p', { class: 'msg bad' }, errorText(e))); } finally { ev.target.disabled = false; }
+      } }, t(`console.${fmt}`))) : []),
       print ? h('button', { type: 'button', class: 'small', data: { action: 'print' }, onclick: () => window.print() }, t('console.print')) : null));
   if (onSubmit) form.addEventListener('submit', (ev) => { ev.preventDefault(); onSubmit(); });
   root.classList.add('console');

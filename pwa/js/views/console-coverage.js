@@ -123,7 +123,7 @@ export function mount(root) {
   const ui = C.frame(root, 'coverage', {
     filters: [h('div', { class: 'filter-grid' },
       C.field(t('cov.mode'), mode), C.field(t('console.date'), date), C.field(t('common.site'), site), C.field(t('common.group'), group))],
-    csv: () => C.downloadCsv(`/api/reports/coverage${C.query(params())}`, 'coverage.csv'),
+    csv: (fmt) => C.downloadCsv(`/api/reports/coverage${C.query(params())}`, 'coverage', fmt),
     print: true,
     onSubmit: () => load(),
   });

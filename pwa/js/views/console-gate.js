@@ -22,7 +22,7 @@ export function mount(root) {
   const ui = C.frame(root, 'gate', {
     filters: [h('div', { class: 'filter-grid' },
       C.field(t('console.from'), from), C.field(t('console.to'), to), C.field(t('common.site'), site), C.field(t('common.group'), group))],
-    csv: () => C.downloadCsv(`/api/reports/gate${C.query(params())}`, 'gate.csv'),
+    csv: (fmt) => C.downloadCsv(`/api/reports/gate${C.query(params())}`, 'gate', fmt),
     print: true,
     onSubmit: () => load(),
   });
@@ -45,7 +45,7 @@ export function mount(root) {
           : w.shortfall ? t('gatec.short', { n: w.required - w.checked_in }) : '✓',
         w.outside_window ? h('span', { class: 'warn-text', data: { outside: String(w.outside_window) } }, t('gatec.outside', { n: w.outside_window })) : ''],
     }));
-    ui.body.replaceChildren(
+    C.fill(ui.body,
       h('p', { class: 'muted' }, `${report.date_from} – ${report.date_to}`),
       h('h3', {}, t('gatec.shortfalls', { req })),
       shortfalls.length ? h('ul', { class: 'list', data: { shortfalls: '' } }, shortfalls) : h('p', { class: 'ok-text' }, t('gatec.no_shortfalls')),

@@ -14,8 +14,9 @@ import { syncNow, currentSync } from '../sync.js';
 import * as C from './console-common.js';
 
 // Statuses, departments, their labels and which action fits which status: the bootstrap's
-// vocabulary (app/vocabulary.py). The console offers assign, close and reopen; it does not
-// offer rectify, which needs a photo of the fix.
+// vocabulary (app/vocabulary.py). The console offers assign, close and reopen; rectify (整改,
+// with photos of the fix) is on the phone's hazard screen. Photos not on the server yet are
+// shown as 照片未上传, never as links, and 验收 waits for the fix photos.
 const deptLabel = (d) => (d && d !== 'null' ? vocab.label('department', d) : t('dept.none')); // by_department keys a missing one as "null"
 const actionLabel = (a) => vocab.label('hazard_actions', a);
 
@@ -44,7 +45,7 @@ export function mount(root) {
   const ui = C.frame(root, 'hazards', {
     filters: [h('div', { class: 'filter-grid' },
       C.field(t('common.site'), site), C.field(t('common.group'), group), C.field(t('hz.filter_status'), status))],
-    csv: () => C.downloadCsv(`/api/reports/hazards${C.query(params())}`, 'hazards.csv'),
+    csv: (fmt) => C.downloadCsv(`/api/reports/hazards${C.query(params())}`, 'hazards', fmt),
     print: true,
     onSubmit: () => load(),
   });
@@ -107,7 +108,10 @@ export function mount(root) {
         } }, actionLabel('assign')));
     }
     if (allowed.has('close') && isSupervisor) { // closing is the supervisor's (the push checks it too)
-      parts.push(h('button', { type: 'button', class: 'small', data: { action: 'close' }, onclick: () => act(hz, 'close', {}, note) }, actionLabel('close')));
+      // 验收 judges the fix by its photos: refused by the server until they arrived (app/hazards/rules.py).
+      const waiting = (hz.fix_photos_missing || []).length;
+      parts.push(h('button', { type: 'button', class: 'small', data: { action: 'close' }, disabled: waiting > 0, onclick: () => act(hz, 'close', {}, note) }, actionLabel('close')));
+      if (waiting) parts.push(h('p', { class: 'msg warn wide', data: { fixPhotosMissing: String(waiting) } }, t('hz.fix_photos_missing', { n: waiting })));
     }
     if (allowed.has('reopen')) {
       parts.push(h('button', { type: 'button', class: 'small', data: { action: 'reopen' }, onclick: () => act(hz, 'reopen', {}, note) }, actionLabel('reopen')));
@@ -116,9 +120,15 @@ export function mount(root) {
   }
 
   function card(hz, pendingAction, fixPhotos) {
-    const shas = [...hz.photos, ...fixPhotos.filter((x) => !hz.photos.includes(x))];
+    // Only the photos on the server are links; the others are named as not uploaded yet.
+    const missing = new Set([...(hz.photos_missing || []), ...(hz.fix_photos_missing || [])]);
+    const all = [...hz.photos, ...fixPhotos.filter((x) => !hz.photos.includes(x))];
+    const shas = all.filter((x) => !missing.has(x));
     const box = h('div', { class: 'hz-photos' });
     const photoBtn = shas.length ? h('button', { type: 'button', class: 'small no-print', data: { action: 'photos' } }, t('hz.photos', { n: shas.length })) : null;
+    const notUploaded = missing.size ? h('span', { class: 'badge warn', data: { photosMissing: String(missing.size) } }, t('hz.photos_not_uploaded', { n: missing.size })) : null;
+    const fix = hz.status === 'rectified' || hz.fix_note ? h('div', { class: 'rec-body', data: { fix: '' } },
+      t('hz.fixed_by', { who: hz.fixed_by ? model.userName(hz.fixed_by) : '—', note: hz.fix_note || t('hz.no_fix_note') })) : null;
     if (photoBtn) photoBtn.addEventListener('click', () => showPhotos(box, shas, photoBtn));
     return h('li', { class: `hz ${hz.overdue ? 'overdue' : ''}`, data: { hazard: hz.id, status: hz.status, overdue: String(hz.overdue) } },
       h('div', { class: 'rec-head' },
@@ -134,7 +144,7 @@ export function mount(root) {
       h('div', { class: 'rec-body', data: { description: '' } }, hz.description),
       hz.within_300m ? h('div', { class: 'rec-body warn-text' }, t('hz.within'), hz.distance_m != null ? ` · ${t('hz.distance', { m: Math.round(hz.distance_m) })}` : '') : null,
       h('div', { class: 'rec-body' }, gpsLinks(hz)),
-      photoBtn, box,
+      fix, photoBtn, notUploaded, box,
       actions(hz, pendingAction));
   }
 
@@ -148,15 +158,17 @@ export function mount(root) {
     const hazards = board.hazards.filter((x) => !status.value || x.status === status.value);
     const byId = new Map(board.hazards.map((x) => [x.id, x]));
     const chip = (label, n, cls = '', data = {}) => h('span', { class: `chip ${cls}`, data }, `${label} ${n}`);
-    ui.body.replaceChildren(
+    C.fill(ui.body,
       h('h3', {}, t('hz.by_status')),
       h('div', { class: 'chips', data: { byStatus: '' } },
         board.overdue ? chip(t('hz.overdue_badge'), board.overdue, 'bad', { overdueCount: String(board.overdue) }) : null,
         vocab.options('hazard_status').filter(([code]) => board.by_status[code]).map(([code, label]) => chip(label, board.by_status[code], '', { statusCount: code }))),
       h('h3', {}, t('hz.by_department')),
       h('div', { class: 'chips', data: { byDepartment: '' } },
-        Object.entries(board.by_department).filter(([, n]) => n).map(([d, n]) => chip(deptLabel(d), n, '', { departmentCount: d }))),
-      board.within_300m.length ? h('h3', {}, t('hz.within_groups')) : '', // replaceChildren would write null as text
+        Object.values(board.by_department || {}).some((n) => n)
+          ? Object.entries(board.by_department).filter(([, n]) => n).map(([d, n]) => chip(deptLabel(d), n, '', { departmentCount: d }))
+          : h('span', { class: 'muted' }, t('hz.none_open'))),
+      board.within_300m.length ? h('h3', {}, t('hz.within_groups')) : null, // C.fill leaves null out
       board.within_300m.length ? h('ul', { class: 'list compact', data: { near: '' } }, board.within_300m.map((g) => h('li', {
         class: 'place-group', data: { placeType: g.place_type, count: String(g.count) },
       }, h('div', { class: 'rec-head' }, h('span', { class: 'rec-title' }, vocab.label('hazard_place_type', g.place_type)), h('span', { class: 'chip' }, String(g.count))),

@@ -62,7 +62,7 @@ export function mount(root) {
         C.field(t('console.type'), type), C.field(t('console.from'), from), C.field(t('console.to'), to)),
       h('label', { class: 'check' }, flagged, t('console.flagged')),
     ],
-    csv: () => C.downloadCsv(`/api/reports/logs${C.query({ ...params(), limit: 500 })}`, 'logs.csv'),
+    csv: (fmt) => C.downloadCsv(`/api/reports/logs${C.query({ ...params(), limit: 500 })}`, 'logs', fmt),
     onSubmit: () => load(true),
   });
   ui.body.append(count, list, more);

@@ -54,7 +54,7 @@ export function mount(root) {
   };
   const ui = C.frame(root, 'report', {
     filters: [h('div', { class: 'filter-grid' }, C.field(t('rep.kind'), kind), dateField, monthField)],
-    csv: () => C.downloadCsv(`/api/reports/coverage/summary${C.query(range())}`, 'summary.csv'),
+    csv: (fmt) => C.downloadCsv(`/api/reports/coverage/summary${C.query(range())}`, 'summary', fmt),
     print: true,
     onSubmit: () => load(),
   });

@@ -23,7 +23,7 @@ export function mount(root) {
   const ui = C.frame(root, 'rosters', {
     filters: [h('div', { class: 'filter-grid' },
       C.field(t('console.from'), from), C.field(t('console.to'), to), C.field(t('common.group'), group))],
-    csv: () => C.downloadCsv(`/api/reports/rosters${C.query(params())}`, 'notice.csv'),
+    csv: (fmt) => C.downloadCsv(`/api/reports/rosters${C.query(params())}`, 'notice', fmt),
     print: true,
     onSubmit: () => load(),
   });

@@ -63,6 +63,7 @@ export function mount(root) {
       h('div', { class: `rec-body ${missed.length ? 'warn-text' : ''}`, data: { missed: String(missed.length) } },
         missed.length ? t('leader.missed', { names: missed.map((c) => c.name).join('、') }) : t('leader.no_missed')),
       flags.size ? h('div', { class: 'reason' }, t('leader.clock_flag', { flags: [...flags].map((f) => t(`clock.${f}`)).join('、') })) : null,
+      s.review_comment ? h('div', { class: 'reason', data: { amended: '' } }, t('leader.amended', { c: s.review_comment })) : null,
       comment,
       h('div', { class: 'row' },
         h('button', { type: 'button', data: { action: 'confirm' }, onclick: () => review(s.id, 'confirm', comment.value.trim()) }, vocab.label('review_decision', 'confirm')),
@@ -127,7 +128,9 @@ export function mount(root) {
       const groupIds = new Set(model.ledGroups().map((g) => String(g.id)));
       const siteIds = new Set(model.ledGroups().flatMap((g) => model.siteIdsOf(g).map(String)));
       const mine = await model.myEntries();
-      const reviewed = new Set(mine.filter((e) => e.type === 'shift.review' && e.state !== 'rejected').map((e) => e.payload.shift_id));
+      // Hidden while her review waits to be sent; once synced the server's status decides, so a
+      // shift she returned comes back here when its member amended and ended it again.
+      const reviewed = new Set(mine.filter((e) => e.type === 'shift.review' && e.state === 'pending').map((e) => e.payload.shift_id));
       // Never her own: a shift she recorded or is listed on is signed off by someone else
       // (the server refuses it: own_shift_review).
       const own = (s) => s.recorded_by === u.id || (s.member_ids || []).includes(u.id);

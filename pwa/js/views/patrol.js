@@ -1,5 +1,7 @@
 // Patrol: start a shift with the members present, scan checkpoints (camera, photo of the QR,
-// or typed code), see which are still missing, end the shift.
+// or typed code), see which are still missing, end the shift. A shift the leader returned
+// (已退回) is listed with the leader's comment, from any phone; "补打卡" opens it again here for
+// the missing scans and a new end (the server takes both for a returned shift).
 import { h, currentPosition, shortTime } from '../util.js';
 import { t } from '../i18n/index.js';
 import { store } from '../store.js';
@@ -16,8 +18,9 @@ export function mount(root) {
   const startBox = h('section', { class: 'card', data: { section: 'start' } });
   const shiftBox = h('section', { class: 'card', data: { section: 'shift' } });
   const msg = h('div', { data: { msg: '' } });
+  const amendBox = h('div', { data: { returnedShifts: '' } });
   const list = h('ul', { class: 'list', data: { records: '' } });
-  root.append(h('h2', {}, t('patrol.title')), msg, startBox, shiftBox, h('h3', {}, t('patrol.recent')), list);
+  root.append(h('h2', {}, t('patrol.title')), msg, amendBox, startBox, shiftBox, h('h3', {}, t('patrol.recent')), list);
 
   let stopCamera = null;
   let shown = null; // id of the shift the scan box was built for
@@ -85,6 +88,7 @@ export function mount(root) {
 
   function buildShift(shift) {
     const s = model.site(shift.payload.site_id);
+    const returned = shift.server ? returnedNote(shift.server) : null;
     const cpList = h('div', { class: 'cps', data: { checkpoints: '' } });
     const missing = h('p', { class: 'warn-text', data: { missing: '' } });
     const video = h('video', { class: 'scan', playsinline: true, muted: true, hidden: true });
@@ -125,26 +129,47 @@ export function mount(root) {
       await scanCode(shift, v, 'typed');
     });
     const note = h('input', { type: 'text', name: 'note', maxlength: '2000' });
-    const end = h('button', { type: 'button', class: 'primary', data: { action: 'end-shift' } }, t('patrol.end'));
+    const end = h('button', { type: 'button', class: 'primary', data: { action: 'end-shift' } }, t(shift.server ? 'patrol.resubmit' : 'patrol.end'));
     end.addEventListener('click', async () => {
       const left = cpList.querySelectorAll('.cp:not(.done)').length;
       if (left && !window.confirm(t('patrol.end_confirm', { n: left }))) return;
       const payload = { shift_id: shift.id };
       if (note.value.trim()) payload.note = note.value.trim();
       await outbox.add(u.id, 'shift.end', payload);
-      flash(msg, t('common.saved'));
+      flash(msg, t(shift.server ? 'patrol.resubmitted' : 'common.saved'));
+      if (shift.server) history.replaceState(null, '', '#/patrol');
       store.touch();
       syncNow();
     });
-    shiftBox.replaceChildren(
+    shiftBox.replaceChildren(...(returned ? [returned] : []),
       h('p', { class: 'rec-title', data: { openShift: shift.id } },
-        t('patrol.current', { site: s ? s.name : `#${shift.payload.site_id}`, t: shortTime(shift.occurred_at) })),
+        t(shift.server ? 'patrol.amend_current' : 'patrol.current', { site: s ? s.name : `#${shift.payload.site_id}`, t: shortTime(shift.occurred_at) })),
       h('h3', {}, t('patrol.scan')),
       h('div', { class: 'row' }, camBtn, photoBtn), video,
       h('label', { for: 'checkpoint-code' }, t('patrol.manual')), manual,
       h('h3', {}, t('patrol.checkpoints')), missing, cpList,
       h('label', {}, t('patrol.note'), note), end);
     return { cpList, missing, site: s };
+  }
+
+  // The leader's return as the member sees it: site, when, who returned it and why.
+  function returnedNote(s) {
+    const site = model.site(s.site_id);
+    return h('div', { class: 'msg warn', data: { returned: s.id } },
+      h('p', { class: 'rec-title' }, t('patrol.returned_title', { site: site ? site.name : `#${s.site_id}`, t: shortTime(s.event_time) })),
+      h('p', { data: { reviewComment: '' } }, t('patrol.returned_comment', { who: model.userName(s.reviewed_by), c: s.review_comment || '' })),
+      s.status === 'ended' ? h('p', { class: 'muted' }, t('patrol.amending')) : null);
+  }
+
+  function fillAmend(amend, current) {
+    amendBox.replaceChildren(...amend.filter((s) => s.id !== current).map((s) => {
+      const note = returnedNote(s);
+      note.appendChild(h('button', { type: 'button', class: 'small', data: { action: 'resume-shift', shift: s.id }, onclick: () => {
+        history.replaceState(null, '', `#/patrol?shift=${s.id}`);
+        store.touch();
+      } }, t('patrol.resume')));
+      return note;
+    }));
   }
 
   let parts = null;
@@ -154,7 +179,11 @@ export function mount(root) {
       if (!store.get('bootstrap')) {
         startBox.replaceChildren(h('p', { class: 'msg warn' }, t('common.no_data')));
       }
-      const shift = await model.openShift(entries);
+      const amend = await model.shiftsToAmend(entries);
+      const wanted = new URLSearchParams(location.hash.split('?')[1] || '').get('shift');
+      const chosen = amend.find((x) => x.id === wanted);
+      const shift = chosen ? model.asShiftEntry(chosen) : await model.openShift(entries);
+      fillAmend(amend, shift && shift.id);
       if (!shift) {
         shiftBox.hidden = true;
         startBox.hidden = false;
