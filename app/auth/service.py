@@ -13,6 +13,7 @@ from app.auth.models import Device, LoginFailure, RefreshToken, User
 from app.config import get_settings
 from app.db import utcnow
 from app.errors import Forbidden, NotAuthenticated, TooManyRequests
+from app.towns.models import Town
 
 
 @dataclass
@@ -48,7 +49,7 @@ def login(
     session: Session, *, username: str, password: str, device_id: str | None, address: str
 ) -> TokenPair:
     check_login_rate(session, username=username, address=address)
-    user = session.exec(select(User).where(User.username == username)).first()
+    user = login_user(session, username)
     ok = security.verify_password(password, user.password_hash if user else None)
     if not ok or user is None:
         session.add(LoginFailure(username=username[:64], address=address[:64]))
@@ -58,6 +59,22 @@ def login(
     session.exec(delete(LoginFailure).where(LoginFailure.username == username))
     device = _device_for(session, user=user, device_id=device_id)
     return _issue(session, user=user, device=device, family_id=str(uuid.uuid4()))
+
+
+def login_user(session: Session, login_name: str) -> User | None:
+    """`name@town-code` names the town; a bare name is enough while only one town has it
+    (a one-town server, or a name nobody else uses). An ambiguous name finds nobody."""
+    name, _, code = login_name.rpartition("@")
+    if name and code:
+        town = session.exec(select(Town.id).where(Town.code == code)).first()
+        if town is not None:
+            found = session.exec(
+                select(User).where(User.town_id == town, User.username == name)
+            ).first()
+            if found is not None:
+                return found
+    same = session.exec(select(User).where(User.username == login_name).limit(2)).all()
+    return same[0] if len(same) == 1 else None
 
 
 def _device_for(session: Session, *, user: User, device_id: str | None) -> Device:

@@ -20,8 +20,9 @@ def _roles(roles: list[str] | list[Role]) -> str:
     return ",".join(r.value for r in Role if r in parsed)
 
 
-def _check_home_site(session: Session, site_id: int | None) -> None:
-    if site_id is not None and session.get(Site, site_id) is None:
+def _check_home_site(session: Session, site_id: int | None, town_id: int) -> None:
+    site = session.get(Site, site_id) if site_id is not None else None
+    if site_id is not None and (site is None or site.town_id != town_id):
         raise Invalid(
             f"There is no site with id {site_id}.",
             details=[{"field": "home_site_id", "message": "no such site"}],
@@ -36,15 +37,20 @@ def create_user(
     password: str,
     roles: list[str] | list[Role],
     actor_id: int | None,
+    town_id: int,
     phone: str | None = None,
     home_site_id: int | None = None,
+    county_wide: bool = False,
 ) -> User:
-    """Adds a user."""
-    if session.exec(select(User.id).where(User.username == username)).first() is not None:
-        raise Conflict(f"The username {username!r} is already taken.")
-    _check_home_site(session, home_site_id)
+    """Adds a user to a town; the username is unique within it."""
+    taken = select(User.id).where(User.town_id == town_id, User.username == username)
+    if session.exec(taken).first() is not None:
+        raise Conflict(f"The username {username!r} is already taken in this town.")
+    _check_home_site(session, home_site_id, town_id)
     user = User(
         username=username,
+        town_id=town_id,
+        county_wide=county_wide,
         display_name=display_name,
         phone=phone,
         home_site_id=home_site_id,
@@ -56,6 +62,7 @@ def create_user(
     audit.record(
         session,
         actor_id=actor_id,
+        town_id=town_id,
         action="user.create",
         entity="user",
         entity_id=user.id,
@@ -67,7 +74,7 @@ def create_user(
 def update_user(session: Session, *, user: User, changes: dict, actor_id: int) -> User:
     """Applies a PATCH; disabling revokes reading at once (see auth.service)."""
     before = audit.snapshot(user)
-    _check_home_site(session, changes.get("home_site_id"))
+    _check_home_site(session, changes.get("home_site_id"), user.town_id)
     if "password" in changes:
         user.password_hash = hash_password(changes.pop("password"))
     if "roles" in changes:
@@ -84,6 +91,7 @@ def update_user(session: Session, *, user: User, changes: dict, actor_id: int) -
     audit.record(
         session,
         actor_id=actor_id,
+        town_id=user.town_id,
         action="user.update",
         entity="user",
         entity_id=user.id,
@@ -96,9 +104,11 @@ def update_user(session: Session, *, user: User, changes: dict, actor_id: int) -
 def revoke_device(session: Session, *, device: Device, actor_id: int) -> None:
     before = audit.snapshot(device)
     auth_service.revoke_device(session, device=device)
+    owner = session.get(User, device.user_id)
     audit.record(
         session,
         actor_id=actor_id,
+        town_id=owner.town_id if owner is not None else None,
         action="device.revoke",
         entity="device",
         entity_id=device.id,
