@@ -60,9 +60,13 @@ def covers_every_site(
 
 def scoped_group_ids(session: Session, *, reach: Scope, group_id: int | None) -> list[int]:
     """Groups whose rosters the caller may check."""
+    if group_id is not None:
+        group = session.get(PatrolGroup, group_id)
+        if group is None or not reach.sees_town(group.town_id):  # another town's: not told
+            raise NotFound(f"There is no patrol group {group_id}.")
     if reach.sees_everything:
         if group_id is not None:
-            return [group_id] if reach.sees_group(group_id) else []
+            return [group_id]
         towns = col(PatrolGroup.town_id).in_(reach.town_ids)
         return list(session.exec(select(PatrolGroup.id).where(PatrolGroup.active, towns)).all())
     mine = reach.group_ids
