@@ -58,7 +58,7 @@ def cmd_create_user(args: argparse.Namespace) -> None:
             display_name=args.display_name or args.username,
             password=args.password,
             roles=args.roles.split(","),
-            town_id=town.id,
+            town_id=town.id,  # type: ignore[arg-type]  # a stored town has an id
             county_wide=args.county_wide,
             actor_id=None,
         )

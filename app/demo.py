@@ -185,7 +185,7 @@ def _towns(session: Session) -> Town:
     if town is None:
         town = add_town(session, code=DEMO_TOWN, name="青山镇")
     county = session.get(County, town.county_id)
-    county.code, county.name = "demo", "示范县"  # type: ignore[union-attr]
+    county.code, county.name = "demo", "示范县"
     town.code, town.name = DEMO_TOWN, "青山镇"
     session.flush()
     hexi = add_town(session, code="hexi", name="河西镇", county_code="demo")

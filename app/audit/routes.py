@@ -4,7 +4,8 @@ no route to edit or delete an event."""
 from datetime import datetime
 
 from fastapi import APIRouter, Query
-from sqlmodel import col, select
+from sqlalchemy import ColumnElement
+from sqlmodel import col, or_, select
 
 from app.access import ScopeDep
 from app.audit.models import AuditEvent, AuditEventPublic
@@ -30,9 +31,9 @@ def list_audit(
 ):
     """Newest first, of the caller's towns (a county account also sees the CLI's changes,
     which have no town). Page with before_id = the last id you received."""
-    in_reach = col(AuditEvent.town_id).in_(scope.town_ids)
+    in_reach: ColumnElement[bool] = col(AuditEvent.town_id).in_(scope.town_ids)
     if scope.county_wide:
-        in_reach = in_reach | col(AuditEvent.town_id).is_(None)
+        in_reach = or_(in_reach, col(AuditEvent.town_id).is_(None))
     query = select(AuditEvent).where(in_reach).order_by(col(AuditEvent.id).desc()).limit(limit)
     if entity is not None:
         query = query.where(AuditEvent.entity == entity)

@@ -30,7 +30,7 @@ def add_town(
         county = County(code=county_code, name=county_code)
         session.add(county)
         session.flush()
-    town = Town(county_id=county.id, code=code, name=name)
+    town = Town(county_id=county.id, code=code, name=name)  # type: ignore[arg-type]  # flushed
     session.add(town)
     session.flush()
     return town

@@ -76,9 +76,7 @@ def upgrade() -> None:
     with op.batch_alter_table("checkpoint", schema=None) as batch_op:
         batch_op.alter_column("town_id", existing_type=sa.Integer(), nullable=False)
         batch_op.drop_constraint("uq_checkpoint_code", type_="unique")
-        batch_op.create_unique_constraint(
-            batch_op.f("uq_checkpoint_town_id"), ["town_id", "code"]
-        )
+        batch_op.create_unique_constraint(batch_op.f("uq_checkpoint_town_id"), ["town_id", "code"])
         batch_op.create_foreign_key(
             batch_op.f("fk_checkpoint_town_id_town"), "town", ["town_id"], ["id"]
         )
