@@ -501,6 +501,12 @@ def test_another_towns_admin_sees_none_of_this_town_and_ids_answer_as_if_absent(
         mine, absent = client.get(url, headers=admin), client.get(url + "999", headers=admin)
         assert (mine.status_code, absent.status_code) == (404, 404), url
         assert mine.json()["error"]["code"] == absent.json()["error"]["code"] == "not_found"
+    # none of this town's records reach that town's phones, not even its supervisor's
+    for caller in ("admin_other_town", "supervisor_other_town"):
+        changes, _ = pull_all(client, world.headers[caller])
+        assert not {c["site_id"] for c in changes} & first_town_sites, caller
+        boot = client.get("/api/sync/bootstrap", headers=world.headers[caller]).json()
+        assert not {s["id"] for s in boot["sites"]} & first_town_sites, caller
     # the same checkpoint code and usernames live in both towns
     second_codes = {cp.code for cps in world.second.checkpoints.values() for cp in cps}
     assert second_codes & {cp.code for cps in world.town.checkpoints.values() for cp in cps}
