@@ -5,7 +5,7 @@ Every row stored before towns existed goes to one default town ("town") of one d
 ("county"), which the operator renames; a fresh database starts with the same two rows.
 
 Revision ID: 0004_towns
-Revises: 0003_rules
+Revises: 0004_retention
 Create Date: 2026-12-02
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_towns"
-down_revision: str | None = "0003_rules"
+down_revision: str | None = "0004_retention"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
