@@ -7,10 +7,12 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import text
 
 from app import db
+from app.auth.deps import get_caller
 from app.auth.device_clock import DeviceClockMiddleware
 from app.config import get_settings
 from app.errors import Unavailable, install_error_handlers
 from app.logs import RequestLogMiddleware, configure_logging
+from app.openapi import install_openapi
 from app.pwa_shell import mount_pwa
 from app.web import BodyLimitMiddleware, SecurityHeadersMiddleware
 
@@ -71,6 +73,7 @@ def create_app() -> FastAPI:
         description="Offline-first sync server for town school-safety patrols.",
     )
     install_error_handlers(app)
+    install_openapi(app, authenticated_by=get_caller)
     from app.groups.membership import scope_of
 
     app.state.resolve_scope = scope_of  # what app.access.ScopeDep computes, once a request
