@@ -165,19 +165,20 @@ def document(schema: dict[str, Any], app: FastAPI, authenticated_by: Callable[..
     paths = schema.get("paths", {})
     for ctx in iter_route_contexts(app.routes):
         route = ctx.original_route
-        if not isinstance(route, APIRoute) or not route.include_in_schema:
+        path = ctx.path
+        if not isinstance(route, APIRoute) or not route.include_in_schema or path is None:
             continue
-        for method in ctx.methods - {"HEAD", "OPTIONS"}:
-            operation = paths.get(ctx.path, {}).get(method.lower())
+        for method in (ctx.methods or set()) - {"HEAD", "OPTIONS"}:
+            operation = paths.get(path, {}).get(method.lower())
             if operation is None:
                 continue
             responses = operation.setdefault("responses", {})
-            for code in sorted(answers(route, method, ctx.path, authenticated_by)):
+            for code in sorted(answers(route, method, path, authenticated_by)):
                 documented = responses.get(str(code))
                 if documented is None or _is_fastapi_validation(documented):
                     responses[str(code)] = _error_response(code)
-            if (method, ctx.path) in RAW_BODIES and "requestBody" not in operation:
-                operation["requestBody"] = {"required": True, **RAW_BODIES[(method, ctx.path)]}
+            if (method, path) in RAW_BODIES and "requestBody" not in operation:
+                operation["requestBody"] = {"required": True, **RAW_BODIES[(method, path)]}
             if _offers_csv(operation):
                 for status, answer in responses.items():
                     if status.startswith("2"):

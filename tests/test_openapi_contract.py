@@ -187,7 +187,7 @@ def _run(client, engine, world, role: str, max_examples: int, capsys) -> Contrac
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("role", list(ROLES))
 def test_every_answer_is_documented_bounded(client, engine, world, role, capsys):
-    examples = int(os.environ.get("PATROL_CONTRACT_EXAMPLES", "4"))
+    examples = int(os.environ.get("PATROL_CONTRACT_EXAMPLES", "3"))
     contract = _run(client, engine, world, role, examples, capsys)
     assert not contract.failures, "\n\n".join(contract.failures)
     assert contract.figures["cases"] > 0
