@@ -74,10 +74,12 @@ ROUTE_ANSWERS: dict[tuple[str, str], frozenset[int]] = {
 # Routes that read their body raw (not a model): what they take, for the description.
 RAW_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PUT", "/api/photos/{sha256}"): {
+        "required": True,
         "description": "The photo's bytes (JPEG, PNG or WebP); their SHA-256 is the path.",
         "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
     },
     ("PATCH", "/api/photos/{sha256}"): {
+        "required": False,  # an empty chunk changes nothing and answers what is held
         "description": "One chunk of the photo's bytes, starting at ?offset.",
         "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
     },
@@ -178,7 +180,7 @@ def document(schema: dict[str, Any], app: FastAPI, authenticated_by: Callable[..
                 if documented is None or _is_fastapi_validation(documented):
                     responses[str(code)] = _error_response(code)
             if (method, path) in RAW_BODIES and "requestBody" not in operation:
-                operation["requestBody"] = {"required": True, **RAW_BODIES[(method, path)]}
+                operation["requestBody"] = RAW_BODIES[(method, path)]
             if _offers_csv(operation):
                 for status, answer in responses.items():
                     if status.startswith("2"):

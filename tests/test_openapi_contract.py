@@ -267,6 +267,14 @@ def test_gate_window_times_are_declared_as_the_local_times_they_are(client, town
     assert res.json()["starts"] == "12:00:00"
 
 
+def test_a_visitor_register_day_is_a_plausible_date(client, town, login):
+    """`?day=0` was read as 1970-01-01 (a Unix time) and answered 200."""
+    site = town.sites["a"].id
+    res = client.get(f"/api/sites/{site}/visitors?day=0", headers=login("gate_a"))
+    assert res.status_code == 422, res.text
+    assert res.json()["error"]["details"][0]["field"] == "query.day"
+
+
 def test_a_route_giving_an_undocumented_answer_fails_the_contract():
     """The contract run catches an answer nobody documented: here a GET that answers 409,
     which no rule of app.openapi gives a read."""
