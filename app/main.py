@@ -4,6 +4,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import text
 
 from app import db
@@ -14,7 +15,7 @@ from app.errors import Unavailable, install_error_handlers
 from app.logs import RequestLogMiddleware, configure_logging
 from app.openapi import install_openapi
 from app.pwa_shell import mount_pwa
-from app.web import BodyLimitMiddleware, SecurityHeadersMiddleware
+from app.web import ApiFallback, BodyLimitMiddleware, SecurityHeadersMiddleware
 
 PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
 
@@ -64,6 +65,14 @@ def _routers() -> tuple[list[APIRouter], list[APIRouter]]:
     return public, private
 
 
+def _api_routes(app: FastAPI) -> list[tuple[str, set[str]]]:
+    return [
+        (ctx.path, set(ctx.methods or ()))
+        for ctx in iter_route_contexts(app.routes)
+        if isinstance(ctx.original_route, APIRoute) and ctx.path
+    ]
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     configure_logging()
@@ -80,6 +89,7 @@ def create_app() -> FastAPI:
     public, private = _routers()
     for router in public + private:
         app.include_router(router)
+    app.mount("/api", ApiFallback(lambda: _api_routes(app)), name="api-fallback")
     app.add_middleware(
         BodyLimitMiddleware,
         default_limit=settings.max_body_bytes,

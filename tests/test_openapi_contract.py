@@ -275,6 +275,19 @@ def test_a_visitor_register_day_is_a_plausible_date(client, town, login):
     assert res.json()["error"]["details"][0]["field"] == "query.day"
 
 
+def test_a_method_no_api_route_takes_answers_405_with_what_the_path_allows(client):
+    """The PWA's static files took these and answered `Allow: GET, HEAD` (schemathesis'
+    allow_header_conformance and unsupported_method checks), and 405 for no route at all."""
+    res = client.options("/api/auth/login")
+    assert (res.status_code, res.headers["allow"]) == (405, "POST")
+    assert res.json()["error"]["code"] == "method_not_allowed"
+    res = client.post(f"/api/photos/{'0' * 64}")
+    assert (res.status_code, res.headers["allow"]) == (405, "GET, HEAD, PATCH, PUT")
+    res = client.put("/api/no-such-route")
+    assert res.status_code == 404 and res.json()["error"]["code"] == "not_found"
+    assert client.get("/index.html").status_code == 200  # the PWA is still served
+
+
 def test_a_route_giving_an_undocumented_answer_fails_the_contract():
     """The contract run catches an answer nobody documented: here a GET that answers 409,
     which no rule of app.openapi gives a read."""
