@@ -275,6 +275,14 @@ def test_a_visitor_register_day_is_a_plausible_date(client, town, login):
     assert res.json()["error"]["details"][0]["field"] == "query.day"
 
 
+def test_a_push_outbox_depth_is_a_count_not_a_boolean(client, town, login):
+    """`"outbox_depth": false` was read as 0 and the push answered 200."""
+    body = {"sent_at": "2026-12-01T00:00:00Z", "outbox_depth": False, "mutations": []}
+    res = client.post("/api/sync/push", json=body, headers=login("member_a1"))
+    assert res.status_code == 422, res.text
+    assert res.json()["error"]["details"][0]["field"] == "outbox_depth"
+
+
 def test_a_method_no_api_route_takes_answers_405_with_what_the_path_allows(client):
     """The PWA's static files took these and answered `Allow: GET, HEAD` (schemathesis'
     allow_header_conformance and unsupported_method checks), and 405 for no route at all."""
