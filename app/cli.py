@@ -29,7 +29,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         host=args.host,
         port=port,
         workers=args.workers,
-        proxy_headers=True,
+        proxy_headers=False,  # app.main honours X-Forwarded-For from PATROL_TRUSTED_PROXIES
         log_level="warning",
     )
 
@@ -86,6 +86,44 @@ def cmd_reports(args: argparse.Namespace) -> None:
     )
 
 
+def cmd_maintain(args: argparse.Namespace) -> None:
+    from app.config import get_settings
+    from app.db import get_engine, utcnow
+    from app.ops.retention import run_retention
+
+    print(run_retention(get_engine(), now=utcnow(), settings=get_settings()))
+
+
+def cmd_backup(args: argparse.Namespace) -> None:
+    from app.config import get_settings
+    from app.db import get_engine, utcnow
+    from app.ops.backup import backup
+
+    now = utcnow()
+    folder = Path(args.to or f"backups/patrol-{now:%Y%m%dT%H%M%SZ}")
+    m = backup(get_engine(), settings=get_settings(), folder=folder, now=now)
+    print(
+        f"backup in {folder}: {m.backend} at feed version {m.feed_version} "
+        f"(schema {m.schema_revision}), {m.photos} photos"
+    )
+
+
+def cmd_restore(args: argparse.Namespace) -> None:
+    from app.config import get_settings
+    from app.db import get_engine
+    from app.ops.backup import restore
+
+    if not args.yes:
+        sys.exit("patrol restore replaces the whole database; stop the app and add --yes")
+    engine = get_engine()
+    m = restore(engine, settings=get_settings(), folder=Path(args.folder))
+    command.upgrade(alembic_config(engine.url.render_as_string(hide_password=False)), "head")
+    print(
+        f"restored the backup of {m.taken_at} (feed version {m.feed_version}); a new feed "
+        f"epoch: phones pull everything again and re-send the records they keep"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="patrol", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -117,6 +155,22 @@ def main(argv: list[str] | None = None) -> None:
         "--days", type=int, default=400, help="finished local days back from yesterday (400)"
     )
     rep.set_defaults(func=cmd_reports)
+
+    mnt = sub.add_parser(
+        "maintain",
+        help="retention: compact the pull feed, drop old mutation log rows, expired refresh "
+        "tokens and old failed logins (safe from any machine, also twice at once)",
+    )
+    mnt.set_defaults(func=cmd_maintain)
+
+    bkp = sub.add_parser("backup", help="copy the database and the photos into a new folder")
+    bkp.add_argument("--to", help="the folder to create (default: backups/patrol-<UTC time>)")
+    bkp.set_defaults(func=cmd_backup)
+
+    rst = sub.add_parser("restore", help="put a backup back; phones re-pull and re-send")
+    rst.add_argument("folder")
+    rst.add_argument("--yes", action="store_true", help="confirm: the database is replaced")
+    rst.set_defaults(func=cmd_restore)
 
     args = parser.parse_args(argv)
     args.func(args)

@@ -1,12 +1,13 @@
 """Settings from the environment (PATROL_*); fail fast on unsafe production values."""
 
+import ipaddress
 import json
 import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DATA_DIR = Path("data")
@@ -24,8 +25,14 @@ class Settings(BaseSettings):
     upload_dir: Path = DATA_DIR / "uploads"
     # Comma-separated (or a JSON list): origins allowed by CORS when the PWA is served elsewhere.
     allowed_origins: Annotated[list[str], NoDecode] = []
+    # Comma-separated addresses or CIDRs of the reverse proxies in front of the app: only a
+    # request from one of them has its X-Forwarded-For honoured (the login limit's address,
+    # the request log). Empty: the header is ignored and the peer address counts.
+    trusted_proxies: Annotated[list[str], NoDecode] = []
     max_photo_bytes: int = 10 * 1024 * 1024
     max_body_bytes: int = 8 * 1024 * 1024
+    # Freeze the start-up objects and raise the collector's threshold once serving (app.main).
+    gc_tuning: bool = True
     max_batch_mutations: int = 1000
     pull_page_max: int = 1000
     login_failures_per_account: int = 5
@@ -34,16 +41,34 @@ class Settings(BaseSettings):
     clock_skew_flag_seconds: int = 300
     clock_jump_flag_seconds: int = 120
     db_pool_size: int = 5
+    # Retention (`patrol maintain`, app.ops.retention). The mutation log makes a retried push a
+    # duplicate: it must outlive the longest time a phone stays offline with unsent records,
+    # and the phone's own keep of acknowledged records (a restore re-sends those).
+    mutation_keep_days: int = Field(default=90, ge=14)
+    login_failure_keep_days: int = Field(default=7, ge=1)
+    refresh_token_keep_days: int = Field(default=1, ge=0)  # past its expiry
     argon2_memory_kib: int = 65536  # tests lower this; production keeps the default
 
-    @field_validator("allowed_origins", mode="before")
+    @field_validator("allowed_origins", "trusted_proxies", mode="before")
     @classmethod
-    def _origins(cls, value: object) -> object:
+    def _list(cls, value: object) -> object:
         if isinstance(value, str):
             value = value.strip()
             if value.startswith("["):
                 return json.loads(value)
             return [o.strip() for o in value.split(",") if o.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"PATROL_TRUSTED_PROXIES: {item!r} is not an IP address or CIDR"
+                ) from None
         return value
 
     @property

@@ -86,10 +86,15 @@ _UUID_SPELLING = re.compile(
 )
 
 
+_CANONICAL_SPELLING = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def canonical_uuid(value: Any) -> str:
     """One spelling of every id a client sends: lower case with hyphens. Upper case and the
     32-digit form without hyphens name the same UUID (a retry in another spelling must find
     the same record); anything else is refused."""
+    if isinstance(value, str) and _CANONICAL_SPELLING.fullmatch(value):
+        return value  # what phones send: already canonical, no UUID object needed
     if not isinstance(value, str) or not _UUID_SPELLING.fullmatch(value):
         raise PydanticCustomError(
             "uuid_expected",

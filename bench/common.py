@@ -169,7 +169,13 @@ class Server:
         return self.proc.pid
 
 
-def start_server(db: Database, workdir: Path, *, extra_env: dict | None = None) -> Server:
+def start_server(
+    db: Database,
+    workdir: Path,
+    *,
+    extra_env: dict | None = None,
+    app_path: str = "app.main:create_app",
+) -> Server:
     port = free_port()
     env = dict(os.environ)
     env.update(
@@ -182,7 +188,6 @@ def start_server(db: Database, workdir: Path, *, extra_env: dict | None = None) 
     )
     env.update(extra_env or {})
     log_path = workdir / f"server-{port}.log"
-    app_path = "app.main:create_app"
     with open(log_path, "wb") as fh:
         proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", app_path, "--factory"]
@@ -244,11 +249,13 @@ def stop_server(server: Server) -> None:
 
 
 @contextlib.contextmanager
-def running_servers(db: Database, workdir: Path, count: int = 1) -> Iterator[list[Server]]:
+def running_servers(
+    db: Database, workdir: Path, count: int = 1, app_path: str = "app.main:create_app"
+) -> Iterator[list[Server]]:
     servers: list[Server] = []
     try:
         for _ in range(count):
-            servers.append(start_server(db, workdir))
+            servers.append(start_server(db, workdir, app_path=app_path))
         yield servers
     finally:
         for s in servers:

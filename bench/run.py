@@ -23,7 +23,7 @@ from pathlib import Path
 
 from bench.common import ROOT, load_average, log, machine_info, now_utc, pg_available
 
-PARTS = ["push", "pull", "phones", "memory", "phone_side", "before_after"]
+PARTS = ["push", "pull", "small", "phones", "memory", "phone_side", "before_after"]
 # The last commit before the push optimisation (ac34294): the "before" of the comparison.
 # Earlier trees measured beside this one: before any push optimisation, and the end of the
 # first round (ORM batch path); "after" is this tree.
@@ -46,6 +46,12 @@ def part_pull(quick: bool, backends: list[str]) -> dict:
     from bench import pull
 
     return pull.run(backends, quick)
+
+
+def part_small(quick: bool, backends: list[str]) -> dict:
+    from bench import small_requests
+
+    return small_requests.run(backends, 100 if quick else 400)
 
 
 def part_phones(quick: bool, backends: list[str]) -> dict:
@@ -165,6 +171,7 @@ def part_before_after(quick: bool, backends: list[str]) -> dict:
 RUNNERS = {
     "push": part_push,
     "pull": part_pull,
+    "small": part_small,
     "phones": part_phones,
     "memory": part_memory,
     "phone_side": part_phone_side,
@@ -395,6 +402,7 @@ def render(r: dict) -> str:
     ]
     lines += _push_section(parts.get("push"))
     lines += _pull_section(parts.get("pull"))
+    lines += _small_section(parts.get("small"))
     lines += _phones_section(parts.get("phones"))
     lines += _memory_section(parts.get("memory"), parts.get("phones"), parts.get("pull"))
     lines += _phone_side_section(parts.get("phone_side"))
@@ -414,6 +422,60 @@ def _failed(name: str, part: dict | None) -> list[str] | None:
     if "error" in part:
         return [f"## {name}", "", f"**Failed:** `{part['error']}`", ""]
     return None
+
+
+def _small_section(p: dict | None) -> list[str]:
+    name = "2b. Small requests against a bare authenticated request"
+    if (f := _failed(name, p)) is not None or p is None:
+        return f or []
+    lines = [
+        f"## {name}",
+        "",
+        "`python -m bench.small_requests`: one client, requests one after another, server CPU"
+        " per request read from /proc for the server process; the bare request is a route that"
+        " returns at once behind the same middleware and token check (`bench/bare_app.py`)."
+        " Target: each small request costs at most 3× the bare one.",
+        "",
+    ]
+    rows = []
+    for run in p["runs"]:
+        if "skipped" in run:
+            rows.append([run["backend"], run["skipped"], "", "", "", ""])
+            continue
+        for kind, label in (
+            ("bare", "bare authenticated"),
+            ("push_10", "push of 10 records"),
+            ("pull_50", "pull of 50 new rows"),
+            ("pull_empty", "empty pull"),
+        ):
+            x = run[kind]
+            times = x.get("times_bare")
+            verdict = "" if times is None else f"{times}× ({'met' if times <= 3 else 'missed'})"
+            rows.append(
+                [
+                    run["backend"],
+                    label,
+                    f"{x['server_cpu_ms_per_request']}",
+                    f"{x['requests_per_s_per_process']}",
+                    f"{x['p50_ms']} / {x['p95_ms']}",
+                    verdict or "1×",
+                ]
+            )
+    lines += [
+        _table(
+            [
+                "backend",
+                "request",
+                "server CPU ms / request",
+                "requests/s per process (CPU-bound)",
+                "client p50 / p95 ms",
+                "× bare",
+            ],
+            rows,
+        ),
+        "",
+    ]
+    return lines
 
 
 def _push_section(p: dict | None) -> list[str]:

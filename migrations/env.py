@@ -1,11 +1,16 @@
-"""Alembic environment: the URL comes from the app's settings; SQLite uses batch mode."""
+"""Alembic environment: the URL comes from the app's settings; SQLite uses batch mode; on
+Postgres one upgrade at a time (replicas that start together all run `patrol db upgrade`)."""
 
 from alembic import context
+from sqlalchemy import text
 from sqlmodel.sql.sqltypes import AutoString
 
 import app.models  # noqa: F401  (registers every table)
 from app.config import get_settings
 from app.db import UTCDateTime, make_engine, metadata
+
+# The advisory-lock key of schema migrations (any fixed 64-bit number; "patrol" in ASCII).
+MIGRATION_LOCK = 0x706174726F6C
 
 
 def _render_item(type_, obj, autogen_context):
@@ -38,6 +43,10 @@ def _run(connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Held to the end of this transaction: a second upgrade waits here, then reads the
+            # version table the first one committed and finds nothing left to do.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
         context.run_migrations()
 
 

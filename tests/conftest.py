@@ -11,6 +11,9 @@ import pytest
 os.environ.setdefault("PATROL_SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
 os.environ.setdefault("PATROL_ARGON2_MEMORY_KIB", "1024")
 os.environ["PATROL_ENV"] = "test"
+# The collector tuning is for a long-lived server (app.main.tune_gc); a test process starts
+# hundreds of apps, and a full collection at each start would cost minutes.
+os.environ.setdefault("PATROL_GC_TUNING", "false")
 
 from alembic import command  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402

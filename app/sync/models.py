@@ -41,6 +41,8 @@ class SyncChange(SQLModel, table=True):
     __table_args__ = (
         Index("ix_sync_change_version_id", "version", "id"),
         Index("ix_sync_change_site_version", "site_id", "version", "id"),
+        # Retention (app.ops.retention) finds the rows a newer row of the same record supersedes.
+        Index("ix_sync_change_record", "entity", "entity_id", "site_id", "version"),
     )
     id: int | None = Field(default=None, primary_key=True, sa_type=BigIntKey)
     version: int = Field(sa_type=BigInteger)

@@ -270,22 +270,39 @@ export function markPhotoFailed(sha, message) {
   });
 }
 
+// Acknowledged entries are kept this long after the server's answer: a restore of the server
+// to a backup up to this old gets them back (resendSynced). README "Backup and restore".
+export const KEEP_SYNCED_DAYS = 7;
+
 /**
- * After a sync: forget this user's entries synced more than keepDays ago (the server holds
- * them, and the pulled copy stays), and uploaded photos no kept entry names, so a phone used
- * for months does not slow down or fill up. Pending, conflicting and rejected entries stay.
+ * After a sync: forget this user's entries acknowledged more than keepDays ago (the server
+ * holds them, and the pulled copy stays), and uploaded photos no kept entry names, so a phone
+ * used for months does not slow down or fill up. Pending, conflicting and rejected entries stay.
  */
-export function pruneSynced(userId, keepDays = 7) {
+export function pruneSynced(userId, keepDays = KEEP_SYNCED_DAYS) {
   const cutoff = Date.now() - keepDays * 24 * 3600 * 1000;
   return tx(['outbox', 'photos'], 'readwrite', async (s) => {
     const mine = await req(s.outbox.index('by_user_seq').getAll(userRange(userId)));
     const named = new Set();
     for (const e of mine) {
-      if (e.state === STATE.synced && Date.parse(e.occurred_at) < cutoff) s.outbox.delete(e.id);
+      if (e.state === STATE.synced && Date.parse(e.synced_at || e.occurred_at) < cutoff) s.outbox.delete(e.id);
       else for (const sha of e.photos || []) named.add(sha);
     }
     const photos = await req(s.photos.index('by_user').getAll(userId));
     for (const p of photos) if (p.pending === 0 && !named.has(p.sha256)) s.photos.delete(p.sha256);
+  });
+}
+
+/**
+ * The server's feed restarted (cursor_reset, e.g. it was restored from a backup): every entry
+ * still kept as synced, of every user of the phone, is pending again and goes out with its
+ * user's next push. The server answers duplicate for what it still has and applies what the
+ * restore lost (docs/sync.md, "After a restore").
+ */
+export function resendSynced() {
+  return tx('outbox', 'readwrite', async (s) => {
+    const synced = await req(s.outbox.index('by_state').getAll(STATE.synced));
+    for (const row of synced) s.outbox.put({ ...row, state: STATE.pending });
   });
 }
 

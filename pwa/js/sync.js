@@ -104,8 +104,11 @@ async function pull() {
       res = await api(`/api/sync/pull?${q}`);
     } catch (e) {
       if (e.status === 410) {
-        // The server's feed was reset: drop the local copy and pull from the start.
+        // The server's feed was reset or restored: drop the local copy, send again what the
+        // phone keeps (the server may have lost it), and pull from the start.
         await records.reset();
+        await outbox.resendSynced();
+        await push(store.user.id);
         continue;
       }
       throw e;

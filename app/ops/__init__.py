@@ -1,0 +1,1 @@
+"""Operations run from the `patrol` command, on any app machine: retention, backup, restore."""
