@@ -15,6 +15,7 @@ const SHELL = [
   '/manifest.webmanifest',
   '/css/app.css',
   '/css/console.css',
+  '/css/admin.css',
   '/icons/icon.svg',
   '/icons/icon-192.png',
   '/icons/icon-512.png',
@@ -52,6 +53,14 @@ const SHELL = [
   '/js/views/console-hazards.js',
   '/js/views/console-devices.js',
   '/js/views/console-report.js',
+  '/js/views/roster-plan.js',
+  '/js/views/admin-common.js',
+  '/js/views/admin-csv.js',
+  '/js/views/admin-sites.js',
+  '/js/views/admin-sheet.js',
+  '/js/views/admin-users.js',
+  '/js/views/admin-groups.js',
+  '/js/views/admin-audit.js',
 ];
 
 self.addEventListener('install', (event) => {

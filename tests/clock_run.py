@@ -59,6 +59,7 @@ DATE_SENSITIVE = [
     "tests/browser/test_console.py",
     "tests/browser/test_journey.py",
     "tests/browser/test_login_expiry.py",
+    "tests/browser/test_roster_plan.py",
 ]
 
 

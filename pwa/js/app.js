@@ -23,7 +23,15 @@ const VIEWS = {
   'console-hazards': () => import('./views/console-hazards.js'),
   'console-devices': () => import('./views/console-devices.js'),
   'console-report': () => import('./views/console-report.js'),
+  // Leaders plan the week's roster; admins set up the town (admin-*.js).
+  'roster-plan': () => import('./views/roster-plan.js'),
+  'admin-sites': () => import('./views/admin-sites.js'),
+  'admin-users': () => import('./views/admin-users.js'),
+  'admin-groups': () => import('./views/admin-groups.js'),
+  'admin-audit': () => import('./views/admin-audit.js'),
+  'admin-sheet': () => import('./views/admin-sheet.js'),
 };
+const ADMIN_TAB = 'admin-sites'; // where the bottom tab "管理" opens the admin screens
 const CONSOLE_TAB = 'console-coverage'; // where the bottom tab "督查" opens the console
 
 function canUseConsole() {
@@ -44,11 +52,15 @@ function tabsFor() {
   if (store.hasRole('gate') || store.hasRole('member')) tabs.push('gate');
   if (store.hasRole('leader')) tabs.push('leader');
   if (canUseConsole()) tabs.push(CONSOLE_TAB);
+  if (store.hasRole('admin')) tabs.push(ADMIN_TAB);
   return tabs;
 }
 
 function allowed(name) {
   if (name.startsWith('console-')) return canUseConsole();
+  if (name === 'admin-audit') return store.hasRole('admin') || store.hasRole('supervisor');
+  if (name.startsWith('admin-')) return store.hasRole('admin');
+  if (name === 'roster-plan') return store.hasRole('leader');
   return tabsFor().includes(name);
 }
 
@@ -77,9 +89,10 @@ function go() { routing = routing.then(route).catch((e) => console.error(e)); re
 function renderNav() {
   const name = current ? current.name : '';
   nav.hidden = name === 'login' || !store.get('session');
-  const active = (tab) => tab === name || (tab === CONSOLE_TAB && name.startsWith('console-'));
+  const active = (tab) => tab === name || (tab === CONSOLE_TAB && name.startsWith('console-'))
+    || (tab === ADMIN_TAB && name.startsWith('admin-')) || (tab === 'leader' && name === 'roster-plan');
   nav.replaceChildren(...tabsFor().map((tab) => h('a', {
-    href: `#/${tab}`, class: active(tab) ? 'active' : '', data: { tab },
+    href: `#/${tab}`, class: active(tab) ? 'active' : '', 'aria-current': active(tab) ? 'page' : null, data: { tab },
   }, t(`nav.${tab}`))));
 }
 
@@ -115,6 +128,8 @@ function renderChrome() {
   document.title = t('app.title');
   document.querySelector('[data-i18n="app.title"]').textContent = t('app.title');
   document.querySelector('[data-action="lang"]').textContent = t('lang.switch');
+  statusEl.setAttribute('aria-label', t('status.label'));
+  nav.setAttribute('aria-label', t('nav.label'));
   renderStatus();
   renderNav();
 }

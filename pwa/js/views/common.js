@@ -1,6 +1,6 @@
 // Pieces several screens share: one record with its sync state, lists of records.
 import { h, shortTime } from '../util.js';
-import { t } from '../i18n/index.js';
+import { t, getLang } from '../i18n/index.js';
 import * as model from '../model.js';
 import * as vocab from '../vocabulary.js';
 import { photosPending } from '../outbox.js';
@@ -66,4 +66,31 @@ export function selectOf(name, options, value, placeholder) {
 export function flash(container, text, kind = 'ok') {
   const m = h('p', { class: `msg ${kind}`, role: 'status' }, text);
   container.replaceChildren(m);
+}
+
+const pad2 = (n) => String(n).padStart(2, '0');
+
+/** A local date (YYYY-MM-DD or a Date) as "12-07 周一" / "Mon 12-07": a day, never a bare time. */
+export function dayLabel(value) {
+  const d = typeof value === 'string' && value.length === 10 ? new Date(`${value}T12:00:00`) : new Date(value);
+  if (Number.isNaN(d.getTime())) return String(value);
+  const zh = getLang() === 'zh';
+  const wd = new Intl.DateTimeFormat(zh ? 'zh-CN' : 'en', { weekday: 'short' }).format(d);
+  const md = `${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
+  return zh ? `${md} ${wd}` : `${wd} ${md}`;
+}
+
+/** An instant as its day and local time: "12-07 周一 08:00". */
+export function dayTime(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso || '');
+  return `${dayLabel(d)} ${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+}
+
+/** A planned duty's span with its day: "12-07 周一 00:00–08:00" (the end's day too if it differs). */
+export function daySpan(startIso, endIso) {
+  const a = new Date(startIso); const b = new Date(endIso);
+  const sameDay = a.toDateString() === new Date(b.getTime() - 1).toDateString();
+  const end = `${pad2(b.getHours())}:${pad2(b.getMinutes())}`;
+  return `${dayTime(startIso)}–${sameDay ? (end === '00:00' ? '24:00' : end) : dayTime(endIso)}`;
 }

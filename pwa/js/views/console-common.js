@@ -186,9 +186,10 @@ export const siteName = (id) => { const s = model.site(id); return s ? s.name : 
 
 export const today = () => localDate();
 
-/** A small table: head labels, rows as {cells: [text or node], attrs}. */
-export function table(head, rows) {
-  return h('div', { class: 'table-wrap' },
+/** A small table: head labels, rows as {cells: [text or node], attrs}; its wrapper is a named,
+ * focusable region, so a keyboard can scroll it sideways on a phone. */
+export function table(head, rows, label = t('console.table')) {
+  return h('div', { class: 'table-wrap', role: 'region', 'aria-label': label, tabindex: '0' },
     h('table', { class: 'grid' },
       h('thead', {}, h('tr', {}, head.map((x) => h('th', {}, x)))),
       h('tbody', {}, rows.map((r) => h('tr', r.attrs || {}, r.cells.map((c) => h('td', {}, c)))))));

@@ -16,7 +16,7 @@ import * as C from './console-common.js';
 // Statuses, departments, their labels and which action fits which status: the bootstrap's
 // vocabulary (app/vocabulary.py). The console offers assign, close and reopen; it does not
 // offer rectify, which needs a photo of the fix.
-const deptLabel = (d) => (d ? vocab.label('department', d) : t('dept.none'));
+const deptLabel = (d) => (d && d !== 'null' ? vocab.label('department', d) : t('dept.none')); // by_department keys a missing one as "null"
 const actionLabel = (a) => vocab.label('hazard_actions', a);
 
 function gpsLinks(hz) {
@@ -155,12 +155,12 @@ export function mount(root) {
         vocab.options('hazard_status').filter(([code]) => board.by_status[code]).map(([code, label]) => chip(label, board.by_status[code], '', { statusCount: code }))),
       h('h3', {}, t('hz.by_department')),
       h('div', { class: 'chips', data: { byDepartment: '' } },
-        Object.entries(board.by_department).map(([d, n]) => chip(deptLabel(d), n, '', { departmentCount: d }))),
-      board.within_300m.length ? h('h3', {}, t('hz.within_groups')) : null,
+        Object.entries(board.by_department).filter(([, n]) => n).map(([d, n]) => chip(deptLabel(d), n, '', { departmentCount: d }))),
+      board.within_300m.length ? h('h3', {}, t('hz.within_groups')) : '', // replaceChildren would write null as text
       board.within_300m.length ? h('ul', { class: 'list compact', data: { near: '' } }, board.within_300m.map((g) => h('li', {
         class: 'place-group', data: { placeType: g.place_type, count: String(g.count) },
       }, h('div', { class: 'rec-head' }, h('span', { class: 'rec-title' }, vocab.label('hazard_place_type', g.place_type)), h('span', { class: 'chip' }, String(g.count))),
-      h('ul', { class: 'problems' }, g.hazard_ids.map((id) => byId.get(id)).filter(Boolean).map((x) => h('li', {}, `${x.site_name}：${x.description}`)))))) : null,
+      h('ul', { class: 'problems' }, g.hazard_ids.map((id) => byId.get(id)).filter(Boolean).map((x) => h('li', {}, `${x.site_name}：${x.description}`)))))) : '',
       h('h3', {}, t('hz.list')),
       hazards.length ? h('ul', { class: 'list hz-list', data: { hazards: '' } }, hazards.map((x) => card(x, pending.get(x.id), fixes.get(x.id) || [])))
         : h('p', { class: 'muted' }, t('console.empty')));

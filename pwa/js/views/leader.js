@@ -8,7 +8,7 @@ import * as model from '../model.js';
 import * as vocab from '../vocabulary.js';
 import { api } from '../api.js';
 import { syncNow } from '../sync.js';
-import { flash } from './common.js';
+import { flash, dayLabel, daySpan, dayTime } from './common.js';
 
 /** A length in seconds as 1小时05分 / 1h05m. */
 function duration(seconds) {
@@ -51,7 +51,7 @@ export function mount(root) {
       if (!flags.length && 'proof_flag' in x) proof.proven += 1;
       for (const f of flags) if (f in proof) proof[f] += 1;
     }
-    const comment = h('input', { type: 'text', name: 'comment', maxlength: '2000', placeholder: t('leader.comment') });
+    const comment = h('input', { type: 'text', name: 'comment', maxlength: '2000', placeholder: t('leader.comment'), 'aria-label': t('leader.comment') });
     return h('li', { data: { shift: s.id } },
       h('div', { class: 'rec-head' },
         h('span', { class: 'rec-title' }, site ? site.name : `#${s.site_id}`),
@@ -88,7 +88,8 @@ export function mount(root) {
       }
       for (const r of rosters) cards.push(rosterCard(g, r));
     }
-    rosterBox.replaceChildren(h('h3', {}, t('leader.roster')), ...(cards.length ? cards : [h('p', { class: 'muted' }, t('leader.roster_none'))]));
+    rosterBox.replaceChildren(h('h3', {}, t('leader.roster')),
+      h('a', { class: 'btn', href: '#/roster-plan', data: { action: 'plan-roster' } }, t('plan.open')), ...(cards.length ? cards : [h('p', { class: 'muted' }, t('leader.roster_none'))]));
     rosterLoaded = true;
   }
 
@@ -103,9 +104,9 @@ export function mount(root) {
     });
     return h('div', { class: 'card', data: { rosterId: String(r.id) } },
       h('div', { class: 'rec-head' },
-        h('span', { class: 'rec-title' }, `${g.name} ${r.period_start} – ${r.period_end}`),
-        r.submitted_at ? h('span', { class: 'badge synced' }, t('leader.roster_submitted', { t: shortTime(r.submitted_at) }))
-          : (r.due_at ? h('span', { class: 'badge pending' }, t('leader.roster_due', { t: shortTime(r.due_at) })) : null)),
+        h('span', { class: 'rec-title' }, `${g.name} ${dayLabel(r.period_start)} – ${dayLabel(r.period_end)}`),
+        r.submitted_at ? h('span', { class: 'badge synced' }, t('leader.roster_submitted', { t: dayTime(r.submitted_at) }))
+          : (r.due_at ? h('span', { class: 'badge pending' }, t('leader.roster_due', { t: dayTime(r.due_at) })) : null)),
       h('ul', { class: 'list' }, shifts.map((s) => {
         const site = model.site(s.site_id);
         const req = (site && site.required_patrol_staff) || 4;
@@ -114,7 +115,7 @@ export function mount(root) {
         return h('li', { data: { rosterShift: String(s.id), understaffed: String(Boolean(short)) } },
           h('div', { class: 'rec-head' },
             h('span', {}, site ? site.name : `#${s.site_id}`),
-            h('span', { class: 'rec-time' }, t('leader.shift_time', { start: shortTime(s.starts_at), end: shortTime(s.ends_at) }))),
+            h('span', { class: 'rec-time', data: { span: '' } }, daySpan(s.starts_at, s.ends_at))),
           h('div', { class: 'rec-body' }, s.member_ids.map(model.userName).join('、')),
           short ? h('div', { class: 'reason' }, `⚠ ${t('leader.roster_short', { req })}（${n}）`) : null);
       })),

@@ -115,7 +115,7 @@ export function mount(root) {
       if (text) await scanCode(shift, text, 'qr');
       else flash(msg, t('patrol.no_qr'), 'warn');
     });
-    const code = h('input', { type: 'text', name: 'checkpoint-code', autocapitalize: 'characters', placeholder: 'DF-CP1' });
+    const code = h('input', { type: 'text', id: 'checkpoint-code', name: 'checkpoint-code', autocapitalize: 'characters', placeholder: 'DF-CP1' });
     const manual = h('form', { class: 'row', data: { form: 'manual-scan' } }, code,
       h('button', { type: 'submit' }, t('patrol.manual_submit')));
     manual.addEventListener('submit', async (ev) => {
@@ -141,7 +141,7 @@ export function mount(root) {
         t('patrol.current', { site: s ? s.name : `#${shift.payload.site_id}`, t: shortTime(shift.occurred_at) })),
       h('h3', {}, t('patrol.scan')),
       h('div', { class: 'row' }, camBtn, photoBtn), video,
-      h('label', {}, t('patrol.manual')), manual,
+      h('label', { for: 'checkpoint-code' }, t('patrol.manual')), manual,
       h('h3', {}, t('patrol.checkpoints')), missing, cpList,
       h('label', {}, t('patrol.note'), note), end);
     return { cpList, missing, site: s };
