@@ -8,7 +8,7 @@ from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field
 
 from app.db import utc_field, utcnow
-from app.fields import CleanInput, PatchBody
+from app.fields import CleanInput, LocalTime, PatchBody
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
@@ -90,8 +90,8 @@ class SitePublic(SiteBase):
 class GateWindowBase(CleanInput):
     name: str = Field(min_length=1, max_length=100)
     kind: WindowKind = Field(sa_type=String(20))
-    starts: time
-    ends: time
+    starts: LocalTime
+    ends: LocalTime
 
     @field_validator("ends")
     @classmethod

@@ -5,8 +5,6 @@ a gate keeper's home school; supervisors and admins their town's). A site you ca
 of another town, answers 404.
 """
 
-from datetime import time
-
 from fastapi import APIRouter, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Field, SQLModel
@@ -15,7 +13,7 @@ from app.access import ScopeDep, town_for_new
 from app.auth.deps import AdminUser, CurrentUser
 from app.csv_upload import csv_bytes
 from app.db import ReadSessionDep, WriteSessionDep
-from app.fields import PatchBody
+from app.fields import LocalTime, PatchBody
 from app.sites import csv_import
 from app.sites import service as sites
 from app.sites.models import (
@@ -35,8 +33,8 @@ router = APIRouter(prefix="/api", tags=["sites"])
 # Body of PATCH /api/sites/{id}/gate-windows/{window_id}; every field optional, none null.
 class GateWindowUpdate(PatchBody):
     name: str = Field(default=None, min_length=1, max_length=100)
-    starts: time = None
-    ends: time = None
+    starts: LocalTime = None
+    ends: LocalTime = None
     active: bool = None
 
 
