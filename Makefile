@@ -5,11 +5,7 @@ STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PORT    ?= 8000
 PG_VERSION := $(shell ls /etc/postgresql 2>/dev/null | head -1)
 
-<<<<<<< HEAD
-.PHONY: demo test test-clock lint bench fuzz fuzz-push contract soak chromium postgres pwa-deps faketime
-=======
-.PHONY: demo test test-clock lint bench fuzz fuzz-push soak chromium nginx postgres pwa-deps faketime image
->>>>>>> main
+.PHONY: demo test test-clock lint bench fuzz fuzz-push contract soak chromium nginx postgres pwa-deps faketime image
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || python3 -m venv $(VENV)
@@ -65,14 +61,12 @@ fuzz: $(STAMP) postgres
 fuzz-push: $(STAMP) postgres
 	PATROL_FUZZ_LONG=1 $(BIN)/python -m pytest -p no:cacheprovider tests/test_fuzz_push.py -m slow -s
 
-<<<<<<< HEAD
 ## The OpenAPI contract at length: schemathesis, every check, as each of the five roles, on
 ## both backends (PATROL_CONTRACT_EXAMPLES per operation and mode, default 25).
 contract: $(STAMP) postgres
 	PATROL_CONTRACT_LONG=1 $(BIN)/python -m pytest -p no:cacheprovider tests/test_openapi_contract.py -m slow -s
-=======
+
 ## The container image on a locally debootstrapped Debian base, smoke-tested (podman; slow).
 image:
 	@command -v podman >/dev/null 2>&1 && command -v debootstrap >/dev/null 2>&1 && command -v runc >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc debootstrap >/dev/null; }
 	bash deploy/build-image.sh
->>>>>>> main
