@@ -5,7 +5,7 @@ STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PORT    ?= 8000
 PG_VERSION := $(shell ls /etc/postgresql 2>/dev/null | head -1)
 
-.PHONY: demo test test-clock test-link-long lint bench fuzz fuzz-push soak chromium nginx postgres pwa-deps faketime image
+.PHONY: demo test test-clock test-link-long lint bench fuzz fuzz-push contract soak chromium nginx postgres pwa-deps faketime image
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || python3 -m venv $(VENV)
@@ -65,6 +65,11 @@ fuzz: $(STAMP) postgres
 ## The push body under a long fuzz (PATROL_FUZZ_EXAMPLES, default 2000), on both backends.
 fuzz-push: $(STAMP) postgres
 	PATROL_FUZZ_LONG=1 $(BIN)/python -m pytest -p no:cacheprovider tests/test_fuzz_push.py -m slow -s
+
+## The OpenAPI contract at length: schemathesis, every check, as each of the five roles, on
+## both backends (PATROL_CONTRACT_EXAMPLES per operation and mode, default 25).
+contract: $(STAMP) postgres
+	PATROL_CONTRACT_LONG=1 $(BIN)/python -m pytest -p no:cacheprovider tests/test_openapi_contract.py -m slow -s
 
 ## The container image on a locally debootstrapped Debian base, smoke-tested (podman; slow).
 image:

@@ -58,18 +58,31 @@ def cmd_db(args: argparse.Namespace) -> None:
 
 def cmd_create_user(args: argparse.Namespace) -> None:
     from app.db import write_session
+    from app.towns.service import the_town
     from app.users.service import create_user
 
     with write_session() as session:
+        town = the_town(session, args.town)
         user = create_user(
             session,
             username=args.username,
             display_name=args.display_name or args.username,
             password=args.password,
             roles=args.roles.split(","),
+            town_id=town.id,  # type: ignore[arg-type]  # a stored town has an id
+            county_wide=args.county_wide,
             actor_id=None,
         )
-    print(f"created user {user.username} (id {user.id}) with roles {user.roles}")
+    print(f"created user {user.username}@{town.code} (id {user.id}) with roles {user.roles}")
+
+
+def cmd_create_town(args: argparse.Namespace) -> None:
+    from app.db import write_session
+    from app.towns.service import add_town
+
+    with write_session() as session:
+        town = add_town(session, code=args.code, name=args.name, county_code=args.county)
+    print(f"created town {town.code} (id {town.id}) in county {args.county}")
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
@@ -181,7 +194,17 @@ def main(argv: list[str] | None = None) -> None:
     cu.add_argument("--password", required=True)
     cu.add_argument("--roles", default="member", help="comma-separated: member,gate,leader,...")
     cu.add_argument("--display-name")
+    cu.add_argument("--town", help="the town's code (default: the only town)")
+    cu.add_argument(
+        "--county-wide", action="store_true", help="a county office supervisor or admin"
+    )
     cu.set_defaults(func=cmd_create_user)
+
+    ct = sub.add_parser("create-town", help="add a town (镇) to a county (县)")
+    ct.add_argument("code", help="short code, typed at login as name@code")
+    ct.add_argument("name")
+    ct.add_argument("--county", default="county", help="the county's code (default: county)")
+    ct.set_defaults(func=cmd_create_town)
 
     demo = sub.add_parser("demo", help="seed the demo town (refused in production)")
     demo.set_defaults(func=cmd_demo)

@@ -43,9 +43,12 @@ from app.sites.models import (
     SiteKind,
     WindowKind,
 )
+from app.towns.models import DEFAULT_TOWN_CODE, County, Town
+from app.towns.service import add_town, the_town
 from app.users.service import create_user
 
 TOWN_TZ = ZoneInfo("Asia/Shanghai")
+DEMO_TOWN = "qingshan"
 BASE_LAT, BASE_LON = 30.5928, 114.3055
 
 
@@ -150,6 +153,8 @@ def summary(n_gates: int) -> str:
         "  leader1..leader3    组长 (plans the roster, confirms shifts)\n"
         "  member1..member15   巡逻人员 (patrol shifts, checkpoint scans, hazards)\n"
         f"  gate1..gate{n_gates}        门卫 / 校门口值班人员 (gate check-in, visitors)\n"
+        "  county       县督查 (reads every town of 示范县 on the server)\n"
+        "  hexi_admin   河西镇 管理员 (sees 河西镇 only, not 青山镇)\n"
     )
 
 
@@ -190,6 +195,7 @@ def _demo_hash() -> str:
 
 
 def _user(session: Session, username: str, name: str, roles: list[Role], **kw) -> User:
+    kw.setdefault("town_id", the_town(session, DEMO_TOWN).id)
     return create_user(
         session,
         username=username,
@@ -202,7 +208,36 @@ def _user(session: Session, username: str, name: str, roles: list[Role], **kw) -
     )
 
 
+def _towns(session: Session) -> Town:
+    """青山镇 (the migration's default town, renamed) in 示范县, and a small second town 河西镇
+    with its own admin and a school, to show that a town sees only itself; the county office
+    supervisor `county` (县督查) reads both. Usernames and checkpoint codes are unique per
+    town (河西小学's gate point reuses the code QSZX-01); the demo's names stay distinct, so
+    every demo login works without its town (`admin` or `admin@qingshan`)."""
+    town = session.exec(select(Town).where(Town.code == DEFAULT_TOWN_CODE)).first()
+    if town is None:
+        town = add_town(session, code=DEMO_TOWN, name="青山镇")
+    county = session.get(County, town.county_id)
+    county.code, county.name = "demo", "示范县"
+    town.code, town.name = DEMO_TOWN, "青山镇"
+    session.flush()
+    hexi = add_town(session, code="hexi", name="河西镇", county_code="demo")
+    hexi_admin = _user(session, "hexi_admin", "河西镇 管理员", [Role.admin], town_id=hexi.id)
+    school = sites.create_site(
+        session,
+        data=SiteCreate(name="河西镇中心小学", kind=SiteKind.school, address="河西镇中心街1号"),
+        town_id=hexi.id,
+        actor_id=hexi_admin.id,
+    )
+    sites.create_checkpoint(
+        session, site=school, data=CheckpointCreate(name="校门", code="QSZX-01"), actor_id=None
+    )
+    _user(session, "county", "示范县 县督查 孙立", [Role.supervisor], county_wide=True)
+    return town
+
+
 def _seed(session: Session, now: datetime, *, weeks: int) -> "_Town":
+    home = _towns(session)
     admin = _user(session, "admin", "管理员 周洁", [Role.admin])
     supervisor = _user(session, "supervisor", "镇社会事务办 督查 郑国华", [Role.supervisor])
     town = _Town(supervisor=supervisor)
@@ -213,6 +248,7 @@ def _seed(session: Session, now: datetime, *, weeks: int) -> "_Town":
         site = sites.create_site(
             session,
             data=SiteCreate(name=spec.name, kind=spec.kind, address=spec.address, lat=lat, lon=lon),
+            town_id=home.id,
             actor_id=admin.id,
         )
         site_rows.append(site)
@@ -263,7 +299,7 @@ def _seed(session: Session, now: datetime, *, weeks: int) -> "_Town":
             _user(session, f"member{n}", f"队员 {_name(n + 3)}", [Role.member])
             for n in range(g * 5 + 1, g * 5 + 6)
         ]
-        group = PatrolGroup(name=group_name, leader_id=leader.id)
+        group = PatrolGroup(name=group_name, leader_id=leader.id, town_id=home.id)
         session.add(group)
         session.flush()
         session.add_all(GroupMember(group_id=group.id, user_id=u.id) for u in members)

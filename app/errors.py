@@ -99,6 +99,7 @@ _VALIDATION_ZH = {
     ),
     "date_implausible": "日期不合理：日期必须在 {earliest} 至 {latest} 之间，请检查年份",
     "null_not_allowed": "不能为 null：若不修改，请省略该字段",
+    "local_time_expected": "时间格式应为 HH:MM 或 HH:MM:SS（场所当地时间，不带时区）",
 }
 _VALIDATION_ZH_OTHER = "格式或取值不正确"
 

@@ -2,11 +2,18 @@
 
 import re
 import uuid
-from datetime import date
+from datetime import date, time
 from types import NoneType, UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 from sqlmodel import SQLModel
 
@@ -136,6 +143,35 @@ def _plausible_date(value: date) -> date:
 
 
 PlausibleDate = Annotated[date, AfterValidator(_plausible_date)]
+
+
+# A wall-clock time in a site's own zone (a gate window's start and end). It has no offset,
+# so it is not an OpenAPI `format: time` (RFC 3339 full-time needs one): it is declared, and
+# read, as the string it is.
+LOCAL_TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
+
+
+def _local_time(value: Any) -> Any:
+    if isinstance(value, str) and not re.fullmatch(LOCAL_TIME_PATTERN, value):
+        raise PydanticCustomError(
+            "local_time_expected",
+            "a local time is HH:MM or HH:MM:SS in the site's own time zone, without an offset",
+        )
+    return value
+
+
+LocalTime = Annotated[
+    time,
+    BeforeValidator(_local_time),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": LOCAL_TIME_PATTERN,
+            "description": "local wall-clock time in the site's zone, no offset",
+            "examples": ["07:30:00"],
+        }
+    ),
+]
 
 
 # --- what null means ----------------------------------------------------------------------

@@ -9,17 +9,20 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import text
 from starlette.middleware.gzip import GZipMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import db
+from app.auth.deps import get_caller
 from app.auth.device_clock import DeviceClockMiddleware
 from app.config import get_settings
 from app.errors import Unavailable, install_error_handlers
 from app.logs import RequestLogMiddleware, configure_logging
+from app.openapi import install_openapi
 from app.pwa_shell import mount_pwa
-from app.web import BodyLimitMiddleware, SecurityHeadersMiddleware
+from app.web import ApiFallback, BodyLimitMiddleware, SecurityHeadersMiddleware
 
 PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
 
@@ -102,6 +105,14 @@ def _docs_router(title: str, openapi_url: str) -> APIRouter:
     return router
 
 
+def _api_routes(app: FastAPI) -> list[tuple[str, set[str]]]:
+    return [
+        (ctx.path, set(ctx.methods or ()))
+        for ctx in iter_route_contexts(app.routes)
+        if isinstance(ctx.original_route, APIRoute) and ctx.path
+    ]
+
+
 def tune_gc() -> None:
     """After start-up nearly every object lives for the whole process (modules, models,
     compiled SQL): freezing them keeps the cyclic collector from re-scanning them, and a
@@ -131,12 +142,14 @@ def create_app() -> FastAPI:
     )
     app.include_router(_docs_router(app.title, app.openapi_url or "/openapi.json"))
     install_error_handlers(app)
+    install_openapi(app, authenticated_by=get_caller)
     from app.groups.membership import scope_of
 
     app.state.resolve_scope = scope_of  # what app.access.ScopeDep computes, once a request
     public, private = _routers()
     for router in public + private:
         app.include_router(router)
+    app.mount("/api", ApiFallback(lambda: _api_routes(app)), name="api-fallback")
     app.add_middleware(
         BodyLimitMiddleware,
         default_limit=settings.max_body_bytes,

@@ -17,11 +17,13 @@ from app.reports.models import ReportCoverageDay, ReportWatermark
 from app.shifts.models import CheckpointScan, PatrolShift, ShiftMember, ShiftReview
 from app.sites.models import Checkpoint, GateWindow, Site
 from app.sync.models import Mutation, SyncChange, SyncState
+from app.towns.models import County, Town
 
 __all__ = [
     "AuditEvent",
     "Checkpoint",
     "CheckpointScan",
+    "County",
     "Device",
     "GateCheck",
     "GateWindow",
@@ -48,6 +50,7 @@ __all__ = [
     "Site",
     "SyncChange",
     "SyncState",
+    "Town",
     "User",
     "VisitorEntry",
 ]

@@ -1,7 +1,10 @@
 """HTTP plumbing: security headers and request body limits (413 with the limit named)."""
 
 import json
+import re
+from collections.abc import Callable, Iterable
 
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import error_body
@@ -124,3 +127,39 @@ async def _too_large(send: Send, limit: int) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+class ApiFallback:
+    """What /api answers when no route took the request: 405 with the `Allow` of every route
+    at that path (a path is often served by several routes, one per method), or 404. Without
+    it the PWA's static files below take the request and answer `Allow: GET, HEAD`."""
+
+    def __init__(self, routes: Callable[[], Iterable[tuple[str, set[str]]]]):
+        self.routes = routes  # (path template, methods) of every API route
+        self._compiled: list[tuple[re.Pattern[str], set[str]]] | None = None
+
+    def _allowed(self, path: str) -> set[str]:
+        if self._compiled is None:
+            self._compiled = [(compile_path(p)[0], m) for p, m in self.routes()]
+        allowed: set[str] = set()
+        for regex, methods in self._compiled:
+            if regex.match(path):
+                allowed |= methods
+        if "GET" in allowed:
+            allowed.add("HEAD")
+        return allowed
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        allowed = self._allowed(scope["path"])
+        if allowed:
+            body, status = error_body("method_not_allowed", "Method Not Allowed"), 405
+            headers = [(b"allow", ", ".join(sorted(allowed)).encode())]
+        else:
+            body, status, headers = error_body("not_found", "Not Found"), 404, []
+        payload = json.dumps(body).encode()
+        headers += [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(payload)).encode()),
+        ]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})

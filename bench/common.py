@@ -382,6 +382,7 @@ def seed_county(db: Database, n_groups: int = 10, sites_per_group: int = 2, memb
                 display_name="督查",
                 password=PASSWORD,
                 roles=["supervisor"],
+                town_id=1,  # the migration's default town: the bench is one town
                 actor_id=None,
             )
             for g in range(n_groups):
@@ -394,11 +395,17 @@ def seed_county(db: Database, n_groups: int = 10, sites_per_group: int = 2, memb
                         address=f"{n + 1}号路",
                         lat=30.5 + n * 0.01,
                         lon=114.3,
+                        town_id=1,
                     )
                     s.add(site)
                     s.flush()
                     cps = [
-                        Checkpoint(site_id=site.id, name=f"巡逻点{i + 1}", code=f"S{site.id}-CP{i}")
+                        Checkpoint(
+                            site_id=site.id,
+                            town_id=1,
+                            name=f"巡逻点{i + 1}",
+                            code=f"S{site.id}-CP{i}",
+                        )
                         for i in range(4)
                     ]
                     wins = [
@@ -430,10 +437,11 @@ def seed_county(db: Database, n_groups: int = 10, sites_per_group: int = 2, memb
                             display_name=f"队员{g}-{m}",
                             password=PASSWORD,
                             roles=roles,
+                            town_id=1,
                             actor_id=None,
                         )
                     )
-                group = PatrolGroup(name=f"第{g + 1}巡逻组", leader_id=users[0].id)
+                group = PatrolGroup(name=f"第{g + 1}巡逻组", leader_id=users[0].id, town_id=1)
                 s.add(group)
                 s.flush()
                 s.add_all(GroupMember(group_id=group.id, user_id=u.id) for u in users)

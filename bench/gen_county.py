@@ -87,8 +87,16 @@ def generate(
         "active",
         "created_at",
         "home_site_id",
+        "town_id",
+        "county_wide",
     ]
-    users: list[tuple] = [(1, "supervisor", "督查", pw, "supervisor", 1, now, None)]
+    # Town 1 is the migration's default town; the county supervisor reads every town.
+    insert(
+        "town",
+        ["id", "county_id", "code", "name", "created_at"],
+        [(t + 1, 1, f"town{t + 1}", f"第{t + 1}镇", now) for t in range(1, towns)],
+    )
+    users: list[tuple] = [(1, "supervisor", "县督查", pw, "supervisor", 1, now, None, 1, 1)]
     sites, windows, checkpoints, groups_rows, gsites, gmembers = [], [], [], [], [], []
     site_staff: dict[int, list[int]] = {}  # site -> its group's members
     site_gate: dict[int, list[int]] = {}
@@ -100,17 +108,39 @@ def generate(
         for g in range(groups_per_town):
             leader = uid
             users.append(
-                (uid, f"leader{t}_{g}", f"组长{t}-{g}", "x", "leader,member", 1, now, None)
+                (
+                    uid,
+                    f"leader{t}_{g}",
+                    f"组长{t}-{g}",
+                    "x",
+                    "leader,member",
+                    1,
+                    now,
+                    None,
+                    t + 1,
+                    0,
+                )
             )
             uid += 1
             members = [leader]
             for m in range(6):
                 users.append(
-                    (uid, f"m{t}_{g}_{m}", f"队员{t}-{g}-{m}", "x", "member", 1, now, None)
+                    (
+                        uid,
+                        f"m{t}_{g}_{m}",
+                        f"队员{t}-{g}-{m}",
+                        "x",
+                        "member",
+                        1,
+                        now,
+                        None,
+                        t + 1,
+                        0,
+                    )
                 )
                 members.append(uid)
                 uid += 1
-            groups_rows.append((gid, f"第{t + 1}镇巡逻组{g + 1}", leader, 1, now))
+            groups_rows.append((gid, f"第{t + 1}镇巡逻组{g + 1}", leader, 1, now, t + 1))
             gmembers += [(gid, u) for u in members]
             for _ in range(sites_per_group):
                 sites.append(
@@ -126,6 +156,7 @@ def generate(
                         4,
                         1,
                         now,
+                        t + 1,
                     )
                 )
                 gsites.append((gid, sid))
@@ -142,13 +173,24 @@ def generate(
                 site_cps[sid] = [cid, cid + 1]
                 for k in range(2):
                     checkpoints.append(
-                        (cid, f"巡逻点{k + 1}", f"S{sid}-CP{k + 1}", None, None, sid, 1)
+                        (cid, f"巡逻点{k + 1}", f"S{sid}-CP{k + 1}", None, None, sid, 1, t + 1)
                     )
                     cid += 1
                 gate_staff = []
                 for k in range(5):
                     users.append(
-                        (uid, f"gate{sid}_{k}", f"门卫{sid}-{k}", "x", "gate", 1, now, sid)
+                        (
+                            uid,
+                            f"gate{sid}_{k}",
+                            f"门卫{sid}-{k}",
+                            "x",
+                            "gate",
+                            1,
+                            now,
+                            sid,
+                            t + 1,
+                            0,
+                        )
                     )
                     gate_staff.append(uid)
                     uid += 1
@@ -169,15 +211,19 @@ def generate(
             "required_gate_staff",
             "active",
             "created_at",
+            "town_id",
         ],
         sites,
     )
     insert("app_user", user_cols, users)
-    insert("patrol_group", ["id", "name", "leader_id", "active", "created_at"], groups_rows)
+    insert(
+        "patrol_group", ["id", "name", "leader_id", "active", "created_at", "town_id"], groups_rows
+    )
     insert("group_site", ["group_id", "site_id"], gsites)
     insert("group_member", ["group_id", "user_id"], gmembers)
     insert("gate_window", ["id", "name", "kind", "starts", "ends", "site_id", "active"], windows)
-    insert("checkpoint", ["id", "name", "code", "lat", "lon", "site_id", "active"], checkpoints)
+    cp_cols = ["id", "name", "code", "lat", "lon", "site_id", "active", "town_id"]
+    insert("checkpoint", cp_cols, checkpoints)
     insert(
         "device",
         [

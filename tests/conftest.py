@@ -59,6 +59,25 @@ def pg_engine(pg_url) -> Iterator[Engine]:
     engine.dispose()
 
 
+def _seed_default_town(conn) -> None:
+    """The rows migration 0004_towns seeds: the default county and its default town."""
+    conn.execute(
+        text(
+            "INSERT INTO county (id, code, name, created_at)"
+            " VALUES (1, 'county', '县', CURRENT_TIMESTAMP)"
+        )
+    )
+    conn.execute(
+        text(
+            "INSERT INTO town (id, county_id, code, name, created_at)"
+            " VALUES (1, 1, 'town', '镇', CURRENT_TIMESTAMP)"
+        )
+    )
+    bind = conn.get_bind() if hasattr(conn, "get_bind") else conn
+    if bind.dialect.name == "postgresql":
+        conn.execute(text("SELECT setval('county_id_seq', 1), setval('town_id_seq', 1)"))
+
+
 def _reset_postgres(engine: Engine) -> None:
     with engine.begin() as conn:
         tables = conn.execute(
@@ -73,6 +92,7 @@ def _reset_postgres(engine: Engine) -> None:
             text("INSERT INTO sync_state (id, version, epoch) VALUES (1, 0, :e)"),
             {"e": str(uuid.uuid4())},
         )
+        _seed_default_town(conn)
 
 
 def wipe_database(engine: Engine) -> None:
@@ -84,6 +104,7 @@ def wipe_database(engine: Engine) -> None:
             text("INSERT INTO sync_state (id, version, epoch) VALUES (1, 0, :e)"),
             {"e": str(uuid.uuid4())},
         )
+        _seed_default_town(s)
         s.commit()
 
 

@@ -83,6 +83,7 @@ class World:
     ids: dict[str, dict] = field(default_factory=dict)  # "a"/"b" -> ids of that group's records
     photos: dict[str, bytes] = field(default_factory=dict)  # sha -> bytes
     spare: dict = field(default_factory=dict)  # things an allowed caller may change or revoke
+    second: Town | None = None  # a second town of the county, where a test builds one
 
 
 def _upload(client, headers, data: bytes) -> str:

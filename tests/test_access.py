@@ -10,7 +10,8 @@ from app.access import Scope, ScopeDep
 from app.auth.models import User
 from app.errors import install_error_handlers
 from app.groups.membership import scope_of
-from app.groups.models import PatrolGroup
+from app.groups.models import GroupMember, PatrolGroup
+from tests.factories import add_county_supervisor, build_second_town
 
 
 def test_a_member_sees_her_groups_sites_and_leads_nothing(session, town):
@@ -46,13 +47,45 @@ def test_gate_staff_see_their_home_school_only(session, town):
     assert scope.group_ids == frozenset()
 
 
-def test_supervisors_and_admins_see_everything_and_lead_nothing_by_that(session, town):
+def test_supervisors_and_admins_see_every_site_of_their_town_and_none_of_another(session, town):
+    other = build_second_town(session)
     for name in ("supervisor", "admin"):
         scope = scope_of(session, town.users[name])
-        assert scope.sees_everything and scope.site_filter() is None
-        assert scope.group_filter() is None
+        assert scope.sees_everything and scope.town_ids == {town.row.id}
+        assert scope.site_filter() == {s.id for s in town.sites.values()}
+        assert scope.group_filter() == {g.id for g in town.groups.values()}
         assert scope.sees_site(town.sites["b"].id) and scope.sees_group(town.groups["b"].id)
         assert not scope.leads_site(town.sites["b"].id)
+        assert not scope.sees_site(other.sites["a"].id)
+        assert not scope.sees_group(other.groups["a"].id)
+        assert not scope.sees_town(other.row.id)
+
+
+def test_a_county_supervisor_sees_every_town_but_her_phone_pulls_none_of_them(session, town):
+    other = build_second_town(session)
+    county = add_county_supervisor(session, other)  # her account lives in the second town
+    scope = scope_of(session, county)
+    assert scope.county_wide and scope.town_ids == {town.row.id, other.row.id}
+    every_site = {s.id for s in [*town.sites.values(), *other.sites.values()]}
+    assert scope.site_filter() == every_site
+    assert scope.sees_group(town.groups["a"].id) and scope.sees_group(other.groups["a"].id)
+    assert scope.feed_site_filter() == frozenset()
+    assert scope.feed_group_filter() == frozenset()
+
+
+def test_a_town_supervisors_phone_pulls_her_own_town(session, town):
+    scope = scope_of(session, town.users["supervisor"])
+    assert scope.feed_site_filter() == scope.site_filter()
+
+
+def test_a_membership_in_another_towns_group_opens_nothing(session, town):
+    other = build_second_town(session)
+    member = town.users["member_b1"]
+    session.add(GroupMember(group_id=other.groups["a"].id, user_id=member.id))
+    session.commit()
+    scope = scope_of(session, member)
+    assert not scope.sees_site(other.sites["a"].id)
+    assert other.groups["a"].id not in scope.group_ids
 
 
 def test_the_scope_is_computed_once_per_request(client, town, login):

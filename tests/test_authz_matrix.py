@@ -1,4 +1,5 @@
-"""Every route x every caller, with the expected answer.
+"""Every route x every caller, with the expected answer; callers of another town, and a
+county supervisor, included.
 
 The route list comes from the app itself: a new route without a rule in RULES fails
 `test_every_route_has_a_rule_and_every_rule_a_route`, so nobody can add an endpoint without
@@ -18,11 +19,14 @@ from app.gate.models import VisitorEntry
 from app.hazards.models import Hazard
 from app.main import create_app
 from app.shifts.models import PatrolShift
+from tests.factories import add_county_supervisor, build_second_town
 from tests.hardening_world import (
     ACTIVE,
     CALLERS,
     World,
+    bearer,
     build_world,
+    login_tokens,
     new_roster,
     new_roster_shift,
     png_bytes,
@@ -277,6 +281,47 @@ RULES: dict[tuple[str, str], Rule] = {
 }
 
 
+# The town dimension. Every id the rules above use is of the first town (group A's, B's,
+# spares); callers of a second town of the same county get, on those, what a caller of their
+# role with no tie to the object gets, and 404 where their role alone would pass: another
+# town's site, group, account or record is as absent as one that does not exist. The routes
+# below name nothing of a town: there they fare as their role does at home.
+OTHER_TOWN = {  # caller -> the first town's caller of the same standing
+    "admin_other_town": "admin",
+    "supervisor_other_town": "supervisor",
+    "member_other_town": "member_b",  # a member, in no group of the first town
+}
+COUNTY = {"county_supervisor": "supervisor"}  # her account lives in the second town
+ALL_CALLERS = (*CALLERS, *OTHER_TOWN, *COUNTY)
+TOWN_FREE = {
+    ("POST", "/api/auth/logout"),
+    ("GET", "/api/auth/me"),
+    ("GET", "/api/sites"),
+    ("POST", "/api/sites"),
+    ("POST", "/api/sites/import"),
+    ("POST", "/api/users/import"),
+    ("GET", "/api/sites/sheet.css"),
+    ("GET", "/api/users"),
+    ("POST", "/api/users"),
+    ("GET", "/api/devices"),
+    ("GET", "/api/photos/missing"),
+    ("PUT", "/api/photos/{sha256}"),  # new bytes under their own hash
+    ("PATCH", "/api/photos/{sha256}"),
+    ("GET", "/api/photos/{sha256}/upload"),  # progress of a hash the caller already knows
+    ("POST", "/api/sync/push"),
+    ("GET", "/api/sync/pull"),
+    ("GET", "/api/sync/bootstrap"),
+    ("GET", "/api/groups"),
+    ("POST", "/api/groups"),
+    ("GET", "/api/rosters"),
+    ("GET", "/api/audit"),
+    ("GET", "/api/reports/devices"),
+}
+# A photo is named by the SHA-256 of its bytes: whoever can name one has seen it, so it
+# answers 403 (not yours) rather than 404.
+BY_CONTENT = {("GET", "/api/photos/{sha256}")}
+
+
 def app_routes() -> set[tuple[str, str]]:
     """(method, path template) of every API route of the app, public ones excluded."""
     found = set()
@@ -296,7 +341,16 @@ def test_every_route_has_a_rule_and_every_rule_a_route():
     assert not without_route, f"rules for routes that no longer exist: {without_route}"
 
 
-def expected(rule: Rule, caller: str) -> set[int]:
+def expected(rule: Rule, caller: str, route: tuple[str, str] | None = None) -> set[int]:
+    if caller in COUNTY:
+        return expected(rule, COUNTY[caller])
+    if caller in OTHER_TOWN:
+        peer = OTHER_TOWN[caller]
+        if route in TOWN_FREE:
+            return expected(rule, peer)
+        if peer in rule.allow and route not in BY_CONTENT:
+            return {404}
+        return {403, 404}
     if caller in ("anonymous", "expired"):
         return {401}
     if caller == "disabled":
@@ -338,8 +392,22 @@ def call(client, world: World, method: str, path: str, rule: Rule, caller: str, 
 
 
 @pytest.fixture
-def world(client, town) -> World:
-    return build_world(client, town)
+def world(client, session, town) -> World:
+    world = build_world(client, town)
+    # Built after the first town's phones logged in by bare name: the second town reuses
+    # the usernames, so its people log in as name@town-code.
+    second = build_second_town(session)
+    add_county_supervisor(session, second)
+    logins = {
+        "admin_other_town": "admin@xishan",
+        "supervisor_other_town": "supervisor@xishan",
+        "member_other_town": "member_a1@xishan",
+        "county_supervisor": "county_supervisor",
+    }
+    for caller, name in logins.items():
+        world.headers[caller] = bearer(login_tokens(client, name, f"dev-{caller}")["access_token"])
+    world.second = second
+    return world
 
 
 def test_every_route_answers_every_caller_as_the_rules_say(client, world, capsys):
@@ -349,10 +417,10 @@ def test_every_route_answers_every_caller_as_the_rules_say(client, world, capsys
     last = ("POST", "/api/auth/logout")
     for method, path in sorted(routes & RULES.keys(), key=lambda r: (r == last, r)):
         rule = RULES[(method, path)]
-        for caller in CALLERS:
+        for caller in ALL_CALLERS:
             res = call(client, world, method, path, rule, caller)
             checked += 1
-            want = expected(rule, caller)
+            want = expected(rule, caller, (method, path))
             if res.status_code not in want:
                 mismatches.append(
                     f"{method} {path} as {caller}: {res.status_code} (want {sorted(want)}) "
@@ -367,11 +435,11 @@ def test_every_route_answers_every_caller_as_the_rules_say(client, world, capsys
                 ), res.text
     with capsys.disabled():
         print(
-            f"\nauthz matrix: {len(routes & RULES.keys())} routes x {len(CALLERS)} callers "
+            f"\nauthz matrix: {len(routes & RULES.keys())} routes x {len(ALL_CALLERS)} callers "
             f"= {checked} checks"
         )
     assert not mismatches, "\n".join(mismatches)
-    assert checked == len(routes & RULES.keys()) * len(CALLERS)
+    assert checked == len(routes & RULES.keys()) * len(ALL_CALLERS)
 
 
 @pytest.mark.parametrize("outsider", ["member_b", "leader_b"])
@@ -430,3 +498,51 @@ def test_group_b_cannot_read_or_change_group_a_records_by_id(client, world, sess
     assert session.get(Hazard, a["hazard"]).status == "reported"
     assert session.get(VisitorEntry, a["visitor"]).time_out is None
     assert session.exec(select(Hazard.id).where(Hazard.site_id == a["site"])).all() == [a["hazard"]]
+
+
+def test_another_towns_admin_sees_none_of_this_town_and_ids_answer_as_if_absent(client, world):
+    admin, a = world.headers["admin_other_town"], world.ids["a"]
+    first_town_sites = {s.id for s in world.town.sites.values()} | {world.spare["site"]}
+    listed = {
+        "sites": {s["id"] for s in client.get("/api/sites", headers=admin).json()},
+        "groups": {g["id"] for g in client.get("/api/groups", headers=admin).json()},
+        "users": {u["id"] for u in client.get("/api/users", headers=admin).json()},
+    }
+    assert listed["sites"] == {s.id for s in world.second.sites.values()}
+    assert not listed["sites"] & first_town_sites
+    assert listed["groups"] == {g.id for g in world.second.groups.values()}
+    assert listed["users"] == {u.id for u in world.second.users.values()}
+    assert not {e["town_id"] for e in client.get("/api/audit", headers=admin).json()} - {
+        world.second.row.id
+    }
+    for url in (
+        f"/api/sites/{a['site']}",
+        f"/api/users/{a['member']}",
+        f"/api/groups/{a['group']}",
+    ):
+        mine, absent = client.get(url, headers=admin), client.get(url + "999", headers=admin)
+        assert (mine.status_code, absent.status_code) == (404, 404), url
+        assert mine.json()["error"]["code"] == absent.json()["error"]["code"] == "not_found"
+    # none of this town's records reach that town's phones, not even its supervisor's
+    for caller in ("admin_other_town", "supervisor_other_town"):
+        changes, _ = pull_all(client, world.headers[caller])
+        assert not {c["site_id"] for c in changes} & first_town_sites, caller
+        boot = client.get("/api/sync/bootstrap", headers=world.headers[caller]).json()
+        assert not {s["id"] for s in boot["sites"]} & first_town_sites, caller
+    # the same checkpoint code and usernames live in both towns
+    second_codes = {cp.code for cps in world.second.checkpoints.values() for cp in cps}
+    assert second_codes & {cp.code for cps in world.town.checkpoints.values() for cp in cps}
+
+
+def test_a_county_supervisor_reads_both_towns_reports_but_pulls_no_records(client, world):
+    county = world.headers["county_supervisor"]
+    names = {s["name"] for s in client.get("/api/sites", headers=county).json()}
+    assert {"东风小学", "西山小学"} <= names
+    for group in (world.ids["a"]["group"], world.second.groups["a"].id):
+        res = client.get("/api/reports/hazards", params={"group_id": group}, headers=county)
+        assert res.status_code == 200, res.text
+    assert client.get("/api/reports/hazards", headers=county).json()["hazards"]
+    changes, _ = pull_all(client, county)
+    assert changes == []
+    boot = client.get("/api/sync/bootstrap", headers=county).json()
+    assert boot["sites"] == [] and boot["groups"] == []

@@ -39,8 +39,8 @@ def _app() -> FastAPI:
     @app.post("/clash")
     def clash(session: WriteSessionDep) -> dict:
         # Nothing is flushed before the route returns: the clash shows only at commit.
-        session.add(User(username="twice", display_name="A", password_hash="x"))
-        session.add(User(username="twice", display_name="B", password_hash="x"))
+        session.add(User(username="twice", display_name="A", password_hash="x", town_id=1))
+        session.add(User(username="twice", display_name="B", password_hash="x", town_id=1))
         return {"stored": True}
 
     return app

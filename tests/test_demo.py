@@ -12,6 +12,11 @@ from app.config import DEMO_PASSWORD, get_settings
 from app.demo import seed_demo_town, week_start
 from app.groups.models import GroupMember, PatrolGroup, Roster, RosterShift, RosterShiftMember
 from app.sites.models import Checkpoint, GateWindow, Site, SiteKind
+from app.towns.models import Town
+
+
+def _qingshan(session) -> int:
+    return session.exec(select(Town.id).where(Town.code == "qingshan")).one()
 
 
 def _count(session, model) -> int:
@@ -24,7 +29,7 @@ def test_demo_town_has_the_sites_groups_and_logins_the_readme_promises(engine, s
         assert login in out
     assert DEMO_PASSWORD in out
     session.rollback()
-    sites = session.exec(select(Site)).all()
+    sites = session.exec(select(Site).where(Site.town_id == _qingshan(session))).all()
     kinds = [s.kind for s in sites]
     assert sum(k in (SiteKind.school, SiteKind.kindergarten) for k in kinds) == 6
     assert kinds.count(SiteKind.key_place) == 1
@@ -72,7 +77,7 @@ def test_demo_roster_covers_the_current_week_around_the_clock_with_some_understa
         (r.period_start, r.period_end.toordinal() - r.period_start.toordinal()) for r in rosters
     } == {(monday, 6)}
     shifts = session.exec(select(RosterShift)).all()
-    site_ids = set(session.exec(select(Site.id)).all())
+    site_ids = set(session.exec(select(Site.id).where(Site.town_id == _qingshan(session))).all())
     for site_id in site_ids:
         hours = sum(
             (s.ends_at - s.starts_at).total_seconds() / 3600 for s in shifts if s.site_id == site_id
@@ -99,6 +104,22 @@ def test_demo_admin_can_log_in_with_the_demo_password(engine, client):
     seed_demo_town(history=False)
     res = client.post("/api/auth/login", json={"username": "admin", "password": DEMO_PASSWORD})
     assert res.status_code == 200
+
+
+def test_demo_second_town_is_apart_and_the_county_supervisor_reads_both(engine, client):
+    seed_demo_town()
+
+    def sites_seen(username: str) -> set[str]:
+        body = {"username": username, "password": DEMO_PASSWORD}
+        token = client.post("/api/auth/login", json=body).json()["access_token"]
+        res = client.get("/api/sites", headers={"Authorization": f"Bearer {token}"})
+        assert res.status_code == 200, res.text
+        return {s["name"] for s in res.json()}
+
+    hexi, qingshan, county = sites_seen("hexi_admin"), sites_seen("admin"), sites_seen("county")
+    assert hexi == {"河西镇中心小学"}
+    assert "河西镇中心小学" not in qingshan and len(qingshan) == 7
+    assert county == hexi | qingshan
 
 
 def test_demo_refuses_to_run_in_production(engine, session, monkeypatch):

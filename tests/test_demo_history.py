@@ -22,6 +22,7 @@ from app.reports.hazards import hazard_board
 from app.reports.rosters import rosters as roster_report
 from app.shifts.models import PatrolShift
 from app.sites.models import Site
+from app.towns.service import the_town
 
 PINNED_NOW = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)  # Wednesday 10:00 in Shanghai
 HISTORY_FROM, HISTORY_TO = date(2026, 11, 9), date(2026, 12, 1)  # three weeks and two days
@@ -32,7 +33,8 @@ def test_the_demo_history_shows_the_intended_gaps_absences_late_rosters_hazards_
 ):
     seed_demo_town(now=PINNED_NOW)
     session.rollback()
-    sites = session.exec(select(Site).order_by(Site.id)).all()
+    home = the_town(session, demo.DEMO_TOWN)  # 河西镇, the second town, only shows isolation
+    sites = session.exec(select(Site).where(Site.town_id == home.id).order_by(Site.id)).all()
     summary = coverage_summary(
         session, sites=sites, date_from=HISTORY_FROM, date_to=HISTORY_TO, now=PINNED_NOW
     )

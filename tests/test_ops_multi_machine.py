@@ -6,10 +6,9 @@ failed logins count once for both; nginx's X-Forwarded-For is believed, a phone'
 Which app machine nginx hands a request to is chosen by the test (an `X-Test-Machine` header
 mapped in nginx.conf), so "the other machine" is certain; without the header it balances.
 
-For the lead, after merge (depends on other helpers' work, not asserted here yet):
-- shared photo store: a photo uploaded through A is read through B (the machines share the
-  `database` photo store, each with an upload folder of its own that stays empty);
-- towns: a town admin of town A, logged in through A, is blind to town B's sites through B.
+Also asserted: a photo uploaded through A is read through B (the machines share the `database`
+photo store, each with an upload folder of its own that stays empty), and a town admin of one
+town, logged in through A, is blind to another town's site through B.
 """
 
 import os
@@ -234,6 +233,33 @@ def test_a_phones_journey_crosses_the_app_machines(deployment):
             "/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]}, headers=on("a")
         )
         assert replay.status_code == 401
+
+
+def test_a_town_admin_is_blind_to_another_towns_site_through_either_machine(deployment):
+    from app.sites.models import Site
+    from app.towns.service import add_town
+
+    engine = create_engine(deployment.url)
+    with Session(engine) as session:
+        other = add_town(session, code="xishan", name="西山镇")
+        site = Site(name="西山小学", town_id=other.id)
+        session.add(site)
+        session.commit()
+        site_id = site.id
+    engine.dispose()
+    with deployment.client() as c:
+        res = _login(c, "a", "admin")
+        assert res.status_code == 200, res.text
+        bearer = {"Authorization": f"Bearer {res.json()['access_token']}"}
+        listed = c.get("/api/sites", headers=on("b", bearer)).json()
+        assert listed and site_id not in {s["id"] for s in listed}
+        for machine in ("a", "b"):
+            res = c.get(f"/api/sites/{site_id}", headers=on(machine, bearer))
+            assert res.status_code == 404, res.text
+            res = c.patch(
+                f"/api/sites/{site_id}", json={"name": "改名"}, headers=on(machine, bearer)
+            )
+            assert res.status_code == 404, res.text
 
 
 def test_failed_logins_through_either_machine_count_toward_one_limit(deployment):

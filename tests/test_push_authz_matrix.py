@@ -10,6 +10,12 @@ groups that patrol it, the caller's roles, groups, home school and account.
 The town: group A (leader_a, member_a1..a4) patrols school a (and kindergarten a2), group B
 (leader_b, member_b1..) school b, and group C, built here (leader_c, member_c1), patrols
 school a too and its own school c. gate_a keeps school a's gate, gate_b school b's.
+
+The town dimension: a second town of the county (build_second_town) with its own school x,
+group X (x.leader, x.member1, x.member2), admin and supervisor; every caller also acts on an
+object there ("other_town"), and that town's admin and a county supervisor (whose account
+lives in the second town) are callers too. Names of the second town are prefixed "x.": the
+same usernames exist in both towns, so its phones log in as name@xishan.
 """
 
 from collections import defaultdict
@@ -25,7 +31,13 @@ from app.records.authz import Permission, Relation, permission
 from app.records.errors import Rule
 from app.records.registry import MUTATION_TYPES
 from app.sync.models import Mutation
-from tests.factories import add_group, add_site, add_user
+from tests.factories import (
+    add_county_supervisor,
+    add_group,
+    add_site,
+    add_user,
+    build_second_town,
+)
 from tests.hardening_world import bearer, login_tokens, png_bytes, sha
 from tests.sync_helpers import SHANGHAI, in_days, mut, push
 
@@ -42,16 +54,38 @@ CALLERS = {
     "supervisor": "supervisor",
     "admin": "admin",
     "disabled": "member_a4",  # a member of group A, disabled after her phone logged in
+    "admin_other_town": "x.admin",  # the second town's admin
+    "county_supervisor": "county",  # 县督查: reaches both towns
 }
-OBJECTS = ("own", "same_group", "other_group", "other_school")
+OBJECTS = ("own", "same_group", "other_group", "other_school", "other_town")
 # the accounts that set up objects, besides the callers
-ACTORS = ("member_a1", "member_b1", "member_c1")
-PATROLS = {"a": {"A", "C"}, "a2": {"A"}, "b": {"B"}, "c": {"C"}}  # site -> groups
+ACTORS = ("member_a1", "member_b1", "member_c1", "x.member1", "x.supervisor")
+PATROLS = {"a": {"A", "C"}, "a2": {"A"}, "b": {"B"}, "c": {"C"}, "x": {"X"}}  # site -> groups
 GROUP_PEOPLE = {
     "A": {"leader_a", "member_a1", "member_a2", "member_a3", "member_a4"},
     "B": {"leader_b", "member_b1", "member_b2", "member_b3", "member_b4"},
     "C": {"leader_c", "member_c1"},
+    "X": {"x.leader", "x.member1", "x.member2"},
 }
+SECOND = {  # the second town's accounts: key -> (username there)
+    "x.admin": "admin",
+    "x.supervisor": "supervisor",
+    "x.leader": "leader_a",
+    "x.member1": "member_a1",
+    "x.member2": "member_a2",
+}
+COUNTY_WIDE = {"county"}
+
+
+def town_of(name: str) -> str:
+    """ "x" for the second town's people and site, "1" for the first town's."""
+    return "x" if name.startswith("x") or name in COUNTY_WIDE else "1"
+
+
+def login_name(user: str) -> str:
+    return f"{SECOND[user]}@xishan" if user in SECOND else user
+
+
 LEADS = {"leader_a": "A", "leader_b": "B", "leader_c": "C"}
 HOME = {"gate_a": "a", "gate_b": "b"}
 FIELD = {"member", "leader"}
@@ -59,12 +93,14 @@ DISABLED = {"member_a4"}
 
 
 def roles_of(user: str) -> set[str]:
-    if user in LEADS:
+    if user in LEADS or user == "x.leader":
         return {"leader", "member"}
     if user in HOME:
         return {"gate"}
-    if user in ("supervisor", "admin"):
-        return {user}
+    if user in ("supervisor", "admin", "x.supervisor", "x.admin"):
+        return {user.removeprefix("x.")}
+    if user in COUNTY_WIDE:
+        return {"supervisor"}
     return {"member"}
 
 
@@ -73,6 +109,10 @@ def groups_of(user: str) -> set[str]:
 
 
 def sees(user: str, site: str) -> bool:
+    if user in COUNTY_WIDE:
+        return True
+    if town_of(user) != town_of(site):  # nothing of another town, whatever the role
+        return False
     if roles_of(user) & {"supervisor", "admin"}:
         return True
     return HOME.get(user) == site or bool(groups_of(user) & PATROLS[site])
@@ -82,11 +122,15 @@ def own_site(user: str) -> str:
     """Where the caller works: her gate, else her group's school."""
     if user in HOME:
         return HOME[user]
+    if town_of(user) == "x" and user not in COUNTY_WIDE:
+        return "x"
     return {"B": "b", "C": "c"}.get(min(groups_of(user) or {"A"}), "a")
 
 
 def site_relations(user: str, site: str) -> set[Relation]:
     roles, found = roles_of(user), set()
+    if not sees(user, site):  # a supervisor's or admin's role counts in their towns only
+        roles -= {"supervisor", "admin"}
     if "supervisor" in roles:
         found.add(Relation.supervisor)
     if "admin" in roles:
@@ -182,14 +226,20 @@ def _shift_subject(caller: str, obj: str) -> Subject:
     if obj == "own":
         if user in ("gate_a", "gate_b", "supervisor", "admin"):  # listed on a member's shift
             return Subject("a", "A", "member_a1", {"member_a1", user})
+        if user == "x.admin":  # on a shift of his town's member
+            return Subject("x", "X", "x.member1", {"x.member1", user})
+        if user in COUNTY_WIDE:  # a shift she may read, as a town's supervisor would
+            return Subject("a", "A", "member_a1", {"member_a1"})
         site = own_site(user)
-        group = {"a": "A", "b": "B", "c": "C"}[site]
+        group = {"a": "A", "b": "B", "c": "C", "x": "X"}[site]
         return Subject(site, group, user, {user})
     if obj == "same_group":
         listed = {"member_a1", "member_a3"} | ({user} if caller.endswith("_on") else set())
         return Subject("a", "A", "member_a1", listed)
     if obj == "other_group":
         return Subject("a", "C", "member_c1", {"member_c1"})
+    if obj == "other_town":
+        return Subject("x", "X", "x.member1", {"x.member1"})
     return Subject("b", "B", "member_b1", {"member_b1"})
 
 
@@ -217,6 +267,7 @@ def _start_cell(town: Town, type_: str, caller: str, obj: str) -> Cell:
         "same_group": ("a", "A"),
         "other_group": ("a", "C"),  # C patrols school a too: "changing group_id on the way"
         "other_school": ("b", None),
+        "other_town": ("x", None),
     }[obj]
     cell = Cell(type_, None, caller, obj, Subject(site, named_group=named))
     cell.mutation = _start(town, site, set(), named)
@@ -224,7 +275,13 @@ def _start_cell(town: Town, type_: str, caller: str, obj: str) -> Cell:
 
 
 def _site_for(user: str, obj: str) -> str:
-    return {"own": own_site(user), "same_group": "a", "other_group": "c", "other_school": "b"}[obj]
+    return {
+        "own": own_site(user),
+        "same_group": "a",
+        "other_group": "c",
+        "other_school": "b",
+        "other_town": "x",
+    }[obj]
 
 
 def _site_payload(town: Town, type_: str, site: str) -> dict:
@@ -248,15 +305,16 @@ def _site_cell(town: Town, type_: str, caller: str, obj: str) -> Cell:
     return cell
 
 
-DEFAULT_ACTOR = {"a": "member_a1", "b": "member_b1", "c": "member_c1"}
+DEFAULT_ACTOR = {"a": "member_a1", "b": "member_b1", "c": "member_c1", "x": "x.member1"}
+SUPERVISOR_OF = {"1": "supervisor", "x": "x.supervisor"}  # who assigns a town's hazards
 
 
 def _visitor_cell(town: Town, type_: str, caller: str, obj: str) -> Cell:
     user = CALLERS[caller]
     site = _site_for(user, obj)
     actor = DEFAULT_ACTOR[site] if obj != "own" else user
-    if actor in ("supervisor", "admin"):
-        actor = "gate_a"
+    if roles_of(actor) & {"supervisor", "admin"}:
+        actor = "gate_a" if site == "a" else DEFAULT_ACTOR[site]
     cell = Cell(type_, None, caller, obj, Subject(site, recorder=actor))
     entry = _site_payload(town, "visitor.enter", site)
     if type_ == "visitor.decide":  # a visitor waiting at the gate for the host's answer
@@ -275,7 +333,7 @@ def _hazard_cell(town: Town, type_: str, action: str, caller: str, obj: str) -> 
     site = _site_for(user, obj)
     reporter = rectifier = DEFAULT_ACTOR[site]
     if obj == "own":
-        reporter = "member_a1" if user == "admin" else user
+        reporter = {"admin": "member_a1", "x.admin": "x.member1"}.get(user, user)
         rectifier = user  # the caller reported the fix of her own hazard
     cell = Cell(type_, action, caller, obj, Subject(site, recorder=reporter))
     report = mut("hazard.report", _site_payload(town, "hazard.report", site))
@@ -288,7 +346,7 @@ def _hazard_cell(town: Town, type_: str, action: str, caller: str, obj: str) -> 
         "due_date": in_days(14),
     }
     if action != "assign":
-        cell.setup.append(("supervisor", mut("hazard.transition", assign)))
+        cell.setup.append((SUPERVISOR_OF[town_of(site)], mut("hazard.transition", assign)))
     if action in ("close", "reopen"):
         # the fix photo is on the server: 验收 waits for it (app.hazards.rules)
         fix = {"hazard_id": hazard_id, "action": "rectify", "photos": [town.fix_photo]}
@@ -366,17 +424,22 @@ def matrix_town(client, session, town):
         [town.sites["a"], town.sites["c"]],
     )
     session.commit()
-    ids = Town()
-    ids.users, ids.sites, ids.checkpoints, ids.windows = (
-        town.users,
-        town.sites,
-        town.checkpoints,
-        town.windows,
-    )
-    ids.groups = {"A": town.groups["a"], "B": town.groups["b"], "C": town.groups["c"]}
     phones = {}
-    for name in {*CALLERS.values(), *ACTORS}:
-        tokens = login_tokens(client, name, f"phone-{name}")
+    for name in {*CALLERS.values(), *ACTORS} - {"county"} - SECOND.keys():
+        tokens = login_tokens(client, login_name(name), f"phone-{name}")
+        phones[name] = bearer(tokens["access_token"])
+    second = build_second_town(session)  # after the bare-name logins: it reuses the names
+    add_county_supervisor(session, second, "county")
+    ids = Town()
+    ids.users = town.users | {key: second.users[name] for key, name in SECOND.items()}
+    ids.users["county"] = second.users["county"]
+    ids.sites = town.sites | {"x": second.sites["a"]}
+    ids.checkpoints = town.checkpoints | {"x": second.checkpoints["a"]}
+    ids.windows = town.windows | {"x": second.windows["a"]}
+    ids.groups = {"A": town.groups["a"], "B": town.groups["b"], "C": town.groups["c"]}
+    ids.groups["X"] = second.groups["a"]
+    for name in [*SECOND, "county"]:
+        tokens = login_tokens(client, login_name(name), f"phone-{name}")
         phones[name] = bearer(tokens["access_token"])
     photo = png_bytes(colour=7)
     res = client.put(f"/api/photos/{sha(photo)}", content=photo, headers=phones["member_a1"])

@@ -88,7 +88,7 @@ def test_windows_that_have_not_ended_are_not_shortfalls(session, town):
 
 
 def test_a_key_place_has_no_gate_windows_expected(session, town):
-    place = Site(name="汽车站", kind=SiteKind.key_place)
+    place = Site(name="汽车站", kind=SiteKind.key_place, town_id=town.row.id)
     session.add(place)
     session.flush()
     session.add(

@@ -14,6 +14,7 @@ class AuditEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True, sa_type=BigIntKey)
     at: datetime = utc_field(default_factory=utcnow, index=True)
     actor_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    town_id: int | None = Field(default=None, foreign_key="town.id", index=True)  # whose change
     action: str = Field(max_length=64)
     entity: str = Field(max_length=32, index=True)
     entity_id: str = Field(max_length=64)
@@ -25,6 +26,7 @@ class AuditEventPublic(SQLModel):
     id: int
     at: datetime
     actor_id: int | None
+    town_id: int | None
     action: str
     entity: str
     entity_id: str

@@ -4,8 +4,10 @@ no route to edit or delete an event."""
 from datetime import datetime
 
 from fastapi import APIRouter, Query
-from sqlmodel import col, select
+from sqlalchemy import ColumnElement
+from sqlmodel import col, or_, select
 
+from app.access import ScopeDep
 from app.audit.models import AuditEvent, AuditEventPublic
 from app.auth.deps import SupervisorUser
 from app.db import ReadSessionDep
@@ -18,6 +20,7 @@ router = APIRouter(prefix="/api", tags=["audit"])
 def list_audit(
     session: ReadSessionDep,
     _: SupervisorUser,
+    scope: ScopeDep,
     entity: str | None = Query(default=None, max_length=32, description="e.g. site, roster"),
     entity_id: str | None = Query(default=None, max_length=64),
     actor_id: int | None = None,
@@ -26,8 +29,12 @@ def list_audit(
     before_id: int | None = Query(default=None, ge=1, description="page: ids below this one"),
     limit: int = Query(default=100, ge=1, le=500),
 ):
-    """Newest first. Page with before_id = the last id you received."""
-    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    """Newest first, of the caller's towns (a county account also sees the CLI's changes,
+    which have no town). Page with before_id = the last id you received."""
+    in_reach: ColumnElement[bool] = col(AuditEvent.town_id).in_(scope.town_ids)
+    if scope.county_wide:
+        in_reach = or_(in_reach, col(AuditEvent.town_id).is_(None))
+    query = select(AuditEvent).where(in_reach).order_by(col(AuditEvent.id).desc()).limit(limit)
     if entity is not None:
         query = query.where(AuditEvent.entity == entity)
     if entity_id is not None:

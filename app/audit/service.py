@@ -7,6 +7,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, SQLModel
 
 from app.audit.models import AuditEvent
+from app.auth.models import User
 
 
 def snapshot(obj: SQLModel | BaseModel | None, *, exclude: Set[str] = frozenset()) -> dict | None:
@@ -25,10 +26,17 @@ def record(
     entity_id: Any,
     before: dict | None = None,
     after: dict | None = None,
+    town_id: int | None = None,
 ) -> None:
+    """town_id: the town whose thing changed; by default the actor's (a phone's change is in
+    its own town). A change without a town (the CLI's) is seen by county accounts only."""
+    if town_id is None and actor_id is not None:
+        actor = session.get(User, actor_id)
+        town_id = actor.town_id if actor is not None else None
     session.add(
         AuditEvent(
             actor_id=actor_id,
+            town_id=town_id,
             action=action,
             entity=entity,
             entity_id=str(entity_id),

@@ -3,6 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.db import utc_field, utcnow
@@ -28,8 +29,13 @@ class UserBase(CleanInput):
 
 class User(UserBase, table=True):
     __tablename__ = "app_user"  # "user" is reserved in Postgres
+    # A username is unique within its town (login: name, or name@town-code when shared).
+    __table_args__ = (UniqueConstraint("town_id", "username"),)
     id: int | None = Field(default=None, primary_key=True)
-    username: str = Field(unique=True, max_length=64)
+    username: str = Field(max_length=64)
+    town_id: int = Field(foreign_key="town.id", index=True)
+    # A supervisor or admin of the county office: reach is every town of the town's county.
+    county_wide: bool = False
     password_hash: str
     roles: str = ""  # comma-separated Role values
     active: bool = True
@@ -49,6 +55,8 @@ class User(UserBase, table=True):
 class UserCreate(UserBase):
     password: str = Field(min_length=8, max_length=200)
     roles: list[Role] = Field(default_factory=lambda: [Role.member], min_length=1)
+    town_id: int | None = None  # default: the admin's own town
+    county_wide: bool = False  # only a county admin may grant it
 
 
 # Body of PATCH /api/users/{id}: null clears the phone and the home school; the other
@@ -60,10 +68,13 @@ class UserUpdate(PatchBody):
     password: str = Field(default=None, min_length=8, max_length=200)
     roles: list[Role] = Field(default=None, min_length=1)
     active: bool = None
+    county_wide: bool = None  # only a county admin may grant it
 
 
 class UserPublic(UserBase):
     id: int
+    town_id: int
+    county_wide: bool
     roles: list[Role]
     active: bool
 
@@ -76,6 +87,8 @@ def user_public(user: User) -> UserPublic:
         display_name=user.display_name,
         phone=user.phone,
         home_site_id=user.home_site_id,
+        town_id=user.town_id,
+        county_wide=user.county_wide,
         roles=sorted(user.role_set, key=list(Role).index),
         active=user.active,
     )

@@ -15,6 +15,7 @@ from app.auth.models import Device, LoginFailure, RefreshToken, User
 from app.config import get_settings
 from app.db import utcnow
 from app.errors import Forbidden, NotAuthenticated, TooManyRequests
+from app.towns.models import Town
 
 
 @dataclass
@@ -48,7 +49,7 @@ def _own_device(session: Session, *, username: str, device_id: str | None) -> bo
     device = session.get(Device, device_id)
     if device is None or device.revoked_at is not None:
         return False
-    user = session.exec(select(User).where(User.username == username)).first()
+    user = login_user(session, username)
     return user is not None and device.user_id == user.id
 
 
@@ -94,7 +95,7 @@ def login(
     device_label: str | None = None,
 ) -> TokenPair:
     check_login_rate(session, username=username, address=address, device_id=device_id)
-    user = session.exec(select(User).where(User.username == username)).first()
+    user = login_user(session, username)
     ok = security.verify_password(password, user.password_hash if user else None)
     if not ok or user is None:
         session.add(LoginFailure(username=username[:64], address=address[:64]))
@@ -109,6 +110,22 @@ def login(
     session.exec(delete(LoginFailure).where(LoginFailure.username == username))
     device = _device_for(session, user=user, device_id=device_id, label=device_label)
     return _issue(session, user=user, device=device, family_id=str(uuid.uuid4()))
+
+
+def login_user(session: Session, login_name: str) -> User | None:
+    """`name@town-code` names the town; a bare name is enough while only one town has it
+    (a one-town server, or a name nobody else uses). An ambiguous name finds nobody."""
+    name, _, code = login_name.rpartition("@")
+    if name and code:
+        town = session.exec(select(Town.id).where(Town.code == code)).first()
+        if town is not None:
+            found = session.exec(
+                select(User).where(User.town_id == town, User.username == name)
+            ).first()
+            if found is not None:
+                return found
+    same = session.exec(select(User).where(User.username == login_name).limit(2)).all()
+    return same[0] if len(same) == 1 else None
 
 
 def _device_for(

@@ -8,6 +8,7 @@ from sqlmodel import SQLModel, select
 
 from app.access import ScopeDep
 from app.db import ReadSessionDep
+from app.fields import PlausibleDate
 from app.gate.models import VisitorEntry
 from app.sites.service import get_visible_site
 
@@ -23,7 +24,7 @@ class VisitorRegister(SQLModel):
 
 @router.get("/sites/{site_id}/visitors", response_model=VisitorRegister)
 def visitor_register(
-    site_id: int, day: date, session: ReadSessionDep, scope: ScopeDep
+    site_id: int, day: PlausibleDate, session: ReadSessionDep, scope: ScopeDep
 ) -> VisitorRegister:
     site = get_visible_site(session, scope=scope, site_id=site_id)
     zone = ZoneInfo(site.timezone)

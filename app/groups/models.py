@@ -17,11 +17,13 @@ class PatrolGroupBase(CleanInput):
 class PatrolGroup(PatrolGroupBase, table=True):
     __tablename__ = "patrol_group"
     id: int | None = Field(default=None, primary_key=True)
+    town_id: int = Field(foreign_key="town.id", index=True)  # its members and sites are too
     active: bool = True
     created_at: datetime = utc_field(default_factory=utcnow)
 
 
 class PatrolGroupCreate(PatrolGroupBase):
+    town_id: int | None = None  # default: the admin's own town
     member_ids: list[int] = []
     site_ids: list[int] = []
 
@@ -35,6 +37,7 @@ class PatrolGroupUpdate(PatchBody):
 
 class PatrolGroupPublic(PatrolGroupBase):
     id: int
+    town_id: int
     active: bool
     member_ids: list[int]
     site_ids: list[int]

@@ -23,8 +23,10 @@ def list_rosters(session: ReadSessionDep, scope: ScopeDep, group_id: int | None 
 
 
 @router.post("/rosters", response_model=RosterPublic, status_code=201)
-def create_roster(body: RosterCreate, session: WriteSessionDep, leader: LeaderUser):
-    roster = rosters.create_roster(session, user=leader, data=body)
+def create_roster(
+    body: RosterCreate, session: WriteSessionDep, leader: LeaderUser, scope: ScopeDep
+):
+    roster = rosters.create_roster(session, user=leader, scope=scope, data=body)
     return rosters.roster_public(session, roster)
 
 
@@ -36,24 +38,28 @@ def get_roster(roster_id: int, session: ReadSessionDep, scope: ScopeDep):
 
 @router.post("/rosters/{roster_id}/shifts", response_model=RosterShiftPublic, status_code=201)
 def add_shift(
-    roster_id: int, body: RosterShiftCreate, session: WriteSessionDep, leader: LeaderUser
+    roster_id: int,
+    body: RosterShiftCreate,
+    session: WriteSessionDep,
+    leader: LeaderUser,
+    scope: ScopeDep,
 ):
-    roster = rosters.get_writable_roster(session, user=leader, roster_id=roster_id)
+    roster = rosters.get_writable_roster(session, user=leader, scope=scope, roster_id=roster_id)
     shift = rosters.add_shift(session, roster=roster, data=body, actor_id=leader.id)
     return rosters.shift_public(session, shift)
 
 
 @router.delete("/rosters/{roster_id}/shifts/{shift_id}", status_code=204)
 def remove_shift(
-    roster_id: int, shift_id: int, session: WriteSessionDep, leader: LeaderUser
+    roster_id: int, shift_id: int, session: WriteSessionDep, leader: LeaderUser, scope: ScopeDep
 ) -> None:
-    roster = rosters.get_writable_roster(session, user=leader, roster_id=roster_id)
+    roster = rosters.get_writable_roster(session, user=leader, scope=scope, roster_id=roster_id)
     rosters.remove_shift(session, roster=roster, shift_id=shift_id, actor_id=leader.id)
 
 
 @router.post("/rosters/{roster_id}/submit", response_model=RosterPublic)
-def submit_roster(roster_id: int, session: WriteSessionDep, leader: LeaderUser):
-    roster = rosters.get_writable_roster(session, user=leader, roster_id=roster_id)
+def submit_roster(roster_id: int, session: WriteSessionDep, leader: LeaderUser, scope: ScopeDep):
+    roster = rosters.get_writable_roster(session, user=leader, scope=scope, roster_id=roster_id)
     rosters.submit(session, roster=roster, user=leader)
     return rosters.roster_public(session, roster)
 

@@ -33,14 +33,14 @@ from app.groups.models import (
 from app.sites.models import Site
 
 
-def _may_write(user: User, group: PatrolGroup) -> bool:
+def _may_write(user: User, group: PatrolGroup, scope: Scope) -> bool:
     if user.has_role(Role.admin):
-        return True
+        return scope.sees_town(group.town_id)
     return group.active and group.leader_id == user.id and user.has_role(Role.leader)
 
 
-def _check_write(user: User, group: PatrolGroup) -> None:
-    if not _may_write(user, group):
+def _check_write(user: User, group: PatrolGroup, scope: Scope) -> None:
+    if not _may_write(user, group, scope):
         raise Forbidden(
             "Only the leader (组长) of this patrol group may change its roster.",
             message_zh="只有本巡逻组的组长可以修改值班表。",
@@ -63,15 +63,15 @@ def _audit(session, *, actor_id, action, roster, before=None, after=None) -> Non
     )
 
 
-def create_roster(session: Session, *, user: User, data: RosterCreate) -> Roster:
+def create_roster(session: Session, *, user: User, scope: Scope, data: RosterCreate) -> Roster:
     """A draft roster for one of the caller's groups."""
     group = session.get(PatrolGroup, data.group_id)
-    if group is None:
+    if group is None or not scope.sees_town(group.town_id):
         raise NotFound(
             f"No patrol group with id {data.group_id}.",
             message_zh=f"没有编号为 {data.group_id} 的巡逻组。",
         )
-    _check_write(user, group)
+    _check_write(user, group, scope)
     roster = Roster.model_validate(data)
     session.add(roster)
     session.flush()
@@ -94,7 +94,8 @@ def list_rosters(session: Session, *, scope: Scope, group_id: int | None = None)
 
 def get_readable_roster(session: Session, *, scope: Scope, roster_id: int) -> Roster:
     roster = session.get(Roster, roster_id)
-    if roster is None:
+    group = session.get(PatrolGroup, roster.group_id) if roster is not None else None
+    if roster is None or group is None or not scope.sees_town(group.town_id):
         raise NotFound(
             f"No roster with id {roster_id}.", message_zh=f"没有编号为 {roster_id} 的值班表。"
         )
@@ -106,14 +107,15 @@ def get_readable_roster(session: Session, *, scope: Scope, roster_id: int) -> Ro
     return roster
 
 
-def get_writable_roster(session: Session, *, user: User, roster_id: int) -> Roster:
+def get_writable_roster(session: Session, *, user: User, scope: Scope, roster_id: int) -> Roster:
     """The roster if the caller leads its group and it is still a draft."""
     roster = session.get(Roster, roster_id)
-    if roster is None:
+    group = session.get(PatrolGroup, roster.group_id) if roster is not None else None
+    if roster is None or group is None or not scope.sees_town(group.town_id):
         raise NotFound(
             f"No roster with id {roster_id}.", message_zh=f"没有编号为 {roster_id} 的值班表。"
         )
-    _check_write(user, session.get(PatrolGroup, roster.group_id))
+    _check_write(user, group, scope)
     if roster.submitted_at is not None:
         raise Conflict(
             "This roster was submitted and is frozen; ask a supervisor (督查) to reopen it.",

@@ -1,9 +1,9 @@
-"""Patrol groups (安全巡逻领导小组): admins manage them; leaders and members read their own."""
+"""Patrol groups (安全巡逻领导小组): admins manage their town's; leaders and members read theirs."""
 
 from fastapi import APIRouter
 from sqlmodel import SQLModel
 
-from app.access import ScopeDep
+from app.access import ScopeDep, town_for_new
 from app.auth.deps import AdminUser
 from app.db import ReadSessionDep, WriteSessionDep
 from app.groups import service
@@ -34,8 +34,12 @@ def list_groups(session: ReadSessionDep, scope: ScopeDep, include_inactive: bool
 
 
 @router.post("/groups", response_model=PatrolGroupPublic, status_code=201)
-def create_group(body: PatrolGroupCreate, session: WriteSessionDep, admin: AdminUser):
-    group = service.create_group(session, data=body, actor_id=admin.id)
+def create_group(
+    body: PatrolGroupCreate, session: WriteSessionDep, admin: AdminUser, scope: ScopeDep
+):
+    group = service.create_group(
+        session, data=body, town_id=town_for_new(scope, body.town_id), actor_id=admin.id
+    )
     return service.group_public(session, group)
 
 
@@ -47,9 +51,13 @@ def get_group(group_id: int, session: ReadSessionDep, scope: ScopeDep):
 
 @router.patch("/groups/{group_id}", response_model=PatrolGroupPublic)
 def update_group(
-    group_id: int, body: PatrolGroupUpdate, session: WriteSessionDep, admin: AdminUser
+    group_id: int,
+    body: PatrolGroupUpdate,
+    session: WriteSessionDep,
+    admin: AdminUser,
+    scope: ScopeDep,
 ):
-    group = service.get_group(session, group_id=group_id)
+    group = service.get_group(session, scope=scope, group_id=group_id)
     service.update_group(
         session, group=group, changes=body.model_dump(exclude_unset=True), actor_id=admin.id
     )
@@ -57,15 +65,17 @@ def update_group(
 
 
 @router.post("/groups/{group_id}/deactivate", response_model=PatrolGroupPublic)
-def deactivate_group(group_id: int, session: WriteSessionDep, admin: AdminUser):
-    group = service.get_group(session, group_id=group_id)
+def deactivate_group(group_id: int, session: WriteSessionDep, admin: AdminUser, scope: ScopeDep):
+    group = service.get_group(session, scope=scope, group_id=group_id)
     service.update_group(session, group=group, changes={"active": False}, actor_id=admin.id)
     return service.group_public(session, group)
 
 
 @router.put("/groups/{group_id}/leader", response_model=PatrolGroupPublic)
-def set_leader(group_id: int, body: LeaderBody, session: WriteSessionDep, admin: AdminUser):
-    group = service.get_group(session, group_id=group_id)
+def set_leader(
+    group_id: int, body: LeaderBody, session: WriteSessionDep, admin: AdminUser, scope: ScopeDep
+):
+    group = service.get_group(session, scope=scope, group_id=group_id)
     service.update_group(
         session, group=group, changes={"leader_id": body.user_id}, actor_id=admin.id
     )
@@ -73,29 +83,37 @@ def set_leader(group_id: int, body: LeaderBody, session: WriteSessionDep, admin:
 
 
 @router.post("/groups/{group_id}/members", response_model=PatrolGroupPublic, status_code=201)
-def add_member(group_id: int, body: MemberBody, session: WriteSessionDep, admin: AdminUser):
-    group = service.get_group(session, group_id=group_id)
+def add_member(
+    group_id: int, body: MemberBody, session: WriteSessionDep, admin: AdminUser, scope: ScopeDep
+):
+    group = service.get_group(session, scope=scope, group_id=group_id)
     service.add_member(session, group=group, user_id=body.user_id, actor_id=admin.id)
     return service.group_public(session, group)
 
 
 @router.delete("/groups/{group_id}/members/{user_id}", response_model=PatrolGroupPublic)
-def remove_member(group_id: int, user_id: int, session: WriteSessionDep, admin: AdminUser):
-    group = service.get_group(session, group_id=group_id)
+def remove_member(
+    group_id: int, user_id: int, session: WriteSessionDep, admin: AdminUser, scope: ScopeDep
+):
+    group = service.get_group(session, scope=scope, group_id=group_id)
     service.remove_member(session, group=group, user_id=user_id, actor_id=admin.id)
     return service.group_public(session, group)
 
 
 @router.post("/groups/{group_id}/sites", response_model=PatrolGroupPublic, status_code=201)
-def add_site(group_id: int, body: SiteBody, session: WriteSessionDep, admin: AdminUser):
-    group = service.get_group(session, group_id=group_id)
+def add_site(
+    group_id: int, body: SiteBody, session: WriteSessionDep, admin: AdminUser, scope: ScopeDep
+):
+    group = service.get_group(session, scope=scope, group_id=group_id)
     service.add_site(session, group=group, site_id=body.site_id, actor_id=admin.id)
     return service.group_public(session, group)
 
 
 @router.delete("/groups/{group_id}/sites/{site_id}", response_model=PatrolGroupPublic)
-def remove_site(group_id: int, site_id: int, session: WriteSessionDep, admin: AdminUser):
-    group = service.get_group(session, group_id=group_id)
+def remove_site(
+    group_id: int, site_id: int, session: WriteSessionDep, admin: AdminUser, scope: ScopeDep
+):
+    group = service.get_group(session, scope=scope, group_id=group_id)
     service.remove_site(session, group=group, site_id=site_id, actor_id=admin.id)
     return service.group_public(session, group)
 

@@ -31,16 +31,17 @@ def group_public(session: Session, group: PatrolGroup) -> PatrolGroupPublic:
         id=group.id,
         name=group.name,
         leader_id=group.leader_id,
+        town_id=group.town_id,
         active=group.active,
         member_ids=sorted(members),
         site_ids=sorted(sites),
     )
 
 
-def get_group(session: Session, *, group_id: int) -> PatrolGroup:
-    """The group or 404."""
+def get_group(session: Session, *, scope: Scope, group_id: int) -> PatrolGroup:
+    """The group or 404: a group of another town is as absent as a missing one."""
     group = session.get(PatrolGroup, group_id)
-    if group is None:
+    if group is None or not scope.sees_town(group.town_id):
         raise NotFound(
             f"No patrol group with id {group_id}.", message_zh=f"没有编号为 {group_id} 的巡逻组。"
         )
@@ -49,7 +50,7 @@ def get_group(session: Session, *, group_id: int) -> PatrolGroup:
 
 def get_readable_group(session: Session, *, scope: Scope, group_id: int) -> PatrolGroup:
     """Supervisors and admins read every group; others only the groups they lead or are in."""
-    group = get_group(session, group_id=group_id)
+    group = get_group(session, scope=scope, group_id=group_id)
     if not scope.sees_group(group.id):
         raise Forbidden(
             "You can only see the patrol groups you lead or belong to.",
@@ -73,9 +74,10 @@ def list_groups(
     return list(session.exec(query).all())
 
 
-def _active_user(session: Session, user_id: int, field: str) -> User:
+def _active_user(session: Session, user_id: int, field: str, town_id: int) -> User:
+    """An active user of the group's town (one of another town is as unknown)."""
     user = session.get(User, user_id)
-    if user is None or not user.active:
+    if user is None or not user.active or user.town_id != town_id:
         raise Invalid(
             f"No active user with id {user_id}.",
             message_zh=f"没有编号为 {user_id} 的在用用户。",
@@ -84,8 +86,8 @@ def _active_user(session: Session, user_id: int, field: str) -> User:
     return user
 
 
-def _leader(session: Session, user_id: int) -> User:
-    user = _active_user(session, user_id, "leader_id")
+def _leader(session: Session, user_id: int, town_id: int) -> User:
+    user = _active_user(session, user_id, "leader_id", town_id)
     if not user.has_role(Role.leader):
         raise Invalid(
             f"{user.username} does not have the leader (组长) role; give it to them first.",
@@ -95,9 +97,9 @@ def _leader(session: Session, user_id: int) -> User:
     return user
 
 
-def _site(session: Session, site_id: int, field: str = "site_id") -> Site:
+def _site(session: Session, site_id: int, town_id: int, field: str = "site_id") -> Site:
     site = session.get(Site, site_id)
-    if site is None or not site.active:
+    if site is None or not site.active or site.town_id != town_id:
         raise Invalid(
             f"No active site with id {site_id}.",
             message_zh=f"没有编号为 {site_id} 的在用场所。",
@@ -110,6 +112,7 @@ def _audit_group(session, *, actor_id, action, group, before) -> None:
     audit.record(
         session,
         actor_id=actor_id,
+        town_id=group.town_id,
         action=action,
         entity="patrol_group",
         entity_id=group.id,
@@ -118,16 +121,19 @@ def _audit_group(session, *, actor_id, action, group, before) -> None:
     )
 
 
-def create_group(session: Session, *, data: PatrolGroupCreate, actor_id: int) -> PatrolGroup:
-    """Adds a group with its leader (who also becomes a member), members and sites."""
+def create_group(
+    session: Session, *, data: PatrolGroupCreate, town_id: int, actor_id: int
+) -> PatrolGroup:
+    """Adds a group to a town with its leader (who also becomes a member), members and
+    sites, all of that town."""
     if data.leader_id is not None:
-        _leader(session, data.leader_id)
+        _leader(session, data.leader_id, town_id)
     member_ids = set(data.member_ids) | ({data.leader_id} if data.leader_id else set())
     for uid in member_ids:
-        _active_user(session, uid, "member_ids")
+        _active_user(session, uid, "member_ids", town_id)
     for sid in set(data.site_ids):
-        _site(session, sid, "site_ids")
-    group = PatrolGroup(name=data.name, leader_id=data.leader_id)
+        _site(session, sid, town_id, "site_ids")
+    group = PatrolGroup(name=data.name, leader_id=data.leader_id, town_id=town_id)
     session.add(group)
     session.flush()
     session.add_all(GroupMember(group_id=group.id, user_id=uid) for uid in sorted(member_ids))
@@ -153,7 +159,7 @@ def update_group(
     if "leader_id" in changes:
         leader_id = changes["leader_id"]
         if leader_id is not None:
-            _leader(session, leader_id)
+            _leader(session, leader_id, group.town_id)
             if session.get(GroupMember, (group.id, leader_id)) is None:
                 session.add(GroupMember(group_id=group.id, user_id=leader_id))
         group.leader_id = leader_id
@@ -167,7 +173,7 @@ def update_group(
 
 def add_member(session: Session, *, group: PatrolGroup, user_id: int, actor_id: int) -> None:
     """Adds a member; adding someone already in the group is 409."""
-    _active_user(session, user_id, "user_id")
+    _active_user(session, user_id, "user_id", group.town_id)
     if session.get(GroupMember, (group.id, user_id)) is not None:
         raise Conflict(
             f"User {user_id} is already a member of this group.",
@@ -202,7 +208,7 @@ def remove_member(session: Session, *, group: PatrolGroup, user_id: int, actor_i
 
 def add_site(session: Session, *, group: PatrolGroup, site_id: int, actor_id: int) -> None:
     """Makes the group responsible for a site; a site may be patrolled by several groups."""
-    _site(session, site_id)
+    _site(session, site_id, group.town_id)
     if session.get(GroupSite, (group.id, site_id)) is not None:
         raise Conflict(
             f"Site {site_id} is already one of this group's sites.",

@@ -1,6 +1,6 @@
-"""The sites and records a mutation refers to, within its author's scope (the same rule as
-pull): a refusal a person understands when they are unknown or not the author's; and the
-author's relations to a site, for the rule table (app.records.authz)."""
+"""The sites and records a mutation refers to, within its author's scope (town, groups, home
+school: the same rule as the reads): a refusal a person understands when they are unknown or
+not the author's; and the author's relations to a site, for the rule table (app.records.authz)."""
 
 from sqlmodel import select
 
@@ -64,8 +64,9 @@ def patrolling_groups(ctx: PushContext, site_id: int) -> frozenset[int]:
 
 
 def relations_to_site(ctx: PushContext, site_id: int) -> set[Relation]:
+    """A supervisor's or admin's role counts only at a site of their towns."""
     scope = ctx.scope
-    return site_relations(
+    found = site_relations(
         roles=ctx.user.roles.split(","),
         group_ids=scope.group_ids,
         led_group_ids=scope.led_group_ids,
@@ -73,6 +74,9 @@ def relations_to_site(ctx: PushContext, site_id: int) -> set[Relation]:
         site_id=site_id,
         patrolling=patrolling_groups(ctx, site_id),
     )
+    if not scope.sees_site(site_id):
+        found -= {Relation.supervisor, Relation.admin}
+    return found
 
 
 def authorize(ctx: PushContext, permission: Permission, relations: set[Relation]) -> None:

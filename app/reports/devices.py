@@ -14,9 +14,7 @@ from app.reports.scope import scoped_people
 def devices(session: Session, *, reach: Scope) -> list[DeviceRow]:
     """Per device: last sync, outbox depth then, clock offsets seen; never-synced first."""
     stmt = sa_select(Device, User.display_name).join(User, User.id == Device.user_id)
-    people = scoped_people(session, reach=reach)
-    if people is not None:
-        stmt = stmt.where(col(Device.user_id).in_(people))
+    stmt = stmt.where(col(Device.user_id).in_(scoped_people(session, reach=reach)))
     rows = session.execute(stmt).all()
     epoch0 = datetime.min.replace(tzinfo=UTC)
     rows = sorted(rows, key=lambda r: (r[0].last_sync_at or epoch0, r[0].id))

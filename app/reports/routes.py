@@ -108,7 +108,9 @@ class ReportRequest:
 
     @property
     def all_sites(self) -> bool:
-        return covers_every_site(self.reach, site_ids=self.site_ids, group_id=self.group_id)
+        return covers_every_site(
+            self.session, reach=self.reach, site_ids=self.site_ids, group_id=self.group_id
+        )
 
 
 def report_scope(

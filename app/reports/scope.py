@@ -6,6 +6,7 @@ from collections.abc import Sequence, Set
 from sqlmodel import Session, col, select
 
 from app.access import Scope
+from app.auth.models import User
 from app.errors import Forbidden, NotFound
 from app.groups.models import GroupMember, GroupSite, PatrolGroup
 from app.sites.models import Site
@@ -20,15 +21,16 @@ def scoped_sites(
     active_only: bool = True,
 ) -> list[Site]:
     """The sites a report covers: the asked-for ones, refused (403) outside the caller's reach."""
-    visible: Set[int] | None = reach.site_filter()
+    visible: Set[int] = reach.site_filter()
     wanted: Set[int] | None = set(site_ids) if site_ids else None
-    if wanted is not None and visible is not None and not wanted <= visible:
+    if wanted is not None and not wanted <= visible:
         raise Forbidden(
             "You can only see the reports of your own groups' sites.",
             message_zh="只能查看您所在巡逻组负责场所的报表。",
         )
     if group_id is not None:
-        if session.get(PatrolGroup, group_id) is None:
+        group = session.get(PatrolGroup, group_id)
+        if group is None or not reach.sees_town(group.town_id):  # another town's: not told
             raise NotFound(
                 f"There is no patrol group {group_id}.",
                 message_zh=f"没有编号为 {group_id} 的巡逻组。",
@@ -54,17 +56,31 @@ def scoped_sites(
     return list(session.exec(stmt).all())
 
 
-def covers_every_site(reach: Scope, *, site_ids: Sequence[int], group_id: int | None) -> bool:
-    """No filter, and the caller sees every site (then a report need not list them)."""
-    return not site_ids and group_id is None and reach.sees_everything
+def covers_every_site(
+    session: Session, *, reach: Scope, site_ids: Sequence[int], group_id: int | None
+) -> bool:
+    """No filter, and the caller sees every site of the deployment (then a report need not
+    list them): a supervisor of the only town, not one of twenty."""
+    if site_ids or group_id is not None or not reach.sees_everything:
+        return False
+    elsewhere = select(Site.id).where(col(Site.town_id).not_in(reach.town_ids)).limit(1)
+    return session.exec(elsewhere).first() is None
 
 
 def scoped_group_ids(session: Session, *, reach: Scope, group_id: int | None) -> list[int]:
     """Groups whose rosters the caller may check."""
+    if group_id is not None:
+        group = session.get(PatrolGroup, group_id)
+        if group is None or not reach.sees_town(group.town_id):  # another town's: not told
+            raise NotFound(
+                f"There is no patrol group {group_id}.",
+                message_zh=f"没有编号为 {group_id} 的巡逻组。",
+            )
     if reach.sees_everything:
         if group_id is not None:
-            return [group_id] if session.get(PatrolGroup, group_id) else []
-        return list(session.exec(select(PatrolGroup.id).where(PatrolGroup.active)).all())
+            return [group_id]
+        towns = col(PatrolGroup.town_id).in_(reach.town_ids)
+        return list(session.exec(select(PatrolGroup.id).where(PatrolGroup.active, towns)).all())
     mine = reach.group_ids
     if group_id is not None:
         if group_id not in mine:
@@ -76,11 +92,11 @@ def scoped_group_ids(session: Session, *, reach: Scope, group_id: int | None) ->
     return sorted(mine)
 
 
-def scoped_people(session: Session, *, reach: Scope) -> set[int] | None:
+def scoped_people(session: Session, *, reach: Scope) -> set[int]:
     """The people whose devices the caller may see: the caller and the members of the
-    caller's groups; None for the county roles, who see everyone."""
+    caller's groups; for supervisors and admins everyone of their towns."""
     if reach.sees_everything:
-        return None
+        return set(session.exec(select(User.id).where(col(User.town_id).in_(reach.town_ids))))
     members = session.exec(
         select(GroupMember.user_id).where(col(GroupMember.group_id).in_(reach.group_ids))
     )

@@ -50,11 +50,13 @@ def _window(value: str, problems: Problems, line: int, field: str) -> tuple[time
         return None
 
 
-def import_sites(session: Session, *, content: bytes, actor_id: int) -> list[Site]:
-    """Validates every row, then adds the sites and their gate windows."""
+def import_sites(session: Session, *, content: bytes, town_id: int, actor_id: int) -> list[Site]:
+    """Validates every row, then adds the sites and their gate windows to the town."""
     rows = read_rows(content, SITE_COLUMNS)
     problems = Problems()
-    existing = set(session.exec(select(Site.name).where(Site.active)).all())
+    existing = set(
+        session.exec(select(Site.name).where(Site.active, Site.town_id == town_id)).all()
+    )
     seen: dict[str, int] = {}
     planned: list[tuple[SiteCreate, list[GateWindowCreate]]] = []
     for line, row in rows:
@@ -107,7 +109,7 @@ def import_sites(session: Session, *, content: bytes, actor_id: int) -> list[Sit
     problems.raise_if_any()
     created = []
     for new_site, windows in planned:
-        stored = sites.create_site(session, data=new_site, actor_id=actor_id)
+        stored = sites.create_site(session, data=new_site, town_id=town_id, actor_id=actor_id)
         for window in windows:
             sites.create_window(session, site=stored, data=window, actor_id=actor_id)
         created.append(stored)

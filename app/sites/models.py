@@ -4,11 +4,11 @@ from datetime import datetime, time
 from enum import StrEnum
 
 from pydantic import field_validator
-from sqlalchemy import String
+from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field
 
 from app.db import utc_field, utcnow
-from app.fields import CleanInput, PatchBody
+from app.fields import CleanInput, LocalTime, PatchBody
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
@@ -53,6 +53,7 @@ class SiteBase(CleanInput):
 # The stored site.
 class Site(SiteBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    town_id: int = Field(foreign_key="town.id", index=True)  # a site never moves town
     kind: str = Field(default=SiteKind.school, sa_type=String(20))  # stored as its SiteKind value
     active: bool = True
     created_at: datetime = utc_field(default_factory=utcnow)
@@ -60,7 +61,7 @@ class Site(SiteBase, table=True):
 
 # Body of POST /api/sites.
 class SiteCreate(SiteBase):
-    pass
+    town_id: int | None = None  # default: the admin's own town
 
 
 # Body of PATCH /api/sites/{id}; every field optional, null clears only lat and lon.
@@ -81,6 +82,7 @@ class SiteUpdate(PatchBody):
 # A site as the API returns it.
 class SitePublic(SiteBase):
     id: int
+    town_id: int
     active: bool
 
 
@@ -88,8 +90,8 @@ class SitePublic(SiteBase):
 class GateWindowBase(CleanInput):
     name: str = Field(min_length=1, max_length=100)
     kind: WindowKind = Field(sa_type=String(20))
-    starts: time
-    ends: time
+    starts: LocalTime
+    ends: LocalTime
 
     @field_validator("ends")
     @classmethod
@@ -128,9 +130,12 @@ class CheckpointBase(CleanInput):
 
 
 class Checkpoint(CheckpointBase, table=True):
+    # A printed code is unique within the town (its site's town, copied here to index it).
+    __table_args__ = (UniqueConstraint("town_id", "code"),)
     id: int | None = Field(default=None, primary_key=True)
     site_id: int = Field(foreign_key="site.id", index=True)
-    code: str = Field(unique=True, max_length=64)
+    town_id: int = Field(foreign_key="town.id", index=True)
+    code: str = Field(max_length=64)
     active: bool = True
 
 

@@ -1,20 +1,19 @@
 """Sites, gate windows, checkpoints, their CSV import and the printable checkpoint sheet.
 
-Admins write; anyone may read the sites they can see (their groups' sites, a gate keeper's
-home school; supervisors and admins see all). A site you cannot see answers 404.
+Admins write within their town; anyone may read the sites they can see (their groups' sites,
+a gate keeper's home school; supervisors and admins their town's). A site you cannot see, or
+of another town, answers 404.
 """
-
-from datetime import time
 
 from fastapi import APIRouter, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Field, SQLModel
 
-from app.access import ScopeDep
+from app.access import ScopeDep, town_for_new
 from app.auth.deps import AdminUser, CurrentUser
 from app.csv_upload import csv_bytes
 from app.db import ReadSessionDep, WriteSessionDep
-from app.fields import PatchBody
+from app.fields import LocalTime, PatchBody
 from app.sites import csv_import
 from app.sites import service as sites
 from app.sites.models import (
@@ -34,8 +33,8 @@ router = APIRouter(prefix="/api", tags=["sites"])
 # Body of PATCH /api/sites/{id}/gate-windows/{window_id}; every field optional, none null.
 class GateWindowUpdate(PatchBody):
     name: str = Field(default=None, min_length=1, max_length=100)
-    starts: time = None
-    ends: time = None
+    starts: LocalTime = None
+    ends: LocalTime = None
     active: bool = None
 
 
@@ -54,17 +53,21 @@ def list_sites(session: ReadSessionDep, scope: ScopeDep, include_inactive: bool 
 
 
 @router.post("/sites", response_model=SitePublic, status_code=201)
-def create_site(body: SiteCreate, session: WriteSessionDep, admin: AdminUser):
-    site = sites.create_site(session, data=body, actor_id=admin.id)
+def create_site(body: SiteCreate, session: WriteSessionDep, admin: AdminUser, scope: ScopeDep):
+    site = sites.create_site(
+        session, data=body, town_id=town_for_new(scope, body.town_id), actor_id=admin.id
+    )
     return site
 
 
 @router.post("/sites/import", response_model=SiteImportResult, status_code=201)
-def import_sites(file: UploadFile, session: WriteSessionDep, admin: AdminUser):
+def import_sites(file: UploadFile, session: WriteSessionDep, admin: AdminUser, scope: ScopeDep):
     """CSV columns: name, kind, address, lat, lon, timezone, required_patrol_staff,
     required_gate_staff, arrival, dismissal (see README, Administration)."""
     content = csv_bytes(file)
-    created = csv_import.import_sites(session, content=content, actor_id=admin.id)
+    created = csv_import.import_sites(
+        session, content=content, town_id=scope.town_id, actor_id=admin.id
+    )
     return SiteImportResult(
         imported=len(created), sites=[SitePublic.model_validate(s) for s in created]
     )
@@ -81,8 +84,10 @@ def get_site(site_id: int, session: ReadSessionDep, scope: ScopeDep):
 
 
 @router.patch("/sites/{site_id}", response_model=SitePublic)
-def update_site(site_id: int, body: SiteUpdate, session: WriteSessionDep, admin: AdminUser):
-    site = sites.get_site(session, site_id=site_id)
+def update_site(
+    site_id: int, body: SiteUpdate, session: WriteSessionDep, admin: AdminUser, scope: ScopeDep
+):
+    site = sites.get_site(session, scope=scope, site_id=site_id)
     sites.update_site(
         session, site=site, changes=body.model_dump(exclude_unset=True), actor_id=admin.id
     )
@@ -90,8 +95,8 @@ def update_site(site_id: int, body: SiteUpdate, session: WriteSessionDep, admin:
 
 
 @router.post("/sites/{site_id}/deactivate", response_model=SitePublic)
-def deactivate_site(site_id: int, session: WriteSessionDep, admin: AdminUser):
-    site = sites.get_site(session, site_id=site_id)
+def deactivate_site(site_id: int, session: WriteSessionDep, admin: AdminUser, scope: ScopeDep):
+    site = sites.get_site(session, scope=scope, site_id=site_id)
     sites.deactivate_site(session, site=site, actor_id=admin.id)
     return site
 
@@ -108,17 +113,28 @@ def list_windows(
 
 
 @router.post("/sites/{site_id}/gate-windows", response_model=GateWindowPublic, status_code=201)
-def create_window(site_id: int, body: GateWindowCreate, session: WriteSessionDep, admin: AdminUser):
-    site = sites.get_site(session, site_id=site_id)
+def create_window(
+    site_id: int,
+    body: GateWindowCreate,
+    session: WriteSessionDep,
+    admin: AdminUser,
+    scope: ScopeDep,
+):
+    site = sites.get_site(session, scope=scope, site_id=site_id)
     window = sites.create_window(session, site=site, data=body, actor_id=admin.id)
     return window
 
 
 @router.patch("/sites/{site_id}/gate-windows/{window_id}", response_model=GateWindowPublic)
 def update_window(
-    site_id: int, window_id: int, body: GateWindowUpdate, session: WriteSessionDep, admin: AdminUser
+    site_id: int,
+    window_id: int,
+    body: GateWindowUpdate,
+    session: WriteSessionDep,
+    admin: AdminUser,
+    scope: ScopeDep,
 ):
-    site = sites.get_site(session, site_id=site_id)
+    site = sites.get_site(session, scope=scope, site_id=site_id)
     window = sites.get_window(session, site=site, window_id=window_id)
     sites.update_window(
         session, window=window, changes=body.model_dump(exclude_unset=True), actor_id=admin.id
@@ -129,8 +145,10 @@ def update_window(
 @router.post(
     "/sites/{site_id}/gate-windows/{window_id}/deactivate", response_model=GateWindowPublic
 )
-def deactivate_window(site_id: int, window_id: int, session: WriteSessionDep, admin: AdminUser):
-    site = sites.get_site(session, site_id=site_id)
+def deactivate_window(
+    site_id: int, window_id: int, session: WriteSessionDep, admin: AdminUser, scope: ScopeDep
+):
+    site = sites.get_site(session, scope=scope, site_id=site_id)
     window = sites.get_window(session, site=site, window_id=window_id)
     sites.update_window(session, window=window, changes={"active": False}, actor_id=admin.id)
     return window
@@ -157,9 +175,13 @@ def checkpoint_sheet(site_id: int, session: ReadSessionDep, scope: ScopeDep) -> 
 
 @router.post("/sites/{site_id}/checkpoints", response_model=CheckpointPublic, status_code=201)
 def create_checkpoint(
-    site_id: int, body: CheckpointCreate, session: WriteSessionDep, admin: AdminUser
+    site_id: int,
+    body: CheckpointCreate,
+    session: WriteSessionDep,
+    admin: AdminUser,
+    scope: ScopeDep,
 ):
-    site = sites.get_site(session, site_id=site_id)
+    site = sites.get_site(session, scope=scope, site_id=site_id)
     cp = sites.create_checkpoint(session, site=site, data=body, actor_id=admin.id)
     return cp
 
@@ -171,8 +193,9 @@ def update_checkpoint(
     body: CheckpointUpdate,
     session: WriteSessionDep,
     admin: AdminUser,
+    scope: ScopeDep,
 ):
-    site = sites.get_site(session, site_id=site_id)
+    site = sites.get_site(session, scope=scope, site_id=site_id)
     cp = sites.get_checkpoint(session, site=site, checkpoint_id=checkpoint_id)
     sites.update_checkpoint(
         session, checkpoint=cp, changes=body.model_dump(exclude_unset=True), actor_id=admin.id
@@ -184,9 +207,9 @@ def update_checkpoint(
     "/sites/{site_id}/checkpoints/{checkpoint_id}/deactivate", response_model=CheckpointPublic
 )
 def deactivate_checkpoint(
-    site_id: int, checkpoint_id: int, session: WriteSessionDep, admin: AdminUser
+    site_id: int, checkpoint_id: int, session: WriteSessionDep, admin: AdminUser, scope: ScopeDep
 ):
-    site = sites.get_site(session, site_id=site_id)
+    site = sites.get_site(session, scope=scope, site_id=site_id)
     cp = sites.get_checkpoint(session, site=site, checkpoint_id=checkpoint_id)
     sites.update_checkpoint(session, checkpoint=cp, changes={"active": False}, actor_id=admin.id)
     return cp

@@ -49,6 +49,7 @@ def _patch(
     audit.record(
         session,
         actor_id=actor_id,
+        town_id=obj.town_id if isinstance(obj, Site | Checkpoint) else None,
         action=f"{entity}.update",
         entity=entity,
         entity_id=obj.id,
@@ -73,10 +74,10 @@ def get_visible_site(session: Session, *, scope: Scope, site_id: int) -> Site:
     return site
 
 
-def get_site(session: Session, *, site_id: int) -> Site:
-    """The site or 404, for admins."""
+def get_site(session: Session, *, scope: Scope, site_id: int) -> Site:
+    """The site or 404, for admins: a site of another town is as absent as a missing one."""
     site = session.get(Site, site_id)
-    if site is None:
+    if site is None or not scope.sees_town(site.town_id):
         raise NotFound(f"No site with id {site_id}.", message_zh=f"没有编号为 {site_id} 的场所。")
     return site
 
@@ -94,14 +95,15 @@ def list_sites(session: Session, *, scope: Scope, include_inactive: bool = False
     return list(session.exec(query).all())
 
 
-def create_site(session: Session, *, data: SiteCreate, actor_id: int | None) -> Site:
-    """Adds a site."""
-    site = Site.model_validate(data)
+def create_site(session: Session, *, data: SiteCreate, town_id: int, actor_id: int | None) -> Site:
+    """Adds a site to a town."""
+    site = Site.model_validate(data, update={"town_id": town_id})
     session.add(site)
     session.flush()
     audit.record(
         session,
         actor_id=actor_id,
+        town_id=town_id,
         action="site.create",
         entity="site",
         entity_id=site.id,
@@ -151,6 +153,7 @@ def create_window(
     audit.record(
         session,
         actor_id=actor_id,
+        town_id=site.town_id,
         action="gate_window.create",
         entity="gate_window",
         entity_id=window.id,
@@ -196,7 +199,7 @@ def get_checkpoint(session: Session, *, site: Site, checkpoint_id: int) -> Check
 
 def _code_taken(code: str) -> Conflict:
     return Conflict(
-        f"The checkpoint code {code!r} is already used (codes are unique across the town, "
+        f"The checkpoint code {code!r} is already used (codes are unique within the town, "
         "including deactivated checkpoints); choose another code.",
         message_zh=f"巡逻点编码 {code} 已被使用（全镇唯一，含已停用的巡逻点），请换一个编码。",
         details=[{"field": "code", "message": "already used"}],
@@ -214,9 +217,12 @@ def create_checkpoint(
             message_zh="巡逻点编码为 3-64 位字母、数字或 . _ -（会印成二维码），例如 DF-GATE-01。",
             details=[{"field": "code", "message": "use A-Z, a-z, 0-9, '.', '_' or '-'"}],
         )
-    if session.exec(select(Checkpoint.id).where(Checkpoint.code == data.code)).first():
+    taken = select(Checkpoint.id).where(
+        Checkpoint.town_id == site.town_id, Checkpoint.code == data.code
+    )
+    if session.exec(taken).first():
         raise _code_taken(data.code)
-    cp = Checkpoint(site_id=site.id, **data.model_dump())
+    cp = Checkpoint(site_id=site.id, town_id=site.town_id, **data.model_dump())
     session.add(cp)
     try:
         session.flush()
@@ -225,6 +231,7 @@ def create_checkpoint(
     audit.record(
         session,
         actor_id=actor_id,
+        town_id=site.town_id,
         action="checkpoint.create",
         entity="checkpoint",
         entity_id=cp.id,

@@ -1,5 +1,5 @@
-"""Pull: the changes after a cursor, in commit order, scoped to the caller (docs/sync.md,
-"Pull" and "Why the cursor cannot skip a row")."""
+"""Pull: the changes after a cursor, in commit order, of the sites the caller's phone needs
+(docs/sync.md, "Pull" and "Why the cursor cannot skip a row")."""
 
 import uuid
 
@@ -55,11 +55,12 @@ def pull(session: Session, *, scope: Scope, cursor: str | None, limit: int) -> P
         .order_by(SyncChange.version, SyncChange.id)
         .limit(limit + 1)
     )
-    sites = scope.site_filter()
-    if sites is not None:
-        if not sites:
-            return PullResponse(changes=[], cursor=cursor, has_more=False, server_time=utcnow())
-        query = query.where(SyncChange.site_id.in_(sites))
+    # What the phone needs, not all it may read: a county account reads the towns' reports
+    # on the server and never pulls a county's records into IndexedDB (Scope.feed_site_filter).
+    sites = scope.feed_site_filter()
+    if not sites:
+        return PullResponse(changes=[], cursor=cursor, has_more=False, server_time=utcnow())
+    query = query.where(SyncChange.site_id.in_(sites))
     rows = session.execute(query).scalars().all()
     has_more = len(rows) > limit
     rows = rows[:limit]

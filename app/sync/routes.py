@@ -169,10 +169,8 @@ def pull(
 @router.get("/bootstrap", response_model=Bootstrap)
 def bootstrap(session: ReadSessionDep, user: CurrentUser, scope: ScopeDep) -> Bootstrap:
     """What a phone needs to record offline: its sites, checkpoints, windows, groups."""
-    site_ids = scope.site_filter()
-    sites_q = select(Site).where(Site.active).order_by(Site.id)
-    if site_ids is not None:
-        sites_q = sites_q.where(Site.id.in_(site_ids or {-1}))
+    site_ids = scope.feed_site_filter()  # as the pull: what the phone records at
+    sites_q = select(Site).where(Site.active, Site.id.in_(site_ids or {-1})).order_by(Site.id)
     sites = session.exec(sites_q).all()
     ids = [s.id for s in sites]
     checkpoints = session.exec(
@@ -196,8 +194,7 @@ def bootstrap(session: ReadSessionDep, user: CurrentUser, scope: ScopeDep) -> Bo
         ]
         site_out.append(data)
     groups_q = select(PatrolGroup).where(PatrolGroup.active).order_by(PatrolGroup.id)
-    if (group_ids := scope.group_filter()) is not None:
-        groups_q = groups_q.where(PatrolGroup.id.in_(group_ids or {-1}))
+    groups_q = groups_q.where(PatrolGroup.id.in_(scope.feed_group_filter() or {-1}))
     groups = session.exec(groups_q).all()
     group_out = []
     for group in groups:

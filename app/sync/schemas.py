@@ -29,7 +29,7 @@ class MutationIn(BaseModel):
 
 class PushRequest(BaseModel):
     sent_at: DeviceTime
-    outbox_depth: Annotated[int, Field(ge=0, le=10_000_000)] = 0
+    outbox_depth: Annotated[int, Field(ge=0, le=10_000_000, strict=True)] = 0  # false is no count
     # Any JSON value: each element is decided on its own (a non-object is refused alone).
     mutations: list[Any]
 

@@ -36,13 +36,15 @@ def _roles(value: str) -> list[str]:
     return [ROLE_ALIASES.get(p, p) for p in parts] or [Role.member.value]
 
 
-def import_users(session: Session, *, content: bytes, actor_id: int) -> list[User]:
-    """Validates every row, then adds the users (argon2-hashed passwords)."""
+def import_users(session: Session, *, content: bytes, town_id: int, actor_id: int) -> list[User]:
+    """Validates every row, then adds the users to the town (argon2-hashed passwords); a home
+    school is one of the town's sites."""
     rows = read_rows(content, USER_COLUMNS)
     problems = Problems()
-    site_by_name = {s.name: s.id for s in session.exec(select(Site).where(Site.active)).all()}
+    town_sites = select(Site).where(Site.active, Site.town_id == town_id)
+    site_by_name = {s.name: s.id for s in session.exec(town_sites).all()}
     site_ids = set(site_by_name.values())
-    taken = set(session.exec(select(User.username)).all())
+    taken = set(session.exec(select(User.username).where(User.town_id == town_id)).all())
     seen: dict[str, int] = {}
     planned: list[UserCreate] = []
     for line, row in rows:
@@ -107,6 +109,7 @@ def import_users(session: Session, *, content: bytes, actor_id: int) -> list[Use
             roles=u.roles,
             phone=u.phone,
             home_site_id=u.home_site_id,
+            town_id=town_id,
             actor_id=actor_id,
         )
         for u in planned

@@ -23,8 +23,9 @@ def _roles(roles: list[str] | list[Role]) -> str:
     return ",".join(r.value for r in Role if r in parsed)
 
 
-def _check_home_site(session: Session, site_id: int | None) -> None:
-    if site_id is not None and session.get(Site, site_id) is None:
+def _check_home_site(session: Session, site_id: int | None, town_id: int) -> None:
+    site = session.get(Site, site_id) if site_id is not None else None
+    if site_id is not None and (site is None or site.town_id != town_id):
         raise Invalid(
             f"There is no site with id {site_id}.",
             message_zh=f"没有编号为 {site_id} 的场所。",
@@ -40,20 +41,26 @@ def create_user(
     password: str,
     roles: list[str] | list[Role],
     actor_id: int | None,
+    town_id: int,
     phone: str | None = None,
     home_site_id: int | None = None,
+    county_wide: bool = False,
     password_hash: str | None = None,
 ) -> User:
-    """Adds a user. `password_hash`: the hash of `password`, already made (the demo town
-    hashes its one password once, not once per user: argon2 takes about a second)."""
-    if session.exec(select(User.id).where(User.username == username)).first() is not None:
+    """Adds a user to a town; the username is unique within it. `password_hash`: the hash of
+    `password`, already made (the demo town hashes its one password once, not once per user:
+    argon2 takes about a second)."""
+    taken = select(User.id).where(User.town_id == town_id, User.username == username)
+    if session.exec(taken).first() is not None:
         raise Conflict(
-            f"The username {username!r} is already taken.",
-            message_zh=f"用户名 {username} 已被使用。",
+            f"The username {username!r} is already taken in this town.",
+            message_zh=f"用户名 {username} 在本镇已被使用。",
         )
-    _check_home_site(session, home_site_id)
+    _check_home_site(session, home_site_id, town_id)
     user = User(
         username=username,
+        town_id=town_id,
+        county_wide=county_wide,
         display_name=display_name,
         phone=phone,
         home_site_id=home_site_id,
@@ -65,6 +72,7 @@ def create_user(
     audit.record(
         session,
         actor_id=actor_id,
+        town_id=town_id,
         action="user.create",
         entity="user",
         entity_id=user.id,
@@ -76,7 +84,7 @@ def create_user(
 def update_user(session: Session, *, user: User, changes: dict, actor_id: int) -> User:
     """Applies a PATCH; disabling revokes reading at once (see auth.service)."""
     before = audit.snapshot(user)
-    _check_home_site(session, changes.get("home_site_id"))
+    _check_home_site(session, changes.get("home_site_id"), user.town_id)
     if "password" in changes:
         user.password_hash = hash_password(changes.pop("password"))
     if "roles" in changes:
@@ -93,6 +101,7 @@ def update_user(session: Session, *, user: User, changes: dict, actor_id: int) -
     audit.record(
         session,
         actor_id=actor_id,
+        town_id=user.town_id,
         action="user.update",
         entity="user",
         entity_id=user.id,
@@ -105,9 +114,11 @@ def update_user(session: Session, *, user: User, changes: dict, actor_id: int) -
 def revoke_device(session: Session, *, device: Device, actor_id: int) -> None:
     before = audit.snapshot(device)
     auth_service.revoke_device(session, device=device)
+    owner = session.get(User, device.user_id)
     audit.record(
         session,
         actor_id=actor_id,
+        town_id=owner.town_id if owner is not None else None,
         action="device.revoke",
         entity="device",
         entity_id=device.id,

@@ -10,6 +10,7 @@ export default {
   'nav.leader': 'Leader',
   'login.title': 'Log in',
   'login.username': 'Username',
+  'login.username_hint': 'username, or username@town-code',
   'login.password': 'Password',
   'login.submit': 'Log in',
   'login.offline': 'The first login needs the network. Connect and try again.',

@@ -10,6 +10,8 @@ export default {
   'nav.leader': '组长',
   'login.title': '登录',
   'login.username': '用户名',
+  // A server shared by several towns: a name two towns use is typed name@town-code.
+  'login.username_hint': '用户名，或 用户名@镇代码',
   'login.password': '密码',
   'login.submit': '登录',
   'login.offline': '首次登录需要网络。请连接网络后再试。',

@@ -8,7 +8,7 @@ import { syncNow, refreshCounts } from '../sync.js';
 export function mount(root) {
   const msg = h('div', { data: { msg: '' } });
   const username = h('input', { type: 'text', name: 'username', autocomplete: 'username', required: true,
-    autocapitalize: 'none', value: store.get('needsLogin') && store.user ? store.user.username : '' });
+    autocapitalize: 'none', placeholder: t('login.username_hint'), value: store.get('needsLogin') && store.user ? store.user.username : '' });
   const password = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true });
   const submit = h('button', { type: 'submit', class: 'primary' }, t('login.submit'));
   const form = h('form', { class: 'card login', data: { form: 'login' } },
