@@ -81,7 +81,7 @@ class ImportResponse(BaseModel):
 
 
 @router.post("/import", response_model=ImportResponse)
-def import_outbox(body: OutboxExport, admin: AdminUser) -> ImportResponse:
+def import_outbox(body: OutboxExport, admin: AdminUser, scope: ScopeDep) -> ImportResponse:
     """An admin hands in the outbox a phone exported when it could not sync for days: each
     mutation goes through the push's own decision, as the phone's user and device (so that
     user's rules and scope apply, and importing twice, or after the phone synced after all,
@@ -89,7 +89,13 @@ def import_outbox(body: OutboxExport, admin: AdminUser) -> ImportResponse:
     with read_session() as session:
         user = session.get(User, body.user_id)
         device = session.get(Device, body.device_id)
-        if user is None or device is None or device.user_id != body.user_id:
+        # A user of another town is not disclosed: 404, like a user who does not exist.
+        if (
+            user is None
+            or device is None
+            or device.user_id != body.user_id
+            or not scope.sees_town(user.town_id)
+        ):
             raise NotFound(
                 "No such user with that device: the file must come from a phone that "
                 "logged in to this server.",
