@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import error_body
+from app.errors import CODE_ZH, error_body
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
@@ -152,10 +152,21 @@ class ApiFallback:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         allowed = self._allowed(scope["path"])
         if allowed:
-            body, status = error_body("method_not_allowed", "Method Not Allowed"), 405
+            body, status = (
+                error_body(
+                    "method_not_allowed",
+                    "Method Not Allowed",
+                    message_zh=CODE_ZH["method_not_allowed"],
+                ),
+                405,
+            )
             headers = [(b"allow", ", ".join(sorted(allowed)).encode())]
         else:
-            body, status, headers = error_body("not_found", "Not Found"), 404, []
+            body, status, headers = (
+                error_body("not_found", "Not Found", message_zh=CODE_ZH["not_found"]),
+                404,
+                [],
+            )
         payload = json.dumps(body).encode()
         headers += [
             (b"content-type", b"application/json"),
