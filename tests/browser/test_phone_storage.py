@@ -162,7 +162,10 @@ def test_an_exported_outbox_imported_by_an_admin_arrives_once_and_the_phone_then
     phone.context.set_offline(True)
     for _ in range(2):
         assert page.evaluate(SAVE_WITH_PHOTO_JS, 40) == "saved"
-    page.wait_for_function("() => window.patrolApp.store.state.pending === 2")
+    # polled on a timer: the count is settled by an IndexedDB read after each save
+    page.wait_for_function(
+        "() => window.patrolApp.store.state.pending === 2", polling=250, timeout=60_000
+    )
     with page.expect_download() as info:
         page.click("[data-action=export-outbox]")
     path = tmp_path / info.value.suggested_filename
