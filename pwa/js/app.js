@@ -146,8 +146,12 @@ const mb = (n) => (n / (1024 * 1024)).toFixed(1);
 function storageParts(s) {
   const out = [];
   if (s.storagePersisted != null) {
-    out.push(h('span', { class: `pill ${s.storagePersisted ? '' : 'warn'}`, data: { persisted: String(s.storagePersisted) } },
-      t(s.storagePersisted ? 'storage.persisted' : 'storage.not_persisted')));
+    // A short pill that fits a 360 px status bar; the reason is its title.
+    out.push(h('span', {
+      class: `pill ${s.storagePersisted ? '' : 'warn'}`,
+      data: { persisted: String(s.storagePersisted) },
+      title: s.storagePersisted ? '' : t('storage.not_persisted_why'),
+    }, t(s.storagePersisted ? 'storage.persisted' : 'storage.not_persisted')));
   }
   if (s.storage && s.storage.nearFull) {
     out.push(h('span', { class: 'err', data: { storageNearFull: '' } },
