@@ -146,8 +146,11 @@ class Phone:
         page.fill("[name=password]", PASSWORD)
         page.click("form[data-form=login] button[type=submit]")
         page.wait_for_selector("body[data-view=home]")
-        # The shell is precached and controls the page; reference data arrived.
-        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+        # The shell is precached and controls the page; reference data arrived. The first
+        # install fetches the whole shell, which takes longer than 15 s on a loaded machine.
+        page.wait_for_function(
+            "() => navigator.serviceWorker.controller !== null", polling=250, timeout=60_000
+        )
         self.wait_synced()
         return page
 
