@@ -118,7 +118,7 @@ class Phone:
         )
         for script in self.init_scripts:
             self.context.add_init_script(script)
-        self.context.set_default_timeout(15_000)
+        self.context.set_default_timeout(30_000)  # a loaded 2-core machine runs servers too
         if offline:
             self.context.set_offline(True)
         self.page = self.context.pages[0] if self.context.pages else self.context.new_page()
