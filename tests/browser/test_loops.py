@@ -39,7 +39,12 @@ def test_a_returned_shift_reaches_its_member_on_a_new_phone_and_is_amended_offli
     card = lpage.locator(f"[data-shift='{shift_id}']")
     card.locator("[name=comment]").fill("请补打卡东围墙")
     card.locator("[data-action=return]").click()
+    # The return is on the server before her new phone pulls (the click queues it first).
+    lpage.wait_for_selector(f"[data-shift='{shift_id}']", state="detached")
+    leader.sync()
     leader.wait_synced()
+    session.rollback()
+    assert session.get(PatrolShift, shift_id).status == "returned"
     leader.close()
 
     page = phone.open()  # a phone member_a2 never used: her shift comes from the pull
