@@ -17,7 +17,7 @@ from app.reports.models import ReportCoverageDay, ReportWatermark
 from app.shifts.models import CheckpointScan, PatrolShift, ShiftMember, ShiftReview
 from app.sites.models import Checkpoint, GateWindow, Site
 from app.sync.models import Mutation, SyncChange, SyncState
-from app.towns.models import County, Town
+from app.towns.models import County, Town, Village
 
 __all__ = [
     "AuditEvent",
@@ -52,5 +52,6 @@ __all__ = [
     "SyncState",
     "Town",
     "User",
+    "Village",
     "VisitorEntry",
 ]

@@ -13,7 +13,6 @@ from app.gate import rules as gate_rules
 from app.gate.models import ApprovalVia, GateDirection, SlipCheck, VisitorApproval, VisitorState
 from app.hazards import rules as hazard_rules
 from app.hazards.models import (
-    Department,
     HazardAction,
     HazardCategory,
     HazardStatus,
@@ -24,6 +23,7 @@ from app.hazards.rules import LIFECYCLE
 from app.shifts import rules as shift_rules
 from app.shifts.models import ReviewDecision, ShiftStatus
 from app.sites.models import SiteKind, WindowKind
+from app.towns.models import Department
 
 Labels = dict[Any, tuple[str, str]]  # enum member -> (zh, en)
 

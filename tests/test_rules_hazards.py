@@ -5,9 +5,10 @@ from datetime import date
 import pytest
 
 from app.hazards import rules
-from app.hazards.models import Department, HazardAction, HazardStatus
+from app.hazards.models import HazardAction, HazardStatus
 from app.records.authz import Relation
 from app.records.errors import Conflicted, Rejected, Rule
+from app.towns.models import Department
 
 ASSIGN, RECTIFY, CLOSE, REOPEN = (
     HazardAction.assign,

@@ -3,11 +3,12 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.db import utc_field, utcnow
 from app.fields import CleanInput, PatchBody
+from app.towns.models import Department
 
 
 class Role(StrEnum):
@@ -16,6 +17,13 @@ class Role(StrEnum):
     leader = "leader"  # 组长
     supervisor = "supervisor"  # 督查
     admin = "admin"  # 管理员
+    # The rest of the town's plan: a school's own staff (宿管 for the boarding pupils, the
+    # safety officer for drills and technical defences, the duty cadre) with home_site_id; a
+    # village cadre (村干部) with village_id; a town department's staff (派出所, 交警中队,
+    # 四位一体办 ...) with department.
+    school_staff = "school_staff"  # 学校工作人员
+    village = "village"  # 村干部
+    department = "department"  # 部门工作人员
 
 
 class UserBase(CleanInput):
@@ -25,6 +33,8 @@ class UserBase(CleanInput):
     display_name: str = Field(min_length=1, max_length=100)
     phone: str | None = Field(default=None, max_length=32)
     home_site_id: int | None = Field(default=None, foreign_key="site.id")  # gate staff's school
+    village_id: int | None = Field(default=None, foreign_key="village.id")  # a cadre's village
+    department: Department | None = Field(default=None, sa_type=String(32))  # a department's staff
 
 
 class User(UserBase, table=True):
@@ -36,6 +46,7 @@ class User(UserBase, table=True):
     town_id: int = Field(foreign_key="town.id", index=True)
     # A supervisor or admin of the county office: reach is every town of the town's county.
     county_wide: bool = False
+    department: str | None = Field(default=None, max_length=32)  # stored as its Department value
     password_hash: str
     roles: str = ""  # comma-separated Role values
     active: bool = True
@@ -59,12 +70,14 @@ class UserCreate(UserBase):
     county_wide: bool = False  # only a county admin may grant it
 
 
-# Body of PATCH /api/users/{id}: null clears the phone and the home school; the other
-# fields cannot be null (leave them out to keep them).
+# Body of PATCH /api/users/{id}: null clears the phone, the home school, the village and the
+# department; the other fields cannot be null (leave them out to keep them).
 class UserUpdate(PatchBody):
     display_name: str = Field(default=None, min_length=1, max_length=100)
     phone: str | None = Field(default=None, max_length=32)
     home_site_id: int | None = None
+    village_id: int | None = None
+    department: Department | None = None
     password: str = Field(default=None, min_length=8, max_length=200)
     roles: list[Role] = Field(default=None, min_length=1)
     active: bool = None
@@ -87,6 +100,8 @@ def user_public(user: User) -> UserPublic:
         display_name=user.display_name,
         phone=user.phone,
         home_site_id=user.home_site_id,
+        village_id=user.village_id,
+        department=Department(user.department) if user.department else None,
         town_id=user.town_id,
         county_wide=user.county_wide,
         roles=sorted(user.role_set, key=list(Role).index),

@@ -11,7 +11,6 @@ from app.audit import service as audit
 from app.fields import PlausibleDate, RecordId, Sha256, Text
 from app.hazards import rules
 from app.hazards.models import (
-    Department,
     Hazard,
     HazardAction,
     HazardCategory,
@@ -28,6 +27,7 @@ from app.records.payload import Payload
 from app.records.registry import Applied, mutation_type, register_entity, show_current
 from app.records.scope import authorize, relations_to_site, require_record, site_of
 from app.records.store import PushContext, Record
+from app.towns.models import Department
 
 
 class Report(Payload):

@@ -42,14 +42,6 @@ class Severity(StrEnum):
     high = "high"
 
 
-class Department(StrEnum):
-    education_office = "education_office"  # 教委办
-    police_station = "police_station"  # 派出所
-    traffic_police = "traffic_police"  # 交警中队
-    market_regulation = "market_regulation"  # 工商所
-    four_in_one = "four_in_one"  # 四位一体办
-
-
 class HazardStatus(StrEnum):
     reported = "reported"  # 已上报
     assigned = "assigned"  # 已交办

@@ -4,9 +4,10 @@ callable without a push or a session."""
 from datetime import date
 
 from app.auth.models import Role
-from app.hazards.models import Department, HazardAction, HazardStatus, PlaceType
+from app.hazards.models import HazardAction, HazardStatus, PlaceType
 from app.records.authz import Permission, Relation
 from app.records.errors import Conflicted, Rejected, Rule
+from app.towns.models import Department
 
 # The 300 m rule (学校周边300米) is about the places around a school that the county
 # watches, not about anything found near it: a finding counts only for these place types.

@@ -274,3 +274,22 @@ class CheckpointReport(SQLModel):
     date_to: date
     sites: list[SiteProof]
     shifts: list[ShiftProof]  # newest first
+
+
+# One figure of the year-end assessment (年终考核) for one subject (a patrol group, a school, a
+# village or a department), from the records already kept: `due` things were expected in the
+# period and `kept` of them were done as the plan asks. Each area's report module gives its
+# lines for a period (`assessment_lines(session, scope, date_from, date_to, now)`), and
+# app.reports.assessment gathers them; a one-vote-veto case (一票否决) marks its line `veto`.
+class AssessmentLine(SQLModel):
+    subject_kind: str  # group, school, village, department
+    subject_id: str  # the group's, site's or village's id, or the Department value
+    subject_name: str
+    criterion: str  # a stable code, e.g. "shifts_covered", "roll_calls_held"
+    label_zh: str
+    label_en: str
+    due: int
+    kept: int
+    veto: bool = False
+    detail_zh: str = ""
+    detail_en: str = ""

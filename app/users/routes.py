@@ -68,6 +68,8 @@ def create_user(body: UserCreate, session: WriteSessionDep, admin: AdminUser, sc
         roles=body.roles,
         phone=body.phone,
         home_site_id=body.home_site_id,
+        village_id=body.village_id,
+        department=body.department,
         town_id=town_for_new(scope, body.town_id),
         county_wide=body.county_wide,
         actor_id=admin.id,

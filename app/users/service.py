@@ -8,6 +8,7 @@ from app.auth.models import Device, Role, User
 from app.auth.security import hash_password
 from app.errors import Conflict, Invalid
 from app.sites.models import Site
+from app.towns.models import Department, Village
 
 
 def _roles(roles: list[str] | list[Role]) -> str:
@@ -33,6 +34,16 @@ def _check_home_site(session: Session, site_id: int | None, town_id: int) -> Non
         )
 
 
+def _check_village(session: Session, village_id: int | None, town_id: int) -> None:
+    village = session.get(Village, village_id) if village_id is not None else None
+    if village_id is not None and (village is None or village.town_id != town_id):
+        raise Invalid(
+            f"There is no village with id {village_id}.",
+            message_zh=f"没有编号为 {village_id} 的村庄。",
+            details=[{"field": "village_id", "message": "no such village"}],
+        )
+
+
 def create_user(
     session: Session,
     *,
@@ -44,6 +55,8 @@ def create_user(
     town_id: int,
     phone: str | None = None,
     home_site_id: int | None = None,
+    village_id: int | None = None,
+    department: Department | None = None,
     county_wide: bool = False,
     password_hash: str | None = None,
 ) -> User:
@@ -57,6 +70,7 @@ def create_user(
             message_zh=f"用户名 {username} 在本镇已被使用。",
         )
     _check_home_site(session, home_site_id, town_id)
+    _check_village(session, village_id, town_id)
     user = User(
         username=username,
         town_id=town_id,
@@ -64,6 +78,8 @@ def create_user(
         display_name=display_name,
         phone=phone,
         home_site_id=home_site_id,
+        village_id=village_id,
+        department=department.value if department else None,
         password_hash=password_hash or hash_password(password),
         roles=_roles(roles),
     )
@@ -85,6 +101,9 @@ def update_user(session: Session, *, user: User, changes: dict, actor_id: int) -
     """Applies a PATCH; disabling revokes reading at once (see auth.service)."""
     before = audit.snapshot(user)
     _check_home_site(session, changes.get("home_site_id"), user.town_id)
+    _check_village(session, changes.get("village_id"), user.town_id)
+    if changes.get("department") is not None:
+        changes["department"] = Department(changes["department"]).value
     if "password" in changes:
         user.password_hash = hash_password(changes.pop("password"))
     if "roles" in changes:
