@@ -50,15 +50,7 @@ export function mount(root) {
   }
 
   async function load() {
-    ui.msg.replaceChildren(h('p', { class: 'muted' }, t('console.loading')));
-    try {
-      const res = await C.loadReport('checkpoints', `/api/reports/checkpoints${C.query(params())}`);
-      C.showFreshness(ui.fresh, res);
-      ui.msg.replaceChildren();
-      render(res.data);
-    } catch (e) {
-      ui.msg.replaceChildren(h('p', { class: 'msg bad' }, C.errorText(e)));
-    }
+    await C.loadInto(ui, 'checkpoints', `/api/reports/checkpoints${C.query(params())}`, render);
   }
 
   return { async update() { if (!loaded) { loaded = true; await load(); } } };

@@ -108,6 +108,20 @@ export async function loadReport(view, path, { keep = true } = {}) {
 }
 
 /** The "offline data, updated at …" notice (hidden when the data is fresh). */
+// One report into a view's frame: the loading line, then the freshness note and the view's
+// render of the data, or the error a person can act on.
+export async function loadInto(ui, view, path, render) {
+  ui.msg.replaceChildren(h('p', { class: 'muted' }, t('console.loading')));
+  try {
+    const res = await loadReport(view, path);
+    showFreshness(ui.fresh, res);
+    ui.msg.replaceChildren();
+    await render(res.data);
+  } catch (e) {
+    ui.msg.replaceChildren(h('p', { class: 'msg bad' }, errorText(e)));
+  }
+}
+
 export function showFreshness(el, result) {
   el.hidden = !result || !result.offline;
   el.textContent = result && result.offline ? t('console.offline', { t: fmtDateTime(result.saved_at) }) : '';

@@ -65,15 +65,7 @@ export function mount(root) {
   }
 
   async function load() {
-    ui.msg.replaceChildren(h('p', { class: 'muted' }, t('console.loading')));
-    try {
-      const res = await C.loadReport('devices', '/api/reports/devices');
-      C.showFreshness(ui.fresh, res);
-      ui.msg.replaceChildren();
-      render(res.data);
-    } catch (e) {
-      ui.msg.replaceChildren(h('p', { class: 'msg bad' }, C.errorText(e)));
-    }
+    await C.loadInto(ui, 'devices', '/api/reports/devices', render);
   }
 
   return { async update() { if (!loaded) { loaded = true; await load(); } } };

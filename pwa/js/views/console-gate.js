@@ -55,15 +55,7 @@ export function mount(root) {
   }
 
   async function load() {
-    ui.msg.replaceChildren(h('p', { class: 'muted' }, t('console.loading')));
-    try {
-      const res = await C.loadReport('gate', `/api/reports/gate${C.query(params())}`);
-      C.showFreshness(ui.fresh, res);
-      ui.msg.replaceChildren();
-      render(res.data);
-    } catch (e) {
-      ui.msg.replaceChildren(h('p', { class: 'msg bad' }, C.errorText(e)));
-    }
+    await C.loadInto(ui, 'gate', `/api/reports/gate${C.query(params())}`, render);
   }
 
   return { async update() { if (!loaded) { loaded = true; await load(); } } };

@@ -179,16 +179,10 @@ export function mount(root) {
   }
 
   async function load() {
-    ui.msg.replaceChildren(h('p', { class: 'muted' }, t('console.loading')));
-    try {
-      const res = await C.loadReport('hazards', `/api/reports/hazards${C.query(params())}`);
-      C.showFreshness(ui.fresh, res);
-      ui.msg.replaceChildren();
-      board = res.data;
+    await C.loadInto(ui, 'hazards', `/api/reports/hazards${C.query(params())}`, async (data) => {
+      board = data;
       await render();
-    } catch (e) {
-      ui.msg.replaceChildren(h('p', { class: 'msg bad' }, C.errorText(e)));
-    }
+    });
   }
 
   return {
