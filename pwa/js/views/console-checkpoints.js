@@ -12,16 +12,11 @@ function countCells(r) {
 }
 
 export function mount(root) {
-  const from = C.dateInput('from', C.addDays(C.today(), -6));
-  const to = C.dateInput('to', C.today());
-  const site = C.siteSelect();
-  const group = C.groupSelect();
-  const params = () => ({ from: from.value, to: to.value, site_id: site.value, group_id: group.value });
+  const { grid, params } = C.periodFilters();
   let loaded = false;
 
   const ui = C.frame(root, 'checkpoints', {
-    filters: [h('div', { class: 'filter-grid' },
-      C.field(t('console.from'), from), C.field(t('console.to'), to), C.field(t('common.site'), site), C.field(t('common.group'), group))],
+    filters: [grid],
     csv: (fmt) => C.downloadCsv(`/api/reports/checkpoints${C.query(params())}`, 'checkpoints', fmt),
     print: true,
     onSubmit: () => load(),

@@ -192,6 +192,23 @@ export const field = (label, input) => h('label', { class: 'field' }, h('span', 
 
 export const dateInput = (name, value) => h('input', { type: 'date', name, value });
 
+// The period filters most views share: from / to (the last `days` local days up to today),
+// the school and the patrol group; `params()` reads them for the report's query.
+export function periodFilters({ days = 7, site = true, group = true } = {}) {
+  const from = dateInput('from', addDays(today(), 1 - days));
+  const to = dateInput('to', today());
+  const siteSel = site ? siteSelect() : null;
+  const groupSel = group ? groupSelect() : null;
+  const grid = h('div', { class: 'filter-grid' },
+    field(t('console.from'), from), field(t('console.to'), to),
+    siteSel ? field(t('common.site'), siteSel) : null, groupSel ? field(t('common.group'), groupSel) : null);
+  const params = () => ({
+    from: from.value, to: to.value,
+    ...(siteSel ? { site_id: siteSel.value } : {}), ...(groupSel ? { group_id: groupSel.value } : {}),
+  });
+  return { grid, params };
+}
+
 export function siteSelect(name = 'site_id', value = '') {
   return h('select', { name },
     h('option', { value: '' }, t('console.all_sites')),

@@ -14,15 +14,11 @@ export function noticeSheet(report) {
 }
 
 export function mount(root) {
-  const from = C.dateInput('from', C.addDays(C.today(), -6));
-  const to = C.dateInput('to', C.today());
-  const group = C.groupSelect();
-  const params = () => ({ from: from.value, to: to.value, group_id: group.value });
+  const { grid, params } = C.periodFilters({ site: false });
   let loaded = false;
 
   const ui = C.frame(root, 'rosters', {
-    filters: [h('div', { class: 'filter-grid' },
-      C.field(t('console.from'), from), C.field(t('console.to'), to), C.field(t('common.group'), group))],
+    filters: [grid],
     csv: (fmt) => C.downloadCsv(`/api/reports/rosters${C.query(params())}`, 'notice', fmt),
     print: true,
     onSubmit: () => load(),

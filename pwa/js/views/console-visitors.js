@@ -29,16 +29,11 @@ function item(r) {
 }
 
 export function mount(root) {
-  const from = C.dateInput('from', C.today());
-  const to = C.dateInput('to', C.today());
-  const site = C.siteSelect();
-  const group = C.groupSelect();
-  const params = () => ({ from: from.value, to: to.value, site_id: site.value, group_id: group.value });
+  const { grid, params } = C.periodFilters({ days: 1 });
   let loaded = false;
 
   const ui = C.frame(root, 'visitors', {
-    filters: [h('div', { class: 'filter-grid' },
-      C.field(t('console.from'), from), C.field(t('console.to'), to), C.field(t('common.site'), site), C.field(t('common.group'), group))],
+    filters: [grid],
     csv: (fmt) => C.downloadCsv(`/api/reports/visitors${C.query(params())}`, 'visitors', fmt),
     print: true,
     onSubmit: () => load(),
