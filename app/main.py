@@ -60,6 +60,7 @@ def _routers() -> tuple[list[APIRouter], list[APIRouter]]:
     from app.audit.routes import router as audit
     from app.auth.routes import public_router as auth_public
     from app.auth.routes import router as auth
+    from app.boarding.routes import router as boarding
     from app.gate.routes import router as gate
     from app.groups.routes import router as groups
     from app.hazards.routes import router as hazards
@@ -71,7 +72,20 @@ def _routers() -> tuple[list[APIRouter], list[APIRouter]]:
     from app.users.routes import router as users
 
     public = [health_router, auth_public]
-    private = [auth, sites, users, groups, shifts, gate, hazards, photos, sync, reports, audit]
+    private = [
+        auth,
+        sites,
+        users,
+        groups,
+        shifts,
+        gate,
+        hazards,
+        boarding,
+        photos,
+        sync,
+        reports,
+        audit,
+    ]
     return public, private
 
 

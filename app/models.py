@@ -2,6 +2,7 @@
 
 from app.audit.models import AuditEvent
 from app.auth.models import Device, LoginFailure, RefreshToken, User
+from app.boarding.models import BoardingPupil, Dormitory, PupilLeave, RollCall
 from app.gate.models import GateCheck, VisitorEntry
 from app.groups.models import (
     GroupMember,
@@ -21,10 +22,12 @@ from app.towns.models import County, Town, Village
 
 __all__ = [
     "AuditEvent",
+    "BoardingPupil",
     "Checkpoint",
     "CheckpointScan",
     "County",
     "Device",
+    "Dormitory",
     "GateCheck",
     "GateWindow",
     "GroupMember",
@@ -38,8 +41,10 @@ __all__ = [
     "Photo",
     "PhotoBlob",
     "PhotoUpload",
+    "PupilLeave",
     "RecordPhoto",
     "RefreshToken",
+    "RollCall",
     "ReportCoverageDay",
     "ReportWatermark",
     "Roster",

@@ -2,6 +2,7 @@
 them (app.records.registry). Sync reads only the registry, so whatever runs a push imports
 this first: app.main, bench/profile_push.py, tests that push without the app."""
 
+import app.boarding.handlers  # noqa: F401  (boarding roll calls and leave)
 import app.gate.handlers  # noqa: F401  (gate checks, visitors)
 import app.hazards.handlers  # noqa: F401  (hazards and their lifecycle)
 import app.shifts.handlers  # noqa: F401  (shifts, scans, reviews)

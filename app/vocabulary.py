@@ -9,6 +9,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
+from app.boarding.models import AbsenceReason
 from app.gate import rules as gate_rules
 from app.gate.models import ApprovalVia, GateDirection, SlipCheck, VisitorApproval, VisitorState
 from app.hazards import rules as hazard_rules
@@ -127,6 +128,14 @@ WINDOW_KIND: Labels = {
     WindowKind.arrival: ("上学", "Arrival"),
     WindowKind.dismissal: ("放学", "Dismissal"),
 }
+ABSENCE_REASON: Labels = {
+    AbsenceReason.on_leave: ("请假外出", "On leave"),
+    AbsenceReason.sick: ("生病", "Sick"),
+    AbsenceReason.home: ("回家", "Gone home"),
+    AbsenceReason.missing: ("不明去向", "Whereabouts unknown"),
+    AbsenceReason.other: ("其他", "Other"),
+}
+
 
 SITE_KIND: Labels = {
     SiteKind.school: ("学校", "School"),
@@ -151,6 +160,7 @@ VOCABULARIES: dict[str, tuple[type[StrEnum], Labels]] = {
     "visitor_state": (VisitorState, VISITOR_STATE),
     "window_kind": (WindowKind, WINDOW_KIND),
     "site_kind": (SiteKind, SITE_KIND),
+    "absence_reason": (AbsenceReason, ABSENCE_REASON),
 }
 
 

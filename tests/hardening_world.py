@@ -146,6 +146,19 @@ def _group_records(client, town: Town, world: World, key: str) -> None:
     )
     results = push(client, gate_headers, [check, visitor])
     assert [r["status"] for r in results] == ["applied", "applied"], results
+    admin = world.headers["admin"]
+    res = client.post(
+        "/api/boarding/dormitories", json={"site_id": site.id, "name": "男生宿舍1"}, headers=admin
+    )
+    assert res.status_code == 201, res.text
+    dormitory = res.json()["id"]
+    res = client.post(
+        "/api/boarding/pupils",
+        json={"dormitory_id": dormitory, "name": "王小明", "class_name": "初一(1)班"},
+        headers=admin,
+    )
+    assert res.status_code == 201, res.text
+    pupil = res.json()["id"]
     world.ids[key] = {
         "site": site.id,
         "checkpoint": town.checkpoints[key][0].id,
@@ -157,6 +170,8 @@ def _group_records(client, town: Town, world: World, key: str) -> None:
         "hazard": hazard["id"],
         "gate_check": check["id"],
         "visitor": visitor["id"],
+        "dormitory": dormitory,
+        "pupil": pupil,
         "photo": sha(photo),
         "member": town.users[f"member_{key}1"].id,
         "leader": town.users[f"leader_{key}"].id,

@@ -118,6 +118,7 @@ def _roster_with_a_shift(w: World) -> int:
 
 
 _group_a = _params(lambda w, c: {"group_id": w.ids["a"]["group"]})
+_site_a = _params(lambda w, c: {"site_id": w.ids["a"]["site"]})
 
 RULES: dict[tuple[str, str], Rule] = {
     # auth
@@ -204,6 +205,24 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/shifts/{shift_id}"): Rule(
         SEES_SITE_A, scoped=True, build=lambda w, c: ({"shift_id": w.ids["a"]["shift"]}, {})
     ),
+    # boarding: the town's admin (or the school's own staff) sets up dorms and pupils
+    ("GET", "/api/boarding/dormitories"): Rule(SEES_SITE_A, scoped=True, build=_site_a),
+    ("POST", "/api/boarding/dormitories"): Rule(
+        ADMIN,
+        ok=(201,),
+        scoped=True,
+        build=_json(lambda w, c: {"site_id": w.ids["a"]["site"], "name": unique("女生宿舍")}),
+    ),
+    ("GET", "/api/boarding/pupils"): Rule(SEES_SITE_A, scoped=True, build=_site_a),
+    ("POST", "/api/boarding/pupils"): Rule(
+        ADMIN,
+        ok=(201,),
+        scoped=True,
+        build=_json(lambda w, c: {"dormitory_id": w.ids["a"]["dormitory"], "name": "李小红"}),
+    ),
+    ("PATCH", "/api/boarding/pupils/{pupil_id}"): Rule(
+        ADMIN, scoped=True, build=_json(lambda w, c: {"class_name": "初一(2)班"})
+    ),
     # sync
     ("POST", "/api/sync/push"): Rule(ACTIVE, disabled_ok=True, build=_json(_empty_push)),
     ("GET", "/api/sync/pull"): Rule(ACTIVE),
@@ -278,6 +297,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/reports/gate"): Rule(LEADERS_A, scoped=True, build=_group_a),
     ("GET", "/api/reports/checkpoints"): Rule(LEADERS_A, scoped=True, build=_group_a),
     ("GET", "/api/reports/visitors"): Rule(LEADERS_A, scoped=True, build=_group_a),
+    ("GET", "/api/reports/boarding"): Rule(LEADERS_A, scoped=True, build=_group_a),
 }
 
 

@@ -51,6 +51,8 @@ CALLERS = {
     "leader_other": "leader_c",  # leader of another group that also patrols school a
     "gate": "gate_a",  # gate staff of school a
     "gate_other": "gate_b",  # gate staff of another school
+    "staff": "staff_a",  # school staff (宿管) of school a
+    "staff_other": "staff_b",  # school staff of another school
     "supervisor": "supervisor",
     "admin": "admin",
     "disabled": "member_a4",  # a member of group A, disabled after her phone logged in
@@ -88,6 +90,7 @@ def login_name(user: str) -> str:
 
 LEADS = {"leader_a": "A", "leader_b": "B", "leader_c": "C"}
 HOME = {"gate_a": "a", "gate_b": "b"}
+STAFF_HOME = {"staff_a": "a", "staff_b": "b"}  # role school_staff, home_site_id
 FIELD = {"member", "leader"}
 DISABLED = {"member_a4"}
 
@@ -97,6 +100,8 @@ def roles_of(user: str) -> set[str]:
         return {"leader", "member"}
     if user in HOME:
         return {"gate"}
+    if user in STAFF_HOME:
+        return {"school_staff"}
     if user in ("supervisor", "admin", "x.supervisor", "x.admin"):
         return {user.removeprefix("x.")}
     if user in COUNTY_WIDE:
@@ -115,13 +120,16 @@ def sees(user: str, site: str) -> bool:
         return False
     if roles_of(user) & {"supervisor", "admin"}:
         return True
-    return HOME.get(user) == site or bool(groups_of(user) & PATROLS[site])
+    home = HOME.get(user) or STAFF_HOME.get(user)
+    return home == site or bool(groups_of(user) & PATROLS[site])
 
 
 def own_site(user: str) -> str:
     """Where the caller works: her gate, else her group's school."""
     if user in HOME:
         return HOME[user]
+    if user in STAFF_HOME:
+        return STAFF_HOME[user]
     if town_of(user) == "x" and user not in COUNTY_WIDE:
         return "x"
     return {"B": "b", "C": "c"}.get(min(groups_of(user) or {"A"}), "a")
@@ -141,6 +149,8 @@ def site_relations(user: str, site: str) -> set[Relation]:
         found.add(Relation.site_leader)
     if HOME.get(user) == site:
         found.add(Relation.site_gate)
+    if STAFF_HOME.get(user) == site:
+        found.add(Relation.site_staff)
     return found
 
 
@@ -176,6 +186,7 @@ class Town:
     checkpoints: dict
     windows: dict
     fix_photo: str  # a photo on the server, for the fixes
+    boarding: dict  # site -> (dormitory id, pupil ids to hand out)
 
 
 def expected(cell: Cell) -> Rule | None:
@@ -183,7 +194,14 @@ def expected(cell: Cell) -> Rule | None:
     user, s = CALLERS[cell.caller], cell.subject
     who = permission(MUTATION_TYPES[cell.type].who, cell.action)
     roles, active = roles_of(user), user not in DISABLED
-    creates_at_site = cell.type in ("shift.start", "gate.check", "visitor.enter", "hazard.report")
+    creates_at_site = cell.type in (
+        "shift.start",
+        "gate.check",
+        "visitor.enter",
+        "hazard.report",
+        "boarding.roll_call",  # at the dorm's site, which the handler reads first
+        "boarding.leave_out",
+    )
     if not creates_at_site and not sees(user, s.site):  # a record at a site she does not see
         return Rule.not_your_site
     relations = site_relations(user, s.site)
@@ -224,7 +242,8 @@ def _start(town: Town, site: str, listed: set[str], group: str | None = None) ->
 def _shift_subject(caller: str, obj: str) -> Subject:
     user = CALLERS[caller]
     if obj == "own":
-        if user in ("gate_a", "gate_b", "supervisor", "admin"):  # listed on a member's shift
+        if user in ("gate_a", "gate_b", "staff_a", "staff_b", "supervisor", "admin"):
+            # listed on a member's shift
             return Subject("a", "A", "member_a1", {"member_a1", user})
         if user == "x.admin":  # on a shift of his town's member
             return Subject("x", "X", "x.member1", {"x.member1", user})
@@ -313,7 +332,7 @@ def _visitor_cell(town: Town, type_: str, caller: str, obj: str) -> Cell:
     user = CALLERS[caller]
     site = _site_for(user, obj)
     actor = DEFAULT_ACTOR[site] if obj != "own" else user
-    if roles_of(actor) & {"supervisor", "admin"}:
+    if roles_of(actor) & {"supervisor", "admin", "school_staff"}:
         actor = "gate_a" if site == "a" else DEFAULT_ACTOR[site]
     cell = Cell(type_, None, caller, obj, Subject(site, recorder=actor))
     entry = _site_payload(town, "visitor.enter", site)
@@ -332,7 +351,7 @@ def _hazard_cell(town: Town, type_: str, action: str, caller: str, obj: str) -> 
     user = CALLERS[caller]
     site = _site_for(user, obj)
     reporter = rectifier = DEFAULT_ACTOR[site]
-    if obj == "own":
+    if obj == "own" and user not in STAFF_HOME:  # school staff neither report nor fix
         reporter = {"admin": "member_a1", "x.admin": "x.member1"}.get(user, user)
         rectifier = user  # the caller reported the fix of her own hazard
     cell = Cell(type_, action, caller, obj, Subject(site, recorder=reporter))
@@ -361,6 +380,33 @@ def _hazard_cell(town: Town, type_: str, action: str, caller: str, obj: str) -> 
     return cell
 
 
+# Who keeps each site's boarding records in the setup: its staff, else the town's admin.
+BOARDING_KEEPER = {"a": "staff_a", "b": "staff_b", "c": "admin", "x": "x.admin"}
+_nights = iter(range(100_000))
+
+
+def _boarding_cell(town: Town, type_: str, caller: str, obj: str) -> Cell:
+    """Each cell its own pupil (a leave is one at a time) and night (one roll call a night)."""
+    site = _site_for(CALLERS[caller], obj)
+    dorm, pupils = town.boarding[site]
+    pupil = pupils.pop()
+    cell = Cell(type_, None, caller, obj, Subject(site))
+    if type_ == "boarding.roll_call":
+        night = (datetime(2026, 1, 1) + timedelta(days=next(_nights))).date().isoformat()
+        payload = {"dormitory_id": dorm, "night": night, "absent": []}
+    else:
+        back = (datetime.now(SHANGHAI) + timedelta(hours=30)).isoformat()
+        leave = {"pupil_id": pupil, "approved_by_name": "班主任 王老师", "expected_back_at": back}
+        if type_ == "boarding.leave_out":
+            payload = leave
+        else:
+            out = mut("boarding.leave_out", leave)
+            cell.setup.append((BOARDING_KEEPER[site], out))
+            payload = {"leave_id": out["id"]}
+    cell.mutation = mut(type_, payload)
+    return cell
+
+
 Builder = Callable[[Town, str, str, str], Cell]
 BUILDERS: dict[str, Builder] = {
     "shift.start": _start_cell,
@@ -373,6 +419,9 @@ BUILDERS: dict[str, Builder] = {
     "visitor.decide": _visitor_cell,
     "hazard.report": _site_cell,
     "hazard.transition": None,  # per action, below
+    "boarding.roll_call": _boarding_cell,
+    "boarding.leave_out": _boarding_cell,
+    "boarding.leave_back": _boarding_cell,
 }
 
 
@@ -412,6 +461,15 @@ def test_every_mutation_type_has_a_rule_and_cells():
 @pytest.fixture
 def matrix_town(client, session, town):
     add_site(session, town, "c", "新华小学")
+    for key in ("a", "b"):
+        add_user(
+            session,
+            town,
+            f"staff_{key}",
+            f"宿管{key}",
+            ["school_staff"],
+            home_site_id=town.sites[key].id,
+        )
     leader_c = add_user(session, town, "leader_c", "组长 孙丽", ["leader", "member"])
     member_c1 = add_user(session, town, "member_c1", "队员C1", ["member"])
     add_group(
@@ -441,6 +499,8 @@ def matrix_town(client, session, town):
     for name in [*SECOND, "county"]:
         tokens = login_tokens(client, login_name(name), f"phone-{name}")
         phones[name] = bearer(tokens["access_token"])
+    ids.boarding = {key: _dorm_with_pupils(session, site.id) for key, site in ids.sites.items()}
+    session.commit()
     photo = png_bytes(colour=7)
     res = client.put(f"/api/photos/{sha(photo)}", content=photo, headers=phones["member_a1"])
     assert res.status_code in (200, 201), res.text
@@ -452,6 +512,20 @@ def matrix_town(client, session, town):
     )
     assert res.status_code == 200, res.text
     return ids, phones
+
+
+def _dorm_with_pupils(session, site_id: int) -> tuple[int, list[int]]:
+    from app.boarding.models import BoardingPupil, Dormitory
+
+    dorm = Dormitory(site_id=site_id, name="男生宿舍1")
+    session.add(dorm)
+    session.flush()
+    pupils = [
+        BoardingPupil(site_id=site_id, dormitory_id=dorm.id, name=f"住宿生{i}") for i in range(150)
+    ]
+    session.add_all(pupils)
+    session.flush()
+    return dorm.id, [p.id for p in pupils]
 
 
 def _push_by_actor(client, phones, steps: list[tuple[str, dict]]) -> dict[str, dict]:

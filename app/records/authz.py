@@ -24,6 +24,7 @@ class Relation(StrEnum):
     site_patrol = "site_patrol"  # member or leader of a group that patrols the site
     site_leader = "site_leader"  # leads an active group that patrols the site
     site_gate = "site_gate"  # gate staff of this school (home_site_id)
+    site_staff = "site_staff"  # the school's own staff (role school_staff, home_site_id)
     recorder = "recorder"  # recorded the object (started the shift, entered the visitor)
     on_shift = "on_shift"  # counted on the shift (a member or the leader of its group)
     listed = "listed"  # listed on the shift, counted or not
@@ -62,6 +63,10 @@ REFUSALS: dict[Rule, tuple[str, str]] = {
     Rule.not_site_leader: (
         "只有巡逻本处的组长或督查可以{what}。",
         "Only a leader of a group patrolling this site or a supervisor may {what}.",
+    ),
+    Rule.not_school_staff: (
+        "您不是本校的工作人员，不能{what}。",
+        "You are not on this school's staff; you may not {what}.",
     ),
     Rule.own_rectify_close: (
         "整改由您上报，验收须由他人{what}。",
@@ -146,6 +151,8 @@ def site_relations(
         found.add(Relation.site_leader)
     if Role.gate in roles and home_site_id == site_id:
         found.add(Relation.site_gate)
+    if Role.school_staff in roles and home_site_id == site_id:
+        found.add(Relation.site_staff)
     return found
 
 

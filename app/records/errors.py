@@ -13,6 +13,9 @@ class Rule(StrEnum):
     visitor_already_left = "visitor_already_left"
     visitor_already_decided = "visitor_already_decided"  # the host's first answer stands
     fix_photos_missing = "fix_photos_missing"  # 验收 before the fix photos reached the server
+    roll_call_taken = "roll_call_taken"  # a dorm's roll call of that night is in already
+    leave_open = "leave_open"  # the pupil is out on a leave not yet closed (销假)
+    leave_closed = "leave_closed"  # the leave was closed already
     id_reused = "id_reused"  # the exactly-once log (sync), not a record's rule
     # Who may push what (docs/sync.md, "Who may push what"; app.records.authz): refusals.
     role_may_not = "role_may_not"  # the author's role never does this
@@ -25,6 +28,7 @@ class Rule(StrEnum):
     own_shift_review = "own_shift_review"  # reviews a shift she recorded or is listed on
     not_site_leader = "not_site_leader"  # assigns or reopens a hazard of a site she does not lead
     own_rectify_close = "own_rectify_close"  # closes a hazard whose fix she reported herself
+    not_school_staff = "not_school_staff"  # boarding records by someone not of this school
 
 
 def both(zh: str, en: str) -> str:

@@ -37,3 +37,5 @@ class Entity(StrEnum):
     visitor = "visitor"  # an entry in the visitor register
     hazard = "hazard"  # app.hazards: a hazard finding
     hazard_event = "hazard_event"  # one step of its lifecycle
+    roll_call = "roll_call"  # app.boarding: a dormitory's bed-time roll call of one night
+    pupil_leave = "pupil_leave"  # a boarding pupil's leave (请假) and return (销假)

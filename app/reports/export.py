@@ -39,6 +39,7 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
         "roster_not_submitted": "值班表未上报",
         "no_roster": "无值班表",
     },
+    "night_state": {"held": "已点名", "missed": "未点名", "pending": "未到时间"},
     "clock_flag": {
         "skew": "时钟偏差大",
         "clock_changed": "时钟被调整",
@@ -275,6 +276,15 @@ VISITORS = [
     ("time_out", "离校时间", "time"),
     ("exit_flag", "出门核对"),
     ("recorded_by_name", "登记人"),
+]
+BOARDING_NIGHTS = [
+    ("site_name", "学校"),
+    ("dormitory_name", "宿舍"),
+    ("night", "日期"),
+    ("state", "点名", "night_state"),
+    ("expected", "应到"),
+    ("present", "实到"),
+    ("missing", "不明去向"),
 ]
 HAZARDS = [
     ("id", "隐患编号"),

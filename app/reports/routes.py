@@ -23,6 +23,8 @@ from app.config import get_settings
 from app.db import ReadSessionDep, utcnow
 from app.fields import PlausibleDate
 from app.reports import export
+from app.reports.boarding import BoardingReport
+from app.reports.boarding import boarding as boarding_report
 from app.reports.checkpoints import checkpoints as checkpoint_report
 from app.reports.coverage import coverage as coverage_report
 from app.reports.coverage import coverage_summary as coverage_summary_report
@@ -305,6 +307,20 @@ def visitors(scope: ReportScope, output: Output):
     if output.tabular:
         rows = [r.model_dump() for r in report.rows]
         return output.table(f"来访登记_{frm}_{to}", export.VISITORS, rows)
+    return report
+
+
+@router.get("/reports/boarding", response_model=BoardingReport)
+def boarding(scope: ReportScope, output: Output):
+    """Boarding schools: the dormitories' nightly roll calls held or missed, absent pupils
+    (不明去向 first), leaves not back and late returns (default: the last 7 nights)."""
+    frm, to = scope.period(default_days=7)
+    report = boarding_report(
+        scope.session, sites=scope.sites(), date_from=frm, date_to=to, now=scope.now
+    )
+    if output.tabular:
+        rows = [n.model_dump() for n in report.nights]
+        return output.table(f"住宿生点名_{frm}_{to}", export.BOARDING_NIGHTS, rows)
     return report
 
 

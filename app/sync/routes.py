@@ -13,6 +13,7 @@ from app.access import ScopeDep
 from app.audit import service as audit
 from app.auth.deps import AdminUser, AnyCaller, CurrentUser
 from app.auth.models import Device, User, UserPublic, user_public
+from app.boarding.service import dormitories_of_sites
 from app.config import get_settings
 from app.db import ReadSessionDep, get_engine, read_session, utcnow, write_session
 from app.errors import AppError, Invalid, NotFound
@@ -174,7 +175,8 @@ def pull(
 
 @router.get("/bootstrap", response_model=Bootstrap)
 def bootstrap(session: ReadSessionDep, user: CurrentUser, scope: ScopeDep) -> Bootstrap:
-    """What a phone needs to record offline: its sites, checkpoints, windows, groups."""
+    """What a phone needs to record offline: its sites, checkpoints, windows, dormitories
+    and their pupils, groups."""
     site_ids = scope.feed_site_filter()  # as the pull: what the phone records at
     sites_q = select(Site).where(Site.active, Site.id.in_(site_ids or {-1})).order_by(Site.id)
     sites = session.exec(sites_q).all()
@@ -185,6 +187,7 @@ def bootstrap(session: ReadSessionDep, user: CurrentUser, scope: ScopeDep) -> Bo
     windows = session.exec(
         select(GateWindow).where(GateWindow.site_id.in_(ids), GateWindow.active)
     ).all()
+    dormitories = dormitories_of_sites(session, ids)
     site_out = []
     for site in sites:
         data = site.model_dump(mode="json")
@@ -198,6 +201,7 @@ def bootstrap(session: ReadSessionDep, user: CurrentUser, scope: ScopeDep) -> Bo
             for w in windows
             if w.site_id == site.id
         ]
+        data["dormitories"] = dormitories.get(site.id, [])
         site_out.append(data)
     groups_q = select(PatrolGroup).where(PatrolGroup.active).order_by(PatrolGroup.id)
     groups_q = groups_q.where(PatrolGroup.id.in_(scope.feed_group_filter() or {-1}))
