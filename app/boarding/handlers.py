@@ -9,11 +9,18 @@ from sqlmodel import col, select
 
 from app.boarding import rules
 from app.boarding.models import AbsenceReason, BoardingPupil, Dormitory, PupilLeave, RollCall
+from app.boarding.service import dormitories_of_sites
 from app.fields import PlausibleDate, RecordId, Text
 from app.records.errors import Conflicted, Rejected, Rule
 from app.records.models import Entity
 from app.records.payload import Payload
-from app.records.registry import Applied, mutation_type, register_entity, show_current
+from app.records.registry import (
+    Applied,
+    mutation_type,
+    register_entity,
+    register_site_extra,
+    show_current,
+)
 from app.records.scope import authorize, relations_to_site, require_record
 from app.records.store import PushContext, Record
 
@@ -45,6 +52,7 @@ class LeaveBack(Payload):
 
 register_entity(Entity.roll_call, RollCall)
 register_entity(Entity.pupil_leave, PupilLeave)
+register_site_extra("dormitories", dormitories_of_sites)
 
 
 def _dormitory(ctx: PushContext, dormitory_id: int) -> Dormitory:

@@ -50,6 +50,16 @@ class EntityType:
 
 MUTATION_TYPES: dict[str, MutationType] = {}
 ENTITY_TYPES: dict[Entity, EntityType] = {}
+# What else a phone needs of a site to record offline, by the bootstrap's key (e.g. a boarding
+# school's dormitories): session, site ids -> {site id: value}. Sync lists them, never the domains.
+SiteExtra = Callable[[Any, list[int]], dict[int, Any]]
+SITE_EXTRAS: dict[str, SiteExtra] = {}
+
+
+def register_site_extra(key: str, load: SiteExtra) -> None:
+    if key in SITE_EXTRAS:
+        raise RuntimeError(f"site extra {key!r} is registered twice")
+    SITE_EXTRAS[key] = load
 
 
 def mutation_type(

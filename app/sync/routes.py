@@ -13,12 +13,12 @@ from app.access import ScopeDep
 from app.audit import service as audit
 from app.auth.deps import AdminUser, AnyCaller, CurrentUser
 from app.auth.models import Device, User, UserPublic, user_public
-from app.boarding.service import dormitories_of_sites
 from app.config import get_settings
 from app.db import ReadSessionDep, get_engine, read_session, utcnow, write_session
 from app.errors import AppError, Invalid, NotFound
 from app.groups.models import GroupMember, GroupSite, PatrolGroup
 from app.photos import service as photo_service
+from app.records.registry import SITE_EXTRAS
 from app.sites.models import Checkpoint, GateWindow, Site
 from app.sync import pull as sync_pull
 from app.sync import push as sync_push
@@ -175,8 +175,8 @@ def pull(
 
 @router.get("/bootstrap", response_model=Bootstrap)
 def bootstrap(session: ReadSessionDep, user: CurrentUser, scope: ScopeDep) -> Bootstrap:
-    """What a phone needs to record offline: its sites, checkpoints, windows, dormitories
-    and their pupils, groups."""
+    """What a phone needs to record offline: its sites, checkpoints, windows, what the field
+    domains add per site (SITE_EXTRAS: a boarding school's dormitories), groups."""
     site_ids = scope.feed_site_filter()  # as the pull: what the phone records at
     sites_q = select(Site).where(Site.active, Site.id.in_(site_ids or {-1})).order_by(Site.id)
     sites = session.exec(sites_q).all()
@@ -187,7 +187,7 @@ def bootstrap(session: ReadSessionDep, user: CurrentUser, scope: ScopeDep) -> Bo
     windows = session.exec(
         select(GateWindow).where(GateWindow.site_id.in_(ids), GateWindow.active)
     ).all()
-    dormitories = dormitories_of_sites(session, ids)
+    extras = {key: load(session, ids) for key, load in SITE_EXTRAS.items()}
     site_out = []
     for site in sites:
         data = site.model_dump(mode="json")
@@ -201,7 +201,8 @@ def bootstrap(session: ReadSessionDep, user: CurrentUser, scope: ScopeDep) -> Bo
             for w in windows
             if w.site_id == site.id
         ]
-        data["dormitories"] = dormitories.get(site.id, [])
+        for key, by_site in extras.items():
+            data[key] = by_site.get(site.id, [])
         site_out.append(data)
     groups_q = select(PatrolGroup).where(PatrolGroup.active).order_by(PatrolGroup.id)
     groups_q = groups_q.where(PatrolGroup.id.in_(scope.feed_group_filter() or {-1}))
