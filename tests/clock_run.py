@@ -58,6 +58,7 @@ DATE_SENSITIVE = [
     "tests/test_auth.py",
     "tests/test_demo.py",
     "tests/test_audit_trail.py",
+    "tests/test_boarding.py",
     "tests/browser/test_console.py",
     "tests/browser/test_console_phone.py",
     "tests/browser/test_journey.py",
