@@ -22,8 +22,11 @@ demo: $(STAMP) pwa-deps
 	$(BIN)/patrol demo
 	$(BIN)/patrol serve --port $(PORT) --announce-demo
 
+# Chromium, and a CJK font: without one the Chinese UI renders in boxes of another height (the
+# 44 px touch-target and screenshot tests measure it).
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@fc-list :lang=zh 2>/dev/null | grep -q . || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; }
 
 ## Debian's nginx, for the multi-machine test (tests/test_ops_multi_machine.py runs its own).
 nginx:

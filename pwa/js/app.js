@@ -14,6 +14,7 @@ const VIEWS = {
   patrol: () => import('./views/patrol.js'),
   hazard: () => import('./views/hazard.js'),
   gate: () => import('./views/gate.js'),
+  boarding: () => import('./views/boarding.js'),
   leader: () => import('./views/leader.js'),
   // Supervisor console (督查): supervisors and admins see every site, leaders their groups'.
   'console-coverage': () => import('./views/console-coverage.js'),
@@ -23,6 +24,7 @@ const VIEWS = {
   'console-rosters': () => import('./views/console-rosters.js'),
   'console-hazards': () => import('./views/console-hazards.js'),
   'console-visitors': () => import('./views/console-visitors.js'),
+  'console-boarding': () => import('./views/console-boarding.js'),
   'console-devices': () => import('./views/console-devices.js'),
   'console-report': () => import('./views/console-report.js'),
   // Leaders plan the week's roster; admins set up the town (admin-*.js).
@@ -50,8 +52,9 @@ let routing = Promise.resolve();
 function tabsFor() {
   const tabs = ['home'];
   if (store.hasRole('member') || store.hasRole('leader')) tabs.push('patrol');
-  tabs.push('hazard');
+  if (['member', 'leader', 'gate', 'supervisor', 'admin'].some((r) => store.hasRole(r))) tabs.push('hazard');
   if (store.hasRole('gate') || store.hasRole('member')) tabs.push('gate');
+  if (store.hasRole('school_staff')) tabs.push('boarding');
   if (store.hasRole('leader')) tabs.push('leader');
   if (canUseConsole()) tabs.push(CONSOLE_TAB);
   if (store.hasRole('admin')) tabs.push(ADMIN_TAB);

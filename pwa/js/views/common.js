@@ -22,6 +22,10 @@ function summary(e) {
     case 'visitor.enter': return `${p.name} → ${p.visiting}${p.vehicle_plate ? ` · ${p.vehicle_plate}` : ''}`;
     case 'hazard.report':
       return `${vocab.label('hazard_category', p.category)} · ${vocab.label('hazard_severity', p.severity)} · ${p.description}`;
+    case 'boarding.roll_call': {
+      const dorm = model.sites().flatMap((x) => x.dormitories || []).find((d) => d.id === p.dormitory_id);
+      return `${dorm ? dorm.name : ''} ${p.night} · ${t('brd.absent_n', { n: (p.absent || []).length })}`;
+    }
     default: return '';
   }
 }
