@@ -24,6 +24,7 @@ from sqlmodel import Session, select
 
 from app.auth.models import Device, Role, User
 from app.auth.security import hash_password
+from app.boarding.models import BoardingPupil, Dormitory
 from app.config import DEMO_PASSWORD, get_settings
 from app.db import get_engine, utcnow, write_session
 from app.groups.models import (
@@ -153,6 +154,7 @@ def summary(n_gates: int) -> str:
         "  leader1..leader3    组长 (plans the roster, confirms shifts)\n"
         "  member1..member15   巡逻人员 (patrol shifts, checkpoint scans, hazards)\n"
         f"  gate1..gate{n_gates}        门卫 / 校门口值班人员 (gate check-in, visitors)\n"
+        "  staff1       宿管 of 青山镇第一中学 (bed-time roll call, pupils' leave)\n"
         "  county       县督查 (reads every town of 示范县 on the server)\n"
         "  hexi_admin   河西镇 管理员 (sees 河西镇 only, not 青山镇)\n"
     )
@@ -317,6 +319,7 @@ def _seed(session: Session, now: datetime, *, weeks: int) -> "_Town":
                 now,
                 weeks_back=w,
             )
+    town.boarding = _boarding(session, site_rows[BOARDING_SITE])
     for user in session.exec(select(User)).all():
         if Role.admin not in user.roles:
             town.devices[user.id] = _device(session, user)
@@ -411,6 +414,8 @@ class _Town:
     groups: list[tuple[PatrolGroup, list[User]]] = field(default_factory=list)
     plans: list[_Plan] = field(default_factory=list)
     devices: dict[int, str] = field(default_factory=dict)
+    # The boarding school's dorm staff and its dormitories with their pupils.
+    boarding: tuple[User, list[tuple[Dormitory, list[BoardingPupil]]]] | None = None
 
 
 def _device(session: Session, user: User) -> str:
@@ -540,7 +545,85 @@ def _history(town: _Town, now: datetime) -> None:
             pushes.add(reviewer, at, "shift.review", {"shift_id": shift_id, "decision": "confirm"})
     _gate_history(pushes, town, windows, today, now)
     _hazard_history(pushes, town, today, now)
+    _boarding_history(pushes, town, today, now)
     pushes.send(now)
+
+
+BOARDING_SITE = 1  # 青山镇第一中学 boards
+DORMS = {
+    "男生宿舍1": ["张浩", "李俊", "王磊", "刘洋", "陈晨", "杨帆"],
+    "女生宿舍1": ["赵雪", "黄敏", "周婷", "吴倩", "徐静", "孙悦"],
+}
+BOARDING_NIGHTS = 14  # nights of roll calls up to last night
+MISSED_ROLL_CALL = (3, "女生宿舍1")  # (nights back, dorm): nobody took it
+OVERDUE_LEAVE = "刘洋"  # out two days ago, due back yesterday 18:00, not back
+
+
+def _boarding(session: Session, site: Site) -> tuple[User, list]:
+    staff = _user(session, "staff1", "宿管 何丽", [Role.school_staff], home_site_id=site.id)
+    dorms = []
+    for dorm_name, names in DORMS.items():
+        dorm = Dormitory(site_id=site.id, name=dorm_name)
+        session.add(dorm)
+        session.flush()
+        pupils = [
+            BoardingPupil(
+                site_id=site.id, dormitory_id=dorm.id, name=n, class_name=f"初二({k % 3 + 1})班"
+            )
+            for k, n in enumerate(names)
+        ]
+        session.add_all(pupils)
+        session.flush()
+        dorms.append((dorm, pupils))
+    return staff, dorms
+
+
+def _boarding_history(pushes: _Pushes, town: _Town, today: date, now: datetime) -> None:
+    """A roll call in every dorm every night at 21:30 (one missed), a pupil sick now and then,
+    two leaves: one back on time, one not back (overdue)."""
+    assert town.boarding is not None
+    staff, dorms = town.boarding
+    by_name = {p.name: p for _, pupils in dorms for p in pupils}
+    away: list[tuple[int, datetime, datetime | None]] = []  # (pupil, out, back)
+    for name, out_days, back_on_time in ((OVERDUE_LEAVE, 2, False), ("周婷", 5, True)):
+        out_at = datetime.combine(today - timedelta(days=out_days), time(16, 40), TOWN_TZ)
+        due = datetime.combine(out_at.date() + timedelta(days=1), time(18, 0), TOWN_TZ)
+        leave = pushes.add(
+            staff,
+            out_at,
+            "boarding.leave_out",
+            {
+                "pupil_id": by_name[name].id,
+                "reason": "家中有事，家长接回",
+                "approved_by_name": "班主任 马老师",
+                "expected_back_at": due.isoformat(),
+            },
+        )
+        back_at = due - timedelta(hours=1) if back_on_time else None
+        if back_at is not None:
+            pushes.add(staff, back_at, "boarding.leave_back", {"leave_id": leave})
+        away.append((by_name[name].id or 0, out_at, back_at))
+    for back in range(BOARDING_NIGHTS, 0, -1):
+        night = today - timedelta(days=back)
+        for d, (dorm, pupils) in enumerate(dorms):
+            if (back, dorm.name) == MISSED_ROLL_CALL:
+                continue
+            at = datetime.combine(night, time(21, 30 + 5 * d), TOWN_TZ)
+            here = {p.id for p in pupils}
+            out = {i for i, left, came in away if left <= at and (came is None or came > at)}
+            out &= here
+            absent = [{"pupil_id": i, "reason": "on_leave", "note": ""} for i in sorted(out)]
+            absent += [
+                {"pupil_id": p.id, "reason": "sick", "note": "校医室留观"}
+                for k, p in enumerate(pupils)
+                if (back + k) % 11 == 0 and p.id not in out
+            ]
+            pushes.add(
+                staff,
+                at,
+                "boarding.roll_call",
+                {"dormitory_id": dorm.id, "night": night.isoformat(), "absent": absent},
+            )
 
 
 def _gate_history(pushes: _Pushes, town: _Town, windows, today: date, now: datetime) -> None:

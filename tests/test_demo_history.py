@@ -16,6 +16,7 @@ from app.auth.models import Device
 from app.config import DEMO_PASSWORD
 from app.demo import seed_demo_town
 from app.groups.models import PatrolGroup
+from app.reports.boarding import boarding as boarding_report
 from app.reports.coverage import coverage_summary
 from app.reports.gate import gate as gate_report
 from app.reports.hazards import hazard_board
@@ -75,6 +76,17 @@ def test_the_demo_history_shows_the_intended_gaps_absences_late_rosters_hazards_
     statuses = Counter(session.exec(select(PatrolShift.status)).all())
     assert statuses["open"] == len(sites)
     assert statuses["ended"] > 0 and statuses["confirmed"] > 10 * statuses["ended"]
+    # boarding: one dorm-night without its roll call, one pupil not back from leave
+    nights_to = HISTORY_TO
+    nights_from = date.fromordinal(nights_to.toordinal() - demo.BOARDING_NIGHTS + 1)
+    beds = boarding_report(
+        session, sites=sites, date_from=nights_from, date_to=nights_to, now=PINNED_NOW
+    )
+    [school] = beds.schools
+    assert school.site_name == demo.SITES[demo.BOARDING_SITE].name
+    assert (school.nights_due, school.nights_missed) == (2 * demo.BOARDING_NIGHTS, 1)
+    assert [row.pupil_name for row in beds.overdue_leaves] == [demo.OVERDUE_LEAVE]
+    assert beds.present_on_leave == []  # the dorm marked the pupils out on leave as such
 
 
 def test_make_demo_prints_the_address_and_the_logins_once_the_server_listens(tmp_path):
