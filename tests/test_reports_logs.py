@@ -137,3 +137,19 @@ def test_device_health_shows_last_sync_outbox_depth_and_clock_offset(client, tow
     assert "phone-b1" not in {r["id"] for r in lead}
     csv = client.get("/api/reports/devices?format=csv", headers=login("supervisor"))
     assert "待上传记录数" in csv.content.decode("utf-8-sig").splitlines()[0]
+
+
+def test_every_kind_of_field_record_is_in_the_log_the_console_filter_and_the_export():
+    """A new record type that the supervisor's log leaves out fails here."""
+    import re
+    from pathlib import Path
+
+    from app.records.models import Entity
+    from app.reports.export import REPORT_LABELS
+    from app.reports.logs import LOG_SOURCES
+
+    assert set(LOG_SOURCES) == {e.value for e in Entity}
+    assert set(REPORT_LABELS["log_type"]) == set(LOG_SOURCES)
+    view = (Path(__file__).parent.parent / "pwa/js/views/console-logs.js").read_text()
+    listed = re.search(r"const TYPES = \[([^\]]*)\]", view).group(1)
+    assert set(re.findall(r"'(\w+)'", listed)) == set(LOG_SOURCES)

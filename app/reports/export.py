@@ -32,6 +32,8 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
         "visitor": "访客登记",
         "hazard": "安全隐患",
         "hazard_event": "隐患处置",
+        "roll_call": "就寝点名",
+        "pupil_leave": "住宿生请销假",
     },
     "notice_issue": {
         "absent": "未到岗",

@@ -10,6 +10,7 @@ from sqlalchemy import String, and_, cast, literal, or_, union_all
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
+from app.boarding.models import PupilLeave, RollCall
 from app.errors import Invalid
 from app.gate.models import GateCheck, VisitorEntry
 from app.hazards.models import Hazard, HazardEvent
@@ -19,7 +20,8 @@ from app.reports.periods import check_range, day_start
 from app.shifts.models import CheckpointScan, PatrolShift, ShiftReview
 from app.sites.models import Site
 
-# type -> (table, the column shown as its one-line detail)
+# type -> (table, the column shown as its one-line detail); every Entity has one
+# (tests/test_reports_logs.py)
 LOG_SOURCES = {
     "shift": (PatrolShift, PatrolShift.status),
     "scan": (CheckpointScan, CheckpointScan.checkpoint_id),  # shown as the checkpoint's name
@@ -28,6 +30,8 @@ LOG_SOURCES = {
     "visitor": (VisitorEntry, VisitorEntry.name),
     "hazard": (Hazard, Hazard.category),
     "hazard_event": (HazardEvent, HazardEvent.action),
+    "roll_call": (RollCall, RollCall.night),
+    "pupil_leave": (PupilLeave, PupilLeave.approved_by_name),
 }
 
 
