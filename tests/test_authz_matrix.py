@@ -298,6 +298,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/reports/checkpoints"): Rule(LEADERS_A, scoped=True, build=_group_a),
     ("GET", "/api/reports/visitors"): Rule(LEADERS_A, scoped=True, build=_group_a),
     ("GET", "/api/reports/boarding"): Rule(LEADERS_A, scoped=True, build=_group_a),
+    # every leader and supervisor: each sees the subjects within her own reach
+    ("GET", "/api/reports/assessment"): Rule(
+        LEADERS, build=_params(lambda w, c: {"from": "2026-01-01", "to": "2026-12-31"})
+    ),
 }
 
 
@@ -336,6 +340,7 @@ TOWN_FREE = {
     ("GET", "/api/rosters"),
     ("GET", "/api/audit"),
     ("GET", "/api/reports/devices"),
+    ("GET", "/api/reports/assessment"),
 }
 # A photo is named by the SHA-256 of its bytes: whoever can name one has seen it, so it
 # answers 403 (not yours) rather than 404.

@@ -41,6 +41,7 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
         "roster_not_submitted": "值班表未上报",
         "no_roster": "无值班表",
     },
+    "subject_kind": {"group": "巡逻组", "school": "学校", "village": "村庄", "department": "部门"},
     "night_state": {"held": "已点名", "missed": "未点名", "pending": "未到时间"},
     "clock_flag": {
         "skew": "时钟偏差大",
@@ -278,6 +279,16 @@ VISITORS = [
     ("time_out", "离校时间", "time"),
     ("exit_flag", "出门核对"),
     ("recorded_by_name", "登记人"),
+]
+ASSESSMENT = [
+    ("subject_kind", "考核对象类别", "subject_kind"),
+    ("subject_name", "考核对象"),
+    ("score", "得分"),
+    ("label_zh", "考核项目"),
+    ("due", "应完成"),
+    ("kept", "已完成"),
+    ("veto", "一票否决"),
+    ("detail_zh", "说明"),
 ]
 BOARDING_NIGHTS = [
     ("site_name", "学校"),

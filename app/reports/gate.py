@@ -8,10 +8,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from app.access import Scope
 from app.gate import rules
 from app.gate.models import GateCheck
-from app.reports.models import GateReport, GateWindowDay
+from app.reports.models import AssessmentLine, GateReport, GateWindowDay
 from app.reports.periods import check_range
+from app.reports.scope import scoped_sites
 from app.sites.models import GateWindow, Site
 
 
@@ -86,3 +88,29 @@ def gate(
         windows=out,
         shortfalls=[w for w in out if w.shortfall],
     )
+
+
+def assessment_lines(
+    session: Session, scope: Scope, date_from: date, date_to: date, now: datetime
+) -> list[AssessmentLine]:
+    """Per school: the ended gate windows staffed by at least the required number."""
+    sites = [s for s in scoped_sites(session, reach=scope) if s.required_gate_staff > 0]
+    report = gate(session, sites=sites, date_from=date_from, date_to=date_to, now=now)
+    ended: dict[int, list[GateWindowDay]] = defaultdict(list)
+    for w in report.windows:
+        if w.state == "ended":
+            ended[w.site_id].append(w)
+    return [
+        AssessmentLine(
+            subject_kind="school",
+            subject_id=str(site.id),
+            subject_name=site.name,
+            criterion="gate_windows_staffed",
+            label_zh=f"校门口上学放学值班不少于{site.required_gate_staff}人",
+            label_en=f"Gate windows with at least {site.required_gate_staff} on duty",
+            due=len(ended[site.id or 0]),
+            kept=sum(1 for w in ended[site.id or 0] if not w.shortfall),
+        )
+        for site in sites
+        if site.kind != "key_place"
+    ]

@@ -1,19 +1,23 @@
 """The hazards board (隐患督办): counts, the list with overdue first, 300 m findings by place."""
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, case, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from app.access import Scope
 from app.hazards import rules
-from app.hazards.models import Hazard, HazardEvent, HazardStatus
+from app.hazards.models import Hazard, HazardAction, HazardEvent, HazardStatus, Severity
 from app.photos.models import Photo
 from app.reports import lookup
-from app.reports.models import HazardBoard, HazardRow, PlaceGroup
-from app.reports.periods import local_date
-from app.sites.models import Site
+from app.reports.models import AssessmentLine, HazardBoard, HazardRow, PlaceGroup
+from app.reports.periods import day_start, local_date
+from app.reports.scope import scoped_sites
+from app.sites.models import DEFAULT_TIMEZONE, Site
+from app.towns.models import Department
+from app.vocabulary import DEPARTMENT
 
 
 def overdue(now: datetime) -> ColumnElement[bool]:
@@ -159,3 +163,102 @@ def _received(session: Session, shas: set[str]) -> set[str]:
         .scalars()
         .all()
     )
+
+
+def assessment_lines(
+    session: Session, scope: Scope, date_from: date, date_to: date, now: datetime
+) -> list[AssessmentLine]:
+    """Per school and per department: the hazards due in the period (and due already) closed
+    (验收销号) by their due date, local dates in Asia/Shanghai. Per school, a one-vote veto
+    (一票否决) for every high-severity hazard still overdue at the period's end: the plan's
+    重大治安安全隐患不能及时采取措施."""
+    sites = {s.id: s for s in scoped_sites(session, reach=scope)}
+    as_of = min(now, day_start(date_to + timedelta(days=1), DEFAULT_TIMEZONE))
+    today = local_date(as_of)
+    due_rows = session.exec(
+        select(Hazard).where(
+            col(Hazard.site_id).in_(list(sites) or [-1]),
+            col(Hazard.due_date).is_not(None),
+            col(Hazard.due_date) >= date_from,
+            col(Hazard.due_date) <= min(date_to, today - timedelta(days=1)),
+        )
+    ).all()
+    closed_at = dict(
+        session.exec(
+            select(HazardEvent.hazard_id, func.max(HazardEvent.event_time))
+            .where(
+                col(HazardEvent.hazard_id).in_([h.id for h in due_rows] or ["-"]),
+                HazardEvent.action == HazardAction.close.value,
+            )
+            .group_by(col(HazardEvent.hazard_id))
+        ).all()
+    )
+
+    def on_time(h: Hazard) -> bool:
+        closed = closed_at.get(h.id)
+        return (
+            h.status == HazardStatus.closed.value
+            and closed is not None
+            and h.due_date is not None
+            and local_date(closed) <= h.due_date
+        )
+
+    lines = []
+    by_school: dict[int, list[Hazard]] = defaultdict(list)
+    by_department: dict[str, list[Hazard]] = defaultdict(list)
+    for h in due_rows:
+        by_school[h.site_id].append(h)
+        if h.department:
+            by_department[h.department].append(h)
+    for site_id, site in sites.items():
+        rows = by_school.get(site_id or 0, [])
+        lines.append(
+            AssessmentLine(
+                subject_kind="school",
+                subject_id=str(site_id),
+                subject_name=site.name,
+                criterion="hazards_closed_on_time",
+                label_zh="安全隐患按期整改销号",
+                label_en="Hazards closed by their due date",
+                due=len(rows),
+                kept=sum(1 for h in rows if on_time(h)),
+            )
+        )
+    for department, rows in sorted(by_department.items()):
+        lines.append(
+            AssessmentLine(
+                subject_kind="department",
+                subject_id=department,
+                subject_name=DEPARTMENT[Department(department)][0],
+                criterion="hazards_closed_on_time",
+                label_zh="交办隐患按期整改销号",
+                label_en="Hazards assigned to it closed by their due date",
+                due=len(rows),
+                kept=sum(1 for h in rows if on_time(h)),
+            )
+        )
+    serious = session.exec(
+        select(Hazard).where(
+            col(Hazard.site_id).in_(list(sites) or [-1]),
+            Hazard.severity == Severity.high.value,
+            overdue(as_of),
+        )
+    ).all()
+    for h in serious:
+        site = sites[h.site_id]
+        lines.append(
+            AssessmentLine(
+                subject_kind="school",
+                subject_id=str(h.site_id),
+                subject_name=site.name,
+                criterion="serious_hazard_overdue",
+                label_zh="重大安全隐患逾期未整改",
+                label_en="A serious hazard overdue",
+                due=1,
+                kept=0,
+                veto=True,
+                detail_zh=f"{h.description}（应于 {h.due_date} 前整改）",
+                detail_en=f"{h.description} (due {h.due_date})",
+            )
+        )
+    return lines

@@ -6,10 +6,18 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from app.access import Scope
 from app.groups.models import PatrolGroup, Roster, RosterShift, RosterShiftMember
 from app.reports import lookup
-from app.reports.models import GroupRosterCheck, NoticeItem, RosterReport, RosterShiftCheck
+from app.reports.models import (
+    AssessmentLine,
+    GroupRosterCheck,
+    NoticeItem,
+    RosterReport,
+    RosterShiftCheck,
+)
 from app.reports.periods import check_range, day_start, zone
+from app.reports.scope import scoped_group_ids
 from app.reports.sweep import COUNTED, MAX_SHIFT_S
 from app.shifts import rules as shift_rules
 from app.shifts.models import PatrolShift, ShiftMember, ShiftStatus
@@ -204,3 +212,48 @@ def _actual_people(
                 worked[u].append((s, e))
         out[p.id] = {u for u, spans in worked.items() if shift_rules.is_present(duty, spans)}
     return out
+
+
+def assessment_lines(
+    session: Session, scope: Scope, date_from: date, date_to: date, now: datetime
+) -> list[AssessmentLine]:
+    """Per patrol group: rosters handed in on time, and the planned people in place (the
+    figures of the roster report, which the 通报 lists too)."""
+    group_ids = scoped_group_ids(session, reach=scope, group_id=None)
+    report = rosters(session, group_ids=group_ids, date_from=date_from, date_to=date_to, now=now)
+    lines = []
+    for g in report.groups:
+        base = dict(subject_kind="group", subject_id=str(g.group_id), subject_name=g.group_name)
+        judged = g.roster_status in ("on_time", "late", "not_submitted")
+        lines.append(
+            AssessmentLine(
+                **base,
+                criterion="roster_on_time",
+                label_zh="值班表按时上报",
+                label_en="Roster handed in on time",
+                due=1 if judged else 0,
+                kept=1 if g.roster_status == "on_time" else 0,
+                detail_zh=ROSTER_STATUS_ZH.get(g.roster_status, ""),
+                detail_en=g.roster_status,
+            )
+        )
+        lines.append(
+            AssessmentLine(
+                **base,
+                criterion="people_in_place",
+                label_zh="值班人员到岗",
+                label_en="Planned people in place",
+                due=g.planned_person_shifts,
+                kept=g.present_person_shifts,
+            )
+        )
+    return lines
+
+
+ROSTER_STATUS_ZH = {
+    "on_time": "按时上报",
+    "late": "迟交",
+    "not_submitted": "未上报",
+    "pending": "未到截止时间",
+    "none": "无值班表",
+}

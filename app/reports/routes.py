@@ -23,6 +23,8 @@ from app.config import get_settings
 from app.db import ReadSessionDep, utcnow
 from app.fields import PlausibleDate
 from app.reports import export
+from app.reports.assessment import AssessmentReport, SubjectKind
+from app.reports.assessment import assessment as assessment_report
 from app.reports.boarding import BoardingReport
 from app.reports.boarding import boarding as boarding_report
 from app.reports.checkpoints import checkpoints as checkpoint_report
@@ -151,6 +153,17 @@ def site_scope(
     return ReportRequest(reach, session, utcnow(), site_ids=tuple(site_ids), group_id=group_id)
 
 
+def period_scope(
+    user: ReportUser,
+    reach: ScopeDep,
+    session: ReadSessionDep,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+) -> ReportRequest:
+    """?from and ?to over everything the caller may see (the year-end assessment)."""
+    return ReportRequest(reach, session, utcnow(), date_from, date_to)
+
+
 def caller_scope(user: ReportUser, reach: ScopeDep, session: ReadSessionDep) -> ReportRequest:
     """No filter: what the caller may see."""
     return ReportRequest(reach, session, utcnow())
@@ -180,6 +193,7 @@ ReportScope = Annotated[ReportRequest, Depends(report_scope)]
 GroupScope = Annotated[ReportRequest, Depends(group_scope)]
 SiteScope = Annotated[ReportRequest, Depends(site_scope)]
 CallerScope = Annotated[ReportRequest, Depends(caller_scope)]
+PeriodScope = Annotated[ReportRequest, Depends(period_scope)]
 Output = Annotated[ReportOutput, Depends(output_format)]
 
 
@@ -321,6 +335,38 @@ def boarding(scope: ReportScope, output: Output):
     if output.tabular:
         rows = [n.model_dump() for n in report.nights]
         return output.table(f"住宿生点名_{frm}_{to}", export.BOARDING_NIGHTS, rows)
+    return report
+
+
+SubjectKindQuery = Annotated[SubjectKind | None, Query(description="only this kind of subject")]
+
+
+@router.get("/reports/assessment", response_model=AssessmentReport)
+def assessment(scope: PeriodScope, output: Output, subject_kind: SubjectKindQuery = None):
+    """The year-end assessment (年终考核) per group, school, village and department, from the
+    figures the other reports give; default: the calendar year of today (local)."""
+    today = local_date(scope.now)
+    frm = scope.date_from or date(today.year, 1, 1)
+    to = scope.date_to or date(today.year, 12, 31)
+    report = assessment_report(
+        scope.session,
+        scope=scope.reach,
+        date_from=frm,
+        date_to=to,
+        now=scope.now,
+        subject_kind=subject_kind,
+    )
+    if output.tabular:
+        rows = [
+            {
+                **line.model_dump(),
+                "score": s.score,
+                "veto": line.veto,
+            }
+            for s in report.subjects
+            for line in s.lines
+        ]
+        return output.table(f"年终考核_{frm}_{to}", export.ASSESSMENT, rows)
     return report
 
 
