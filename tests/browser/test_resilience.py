@@ -41,14 +41,17 @@ def test_a_new_app_version_deployed_while_records_are_pending_loses_none(
     phone.context.set_offline(False)
     page.reload()
     phone.ready()
-    page.click("[data-action=update]", timeout=20_000)
+    page.click("[data-action=update]", timeout=60_000)  # a new shell installs slowly on a busy box
     page.wait_for_function(
         "(old) => caches.keys().then(k => k.some(c => c.startsWith('patrol-shell-') && c !== old))",
         arg=old_shell,
         polling=200,
+        timeout=60_000,
     )
     phone.ready()
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.wait_for_function(
+        "() => navigator.serviceWorker.controller !== null", polling=250, timeout=60_000
+    )
     caches = page.evaluate("caches.keys()")
     [new_shell] = [c for c in caches if c.startswith("patrol-shell-")]
     assert new_shell != old_shell
