@@ -41,16 +41,21 @@ def test_a_new_app_version_deployed_while_records_are_pending_loses_none(
     phone.context.set_offline(False)
     page.reload()
     phone.ready()
+    # The old document is marked: the update reloads the page, and until the reload has happened
+    # the old page still says it is ready (reading its state then races the reload).
+    page.evaluate("window.__beforeUpdate = true")
     page.click("[data-action=update]", timeout=60_000)  # a new shell installs slowly on a busy box
+    page.wait_for_function(
+        "() => !window.__beforeUpdate && document.body.dataset.ready === '1'"
+        " && navigator.serviceWorker.controller !== null",
+        polling=250,
+        timeout=60_000,
+    )
     page.wait_for_function(
         "(old) => caches.keys().then(k => k.some(c => c.startsWith('patrol-shell-') && c !== old))",
         arg=old_shell,
         polling=200,
         timeout=60_000,
-    )
-    phone.ready()
-    page.wait_for_function(
-        "() => navigator.serviceWorker.controller !== null", polling=250, timeout=60_000
     )
     caches = page.evaluate("caches.keys()")
     [new_shell] = [c for c in caches if c.startswith("patrol-shell-")]
@@ -59,6 +64,8 @@ def test_a_new_app_version_deployed_while_records_are_pending_loses_none(
     css_now = page.evaluate("fetch('/css/app.css').then(r => r.text())")
     assert ".deployed-v999" in css_now  # the new shell is the one answering
     assert page.evaluate("window.patrolApp.store.state.pending") == 3
+    session.rollback()
+    assert session.exec(select(Mutation)).all() == []  # nothing was handed in before the update
 
     # The new version still has every record, and hands them in once.
     page.context.unroute("**/api/sync/push")
