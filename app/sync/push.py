@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import bindparam, update
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, select
@@ -239,15 +239,20 @@ def push(
             if ids
             else {}
         )
-        results = _push_batch(ctx, incoming, dict(seen))
-        if results is None:  # something needed a mutation's own savepoint: one by one
-            results = _push_one_by_one(ctx, incoming, seen)
+        batch = _push_batch(ctx, incoming, dict(seen))
+        if batch is None:  # something needed a mutation's own savepoint: one by one
+            batch = _push_one_by_one(ctx, incoming, seen)
+        results, applied = batch
         device.last_sync_at = received_at
         device.last_seen_at = received_at
         device.last_outbox_depth = request.outbox_depth
         device.last_clock_offset_s = ctx.clock_offset_s
         device.max_abs_clock_offset_s = max(abs(offset_s), device.max_abs_clock_offset_s or 0.0)
         session.add(device)
+        if ctx.changed:
+            feed = _feed_rows(ctx)
+            session.flush()  # everything but the version is written before the counter
+            _publish(ctx, feed, applied)
         session.commit()
     return PushResponse(server_time=received_at, clock_offset_s=ctx.clock_offset_s, results=results)
 
@@ -403,14 +408,15 @@ def _apply_in_batch(ctx: PushContext, item: Incoming) -> str | None:
 
 def _push_batch(
     ctx: PushContext, incoming: list[Incoming], seen: dict
-) -> list[MutationResult] | None:
+) -> tuple[list[MutationResult], list[str]] | None:
     """The fast path, for the usual batch in which every handler agrees: the handlers run
     without a savepoint and a flush each, and the records, the mutation log and the change
     feed are written in a few bulk statements at the end (profiling showed ~60% of a push in
     per-mutation flushes). The whole batch runs in one savepoint; a handler refusing or
     failing, or a clash on insert, rolls it back and returns None, and the caller redoes the
     batch one mutation per savepoint, which decides every case exactly. Outcomes, rows and
-    versions are the same on both paths."""
+    versions are the same on both paths. Gives the results and the applied mutation ids
+    (stamped with the push's version by _publish)."""
     session = ctx.session
     apply = partial(_apply_in_batch, ctx)
     savepoint = session.begin_nested()
@@ -423,14 +429,10 @@ def _push_batch(
             if outcome.log is not None:
                 rows.append(outcome.log)
                 seen[item.id] = SimpleNamespace(**outcome.log)
-        if ctx.changed:
-            version = _publish(ctx)
-            for row in rows:
-                if row["status"] == MutationStatus.applied:
-                    row["version"] = version
+        ctx.write()
         insert_many(session, Mutation.__table__, rows)
         savepoint.commit()
-        return results
+        return results, [r["id"] for r in rows if r["status"] == MutationStatus.applied]
     except (_Redo, IntegrityError, *REFUSALS):
         # decided again, one by one, by the exact path; a lost connection propagates (503)
         savepoint.rollback()
@@ -464,8 +466,9 @@ def _apply_alone(ctx: PushContext, item: Incoming) -> str | None:
 
 def _push_one_by_one(
     ctx: PushContext, incoming: list[Incoming], seen: dict
-) -> list[MutationResult]:
-    """Each mutation in its own savepoint: a clash or a refusal undoes that mutation alone."""
+) -> tuple[list[MutationResult], list[str]]:
+    """Each mutation in its own savepoint: a clash or a refusal undoes that mutation alone.
+    Gives the results and the applied mutation ids, like _push_batch."""
     session = ctx.session
     apply = partial(_apply_alone, ctx)
     results: list[MutationResult] = []
@@ -484,16 +487,15 @@ def _push_one_by_one(
             if outcome.log["status"] == MutationStatus.applied:
                 applied.append({"mutation_id": item.id, "new_record_id": outcome.log["record_id"]})
         results.append(outcome.result)
-    version = _publish(ctx) if ctx.changed else None
     if applied:
         table = Mutation.__table__
         session.connection().execute(
             update(table)
             .where(table.c.id == bindparam("mutation_id"))
-            .values(record_id=bindparam("new_record_id"), version=version),
+            .values(record_id=bindparam("new_record_id")),
             applied,
         )
-    return results
+    return results, [a["mutation_id"] for a in applied]
 
 
 def _after_clash(ctx: PushContext, item: Incoming) -> MutationResult:
@@ -513,27 +515,44 @@ def _after_clash(ctx: PushContext, item: Incoming) -> MutationResult:
 # --- the change feed ---------------------------------------------------------------------
 
 
-def _publish(ctx: PushContext) -> int:
-    """Stamps every record this push changed with the push's version, writes them and their
-    rows in the pull feed. The version is taken last, just before commit (_next_version)."""
-    version = _next_version(ctx.session)
-    for (entity, _), record in ctx.changed.items():
-        ctx.update(entity, record, version=version)
-    ctx.write()
-    insert_many(
-        ctx.session,
-        SyncChange.__table__,
-        [
-            {
-                "version": version,
-                "entity": entity,
-                "entity_id": record_id,
-                "site_id": record.site_id,
-                "data": serialize(ctx, entity, record),
-            }
-            for (entity, record_id), record in ctx.changed.items()
-        ],
-    )
+def _feed_rows(ctx: PushContext) -> list[dict]:
+    """The pull feed's rows of every record this push changed, all but their version, made
+    before the counter is taken (docs/sync.md, "Why the cursor cannot skip a row")."""
+    return [
+        {
+            "version": None,
+            "entity": entity,
+            "entity_id": record_id,
+            "site_id": record.site_id,
+            "data": serialize(ctx, entity, record),
+        }
+        for (entity, record_id), record in ctx.changed.items()
+    ]
+
+
+def _publish(ctx: PushContext, feed: list[dict], applied: list[str]) -> int:
+    """The push's last statements before commit, and the only ones that hold the counter row:
+    take the next version, stamp it on the records the push changed, its feed rows and its
+    applied mutations. Everything else (records, link rows, the mutation log, the device) was
+    written before, so pushes from any town wait on each other only for these few statements
+    and the commit, never for one another's handlers, serialising or bulk writes."""
+    session = ctx.session
+    version = _next_version(session)
+    by_table: dict[Table, list[str]] = {}
+    for record in ctx.changed.values():
+        record.values["version"] = version  # written just below, not through the journal
+        by_table.setdefault(record.model.__table__, []).append(record.id)
+    for row in feed:
+        row["version"] = version
+        if "version" in row["data"]:
+            row["data"]["version"] = version
+    connection = session.connection()
+    for table, ids in by_table.items():
+        connection.execute(update(table).where(table.c.id.in_(ids)).values(version=version))
+    insert_many(session, SyncChange.__table__, feed)
+    if applied:
+        table = Mutation.__table__
+        connection.execute(update(table).where(table.c.id.in_(applied)).values(version=version))
     return version
 
 
