@@ -12,6 +12,7 @@ from datetime import datetime
 
 import pytest
 from sqlalchemy import event, text
+from sqlalchemy.orm import Session
 
 from app.sync.push import push
 from app.sync.schemas import PushRequest
@@ -62,9 +63,10 @@ def test_a_push_committing_after_a_later_push_is_never_skipped_by_a_puller(
     a_at_commit, release_a = threading.Event(), threading.Event()
     outcomes: dict[str, object] = {}
 
-    @event.listens_for(engine, "commit")
-    def _hold_a_at_its_commit(conn):
-        if threading.current_thread().name == "push-a":
+    @event.listens_for(Session, "before_commit")
+    def _hold_a_at_its_commit(session):
+        # the push's own commit, not a savepoint's release
+        if threading.current_thread().name == "push-a" and not session.in_nested_transaction():
             a_at_commit.set()
             release_a.wait(WAIT_S)
 
@@ -94,7 +96,7 @@ def test_a_push_committing_after_a_later_push_is_never_skipped_by_a_puller(
         release_a.set()
         a.join(WAIT_S)
         b.join(WAIT_S)
-        event.remove(engine, "commit", _hold_a_at_its_commit)
+        event.remove(Session, "before_commit", _hold_a_at_its_commit)
     assert not isinstance(outcomes["a"], Exception), outcomes["a"]
     assert not isinstance(outcomes["b"], Exception), outcomes["b"]
     pushed = {r.record_id for name in "ab" for r in outcomes[name].results}
