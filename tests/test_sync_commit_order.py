@@ -99,8 +99,9 @@ def test_a_push_committing_after_a_later_push_is_never_skipped_by_a_puller(
         event.remove(Session, "before_commit", _hold_a_at_its_commit)
     assert not isinstance(outcomes["a"], Exception), outcomes["a"]
     assert not isinstance(outcomes["b"], Exception), outcomes["b"]
-    pushed = {r.record_id for name in "ab" for r in outcomes[name].results}
-    assert len(pushed) == 6 and all(r.status == "applied" for n in "ab" for r in outcomes[n].results)
+    results = [r for name in "ab" for r in outcomes[name].results]
+    assert [r.status for r in results] == ["applied"] * 6
+    pushed = {r.record_id for r in results}
 
     seen_later, _ = pull_all(client, supervisor, cursor)
     seen = [c["id"] for c in seen_first + seen_later if c["entity"] == "hazard"]
