@@ -47,7 +47,7 @@ def _waiting_on_the_counter(engine) -> bool:
             conn.execute(
                 text(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                    " AND wait_event_type = 'Lock' AND query ILIKE 'UPDATE sync_state%'"
+                    " AND wait_event_type = 'Lock' AND query ILIKE '%UPDATE sync_state%'"
                 )
             ).scalar_one()
         )

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import Table, Update, bindparam, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, select
@@ -250,9 +250,9 @@ def push(
         device.max_abs_clock_offset_s = max(abs(offset_s), device.max_abs_clock_offset_s or 0.0)
         session.add(device)
         if ctx.changed:
-            feed = _feed_rows(ctx)
+            _write_feed(ctx)
             session.flush()  # everything but the version is written before the counter
-            _publish(ctx, feed, applied)
+            _publish(ctx, applied)
         session.commit()
     return PushResponse(server_time=received_at, clock_offset_s=ctx.clock_offset_s, results=results)
 
@@ -514,53 +514,73 @@ def _after_clash(ctx: PushContext, item: Incoming) -> MutationResult:
 
 # --- the change feed ---------------------------------------------------------------------
 
-
-def _feed_rows(ctx: PushContext) -> list[dict]:
-    """The pull feed's rows of every record this push changed, all but their version, made
-    before the counter is taken (docs/sync.md, "Why the cursor cannot skip a row")."""
-    return [
-        {
-            "version": None,
-            "entity": entity,
-            "entity_id": record_id,
-            "site_id": record.site_id,
-            "data": serialize(ctx, entity, record),
-        }
-        for (entity, record_id), record in ctx.changed.items()
-    ]
+# The version of feed rows written but not yet stamped: they exist only inside the open
+# transaction of their push (every push stamps them before its commit), and no statement sees
+# another open transaction's new rows, so one value serves every push.
+PENDING_VERSION = -1
 
 
-def _publish(ctx: PushContext, feed: list[dict], applied: list[str]) -> int:
-    """The push's last statements before commit, and the only ones that hold the counter row:
-    take the next version, stamp it on the records the push changed, its feed rows and its
-    applied mutations. Everything else (records, link rows, the mutation log, the device) was
-    written before, so pushes from any town wait on each other only for these few statements
-    and the commit, never for one another's handlers, serialising or bulk writes."""
+def _write_feed(ctx: PushContext) -> None:
+    """The pull feed's rows of every record this push changed, written before the counter
+    is taken, with PENDING_VERSION (docs/sync.md, "Why the cursor cannot skip a row"). Their
+    data's `version` is the pull's to fill in (app.sync.pull)."""
+    insert_many(
+        ctx.session,
+        SyncChange.__table__,
+        [
+            {
+                "version": PENDING_VERSION,
+                "entity": entity,
+                "entity_id": record_id,
+                "site_id": record.site_id,
+                "data": serialize(ctx, entity, record),
+            }
+            for (entity, record_id), record in ctx.changed.items()
+        ],
+    )
+
+
+def _publish(ctx: PushContext, applied: list[str]) -> None:
+    """The push's last statement before its commit, the only one that holds the counter row:
+    take the next version and stamp it on the records the push changed, its feed rows and its
+    applied mutations, all written before. On Postgres that is one statement, so the row is
+    held for that statement and the commit, never while the app does anything in between;
+    SQLite holds the database lock for the whole push anyway, and runs the same steps one by
+    one. The holder of the counter never waits for another writer: every row it stamps is
+    one its own transaction wrote, and so already locks."""
     session = ctx.session
-    version = _next_version(session)
-    by_table: dict[Table, list[str]] = {}
-    for record in ctx.changed.values():
-        record.values["version"] = version  # written just below, not through the journal
-        by_table.setdefault(record.model.__table__, []).append(record.id)
-    for row in feed:
-        row["version"] = version
-        if "version" in row["data"]:
-            row["data"]["version"] = version
-    connection = session.connection()
-    for table, ids in by_table.items():
-        connection.execute(update(table).where(table.c.id.in_(ids)).values(version=version))
-    insert_many(session, SyncChange.__table__, feed)
-    if applied:
-        table = Mutation.__table__
-        connection.execute(update(table).where(table.c.id.in_(applied)).values(version=version))
-    return version
-
-
-def _next_version(session: Session) -> int:
-    """Taken last, just before commit: the row lock makes version order equal commit order."""
-    return session.execute(
+    counter = (
         update(SyncState)
         .where(SyncState.id == 1)
         .values(version=SyncState.version + 1)
         .returning(SyncState.version)
-    ).scalar_one()
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        taken = counter.cte("taken")
+        statement = select(taken.c.version)
+        for n, stamp in enumerate(_stamps(ctx, applied, select(taken.c.version).scalar_subquery())):
+            statement = statement.add_cte(stamp.cte(f"stamp_{n}"))
+        session.execute(statement)
+        return
+    version = session.execute(counter).scalar_one()
+    for stamp in _stamps(ctx, applied, version):
+        session.execute(stamp)
+
+
+def _stamps(ctx: PushContext, applied: list[str], version: Any) -> list[Update]:
+    """The statements that give what this push wrote its version (a value or the counter's
+    new value inside the statement): records by id, feed rows by PENDING_VERSION, the applied
+    mutations by id."""
+    by_table: dict[Table, list[str]] = {}
+    for record in ctx.changed.values():
+        by_table.setdefault(record.model.__table__, []).append(record.id)
+    stamps = [
+        update(table).where(table.c.id.in_(ids)).values(version=version)
+        for table, ids in by_table.items()
+    ]
+    feed = SyncChange.__table__
+    stamps.append(update(feed).where(feed.c.version == PENDING_VERSION).values(version=version))
+    if applied:
+        log_table = Mutation.__table__
+        stamps.append(update(log_table).where(log_table.c.id.in_(applied)).values(version=version))
+    return stamps
