@@ -5,6 +5,7 @@ never sinks the batch (docs/sync.md, "Push"). The record types come from the reg
 import hashlib
 import json
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -250,9 +251,9 @@ def push(
         device.max_abs_clock_offset_s = max(abs(offset_s), device.max_abs_clock_offset_s or 0.0)
         session.add(device)
         if ctx.changed:
-            _write_feed(ctx)
+            pending = _write_feed(ctx)
             session.flush()  # everything but the version is written before the counter
-            _publish(ctx, applied)
+            _publish(ctx, pending, applied)
         session.commit()
     return PushResponse(server_time=received_at, clock_offset_s=ctx.clock_offset_s, results=results)
 
@@ -514,22 +515,20 @@ def _after_clash(ctx: PushContext, item: Incoming) -> MutationResult:
 
 # --- the change feed ---------------------------------------------------------------------
 
-# The version of feed rows written but not yet stamped: they exist only inside the open
-# transaction of their push (every push stamps them before its commit), and no statement sees
-# another open transaction's new rows, so one value serves every push.
-PENDING_VERSION = -1
 
-
-def _write_feed(ctx: PushContext) -> None:
+def _write_feed(ctx: PushContext) -> int:
     """The pull feed's rows of every record this push changed, written before the counter
-    is taken, with PENDING_VERSION (docs/sync.md, "Why the cursor cannot skip a row"). Their
-    data's `version` is the pull's to fill in (app.sync.pull)."""
+    is taken (docs/sync.md, "Why the cursor cannot skip a row"), with a pending version of
+    this push's own: negative, so never a real one, and random, so that stamping finds this
+    push's rows alone in the index (rows with it exist only inside this open transaction).
+    Their data's `version` is the pull's to fill in (app.sync.pull)."""
+    pending = -1 - secrets.randbits(62)
     insert_many(
         ctx.session,
         SyncChange.__table__,
         [
             {
-                "version": PENDING_VERSION,
+                "version": pending,
                 "entity": entity,
                 "entity_id": record_id,
                 "site_id": record.site_id,
@@ -538,9 +537,10 @@ def _write_feed(ctx: PushContext) -> None:
             for (entity, record_id), record in ctx.changed.items()
         ],
     )
+    return pending
 
 
-def _publish(ctx: PushContext, applied: list[str]) -> None:
+def _publish(ctx: PushContext, pending: int, applied: list[str]) -> None:
     """The push's last statement before its commit, the only one that holds the counter row:
     take the next version and stamp it on the records the push changed, its feed rows and its
     applied mutations, all written before. On Postgres that is one statement, so the row is
@@ -558,18 +558,20 @@ def _publish(ctx: PushContext, applied: list[str]) -> None:
     if session.get_bind().dialect.name == "postgresql":
         taken = counter.cte("taken")
         statement = select(taken.c.version)
-        for n, stamp in enumerate(_stamps(ctx, applied, select(taken.c.version).scalar_subquery())):
+        for n, stamp in enumerate(
+            _stamps(ctx, pending, applied, select(taken.c.version).scalar_subquery())
+        ):
             statement = statement.add_cte(stamp.cte(f"stamp_{n}"))
         session.execute(statement)
         return
     version = session.execute(counter).scalar_one()
-    for stamp in _stamps(ctx, applied, version):
+    for stamp in _stamps(ctx, pending, applied, version):
         session.execute(stamp)
 
 
-def _stamps(ctx: PushContext, applied: list[str], version: Any) -> list[Update]:
+def _stamps(ctx: PushContext, pending: int, applied: list[str], version: Any) -> list[Update]:
     """The statements that give what this push wrote its version (a value or the counter's
-    new value inside the statement): records by id, feed rows by PENDING_VERSION, the applied
+    new value inside the statement): records by id, feed rows by their pending version, the applied
     mutations by id."""
     by_table: dict[Table, list[str]] = {}
     for record in ctx.changed.values():
@@ -579,7 +581,7 @@ def _stamps(ctx: PushContext, applied: list[str], version: Any) -> list[Update]:
         for table, ids in by_table.items()
     ]
     feed = SyncChange.__table__
-    stamps.append(update(feed).where(feed.c.version == PENDING_VERSION).values(version=version))
+    stamps.append(update(feed).where(feed.c.version == pending).values(version=version))
     if applied:
         log_table = Mutation.__table__
         stamps.append(update(log_table).where(log_table.c.id.in_(applied)).values(version=version))
