@@ -43,7 +43,7 @@ from bench.common import (
 COUNTER_WAIT = """
 SELECT count(*) FROM pg_stat_activity
 WHERE datname = current_database() AND wait_event_type = 'Lock'
-  AND query ILIKE 'UPDATE sync_state%'
+  AND query ILIKE '%UPDATE sync_state%'
 """
 IN_PUSH = """
 SELECT count(*) FROM pg_stat_activity

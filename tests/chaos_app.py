@@ -27,7 +27,7 @@ def install(max_ms: int) -> None:
 
     @event.listens_for(Engine, "before_cursor_execute")
     def _before_version(conn, cursor, statement, parameters, context, executemany):
-        if statement.startswith("UPDATE sync_state SET version"):
+        if "UPDATE sync_state SET version" in statement:
             _pause(max_ms, "before the version")
             conn.info[TOOK_VERSION] = True
 

@@ -66,7 +66,7 @@ def pull(session: Session, *, scope: Scope, cursor: str | None, limit: int) -> P
     rows = rows[:limit]
     changes = [
         ChangeOut(
-            entity=r.entity, id=r.entity_id, site_id=r.site_id, version=r.version, data=r.data
+            entity=r.entity, id=r.entity_id, site_id=r.site_id, version=r.version, data=_data(r)
         )
         for r in rows
     ]
@@ -74,6 +74,15 @@ def pull(session: Session, *, scope: Scope, cursor: str | None, limit: int) -> P
     return PullResponse(
         changes=changes, cursor=next_cursor, has_more=has_more, server_time=utcnow()
     )
+
+
+def _data(row: SyncChange) -> dict:
+    """A record's state as stored in the feed, with its version: the row's, which the push
+    stamped after writing the data (app.sync.push._publish)."""
+    data = row.data
+    if data.get("version", row.version) != row.version:
+        data = {**data, "version": row.version}
+    return data
 
 
 def reset_feed(session: Session) -> None:

@@ -5,6 +5,7 @@ never sinks the batch (docs/sync.md, "Push"). The record types come from the reg
 import hashlib
 import json
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,7 +15,7 @@ from typing import Any
 
 import orjson
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import bindparam, update
+from sqlalchemy import Table, Update, bindparam, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, select
@@ -239,15 +240,20 @@ def push(
             if ids
             else {}
         )
-        results = _push_batch(ctx, incoming, dict(seen))
-        if results is None:  # something needed a mutation's own savepoint: one by one
-            results = _push_one_by_one(ctx, incoming, seen)
+        batch = _push_batch(ctx, incoming, dict(seen))
+        if batch is None:  # something needed a mutation's own savepoint: one by one
+            batch = _push_one_by_one(ctx, incoming, seen)
+        results, applied = batch
         device.last_sync_at = received_at
         device.last_seen_at = received_at
         device.last_outbox_depth = request.outbox_depth
         device.last_clock_offset_s = ctx.clock_offset_s
         device.max_abs_clock_offset_s = max(abs(offset_s), device.max_abs_clock_offset_s or 0.0)
         session.add(device)
+        if ctx.changed:
+            pending = _write_feed(ctx)
+            session.flush()  # everything but the version is written before the counter
+            _publish(ctx, pending, applied)
         session.commit()
     return PushResponse(server_time=received_at, clock_offset_s=ctx.clock_offset_s, results=results)
 
@@ -403,14 +409,15 @@ def _apply_in_batch(ctx: PushContext, item: Incoming) -> str | None:
 
 def _push_batch(
     ctx: PushContext, incoming: list[Incoming], seen: dict
-) -> list[MutationResult] | None:
+) -> tuple[list[MutationResult], list[str]] | None:
     """The fast path, for the usual batch in which every handler agrees: the handlers run
     without a savepoint and a flush each, and the records, the mutation log and the change
     feed are written in a few bulk statements at the end (profiling showed ~60% of a push in
     per-mutation flushes). The whole batch runs in one savepoint; a handler refusing or
     failing, or a clash on insert, rolls it back and returns None, and the caller redoes the
     batch one mutation per savepoint, which decides every case exactly. Outcomes, rows and
-    versions are the same on both paths."""
+    versions are the same on both paths. Gives the results and the applied mutation ids
+    (stamped with the push's version by _publish)."""
     session = ctx.session
     apply = partial(_apply_in_batch, ctx)
     savepoint = session.begin_nested()
@@ -423,14 +430,10 @@ def _push_batch(
             if outcome.log is not None:
                 rows.append(outcome.log)
                 seen[item.id] = SimpleNamespace(**outcome.log)
-        if ctx.changed:
-            version = _publish(ctx)
-            for row in rows:
-                if row["status"] == MutationStatus.applied:
-                    row["version"] = version
+        ctx.write()
         insert_many(session, Mutation.__table__, rows)
         savepoint.commit()
-        return results
+        return results, [r["id"] for r in rows if r["status"] == MutationStatus.applied]
     except (_Redo, IntegrityError, *REFUSALS):
         # decided again, one by one, by the exact path; a lost connection propagates (503)
         savepoint.rollback()
@@ -464,8 +467,9 @@ def _apply_alone(ctx: PushContext, item: Incoming) -> str | None:
 
 def _push_one_by_one(
     ctx: PushContext, incoming: list[Incoming], seen: dict
-) -> list[MutationResult]:
-    """Each mutation in its own savepoint: a clash or a refusal undoes that mutation alone."""
+) -> tuple[list[MutationResult], list[str]]:
+    """Each mutation in its own savepoint: a clash or a refusal undoes that mutation alone.
+    Gives the results and the applied mutation ids, like _push_batch."""
     session = ctx.session
     apply = partial(_apply_alone, ctx)
     results: list[MutationResult] = []
@@ -484,16 +488,15 @@ def _push_one_by_one(
             if outcome.log["status"] == MutationStatus.applied:
                 applied.append({"mutation_id": item.id, "new_record_id": outcome.log["record_id"]})
         results.append(outcome.result)
-    version = _publish(ctx) if ctx.changed else None
     if applied:
         table = Mutation.__table__
         session.connection().execute(
             update(table)
             .where(table.c.id == bindparam("mutation_id"))
-            .values(record_id=bindparam("new_record_id"), version=version),
+            .values(record_id=bindparam("new_record_id")),
             applied,
         )
-    return results
+    return results, [a["mutation_id"] for a in applied]
 
 
 def _after_clash(ctx: PushContext, item: Incoming) -> MutationResult:
@@ -513,19 +516,19 @@ def _after_clash(ctx: PushContext, item: Incoming) -> MutationResult:
 # --- the change feed ---------------------------------------------------------------------
 
 
-def _publish(ctx: PushContext) -> int:
-    """Stamps every record this push changed with the push's version, writes them and their
-    rows in the pull feed. The version is taken last, just before commit (_next_version)."""
-    version = _next_version(ctx.session)
-    for (entity, _), record in ctx.changed.items():
-        ctx.update(entity, record, version=version)
-    ctx.write()
+def _write_feed(ctx: PushContext) -> int:
+    """The pull feed's rows of every record this push changed, written before the counter
+    is taken (docs/sync.md, "Why the cursor cannot skip a row"), with a pending version of
+    this push's own: negative, so never a real one, and random, so that stamping finds this
+    push's rows alone in the index (rows with it exist only inside this open transaction).
+    Their data's `version` is the pull's to fill in (app.sync.pull)."""
+    pending = -1 - secrets.randbits(62)
     insert_many(
         ctx.session,
         SyncChange.__table__,
         [
             {
-                "version": version,
+                "version": pending,
                 "entity": entity,
                 "entity_id": record_id,
                 "site_id": record.site_id,
@@ -534,14 +537,52 @@ def _publish(ctx: PushContext) -> int:
             for (entity, record_id), record in ctx.changed.items()
         ],
     )
-    return version
+    return pending
 
 
-def _next_version(session: Session) -> int:
-    """Taken last, just before commit: the row lock makes version order equal commit order."""
-    return session.execute(
+def _publish(ctx: PushContext, pending: int, applied: list[str]) -> None:
+    """The push's last statement before its commit, the only one that holds the counter row:
+    take the next version and stamp it on the records the push changed, its feed rows and its
+    applied mutations, all written before. On Postgres that is one statement, so the row is
+    held for that statement and the commit, never while the app does anything in between;
+    SQLite holds the database lock for the whole push anyway, and runs the same steps one by
+    one. The holder of the counter never waits for another writer: every row it stamps is
+    one its own transaction wrote, and so already locks."""
+    session = ctx.session
+    counter = (
         update(SyncState)
         .where(SyncState.id == 1)
         .values(version=SyncState.version + 1)
         .returning(SyncState.version)
-    ).scalar_one()
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        taken = counter.cte("taken")
+        statement = select(taken.c.version)
+        for n, stamp in enumerate(
+            _stamps(ctx, pending, applied, select(taken.c.version).scalar_subquery())
+        ):
+            statement = statement.add_cte(stamp.cte(f"stamp_{n}"))
+        session.execute(statement)
+        return
+    version = session.execute(counter).scalar_one()
+    for stamp in _stamps(ctx, pending, applied, version):
+        session.execute(stamp)
+
+
+def _stamps(ctx: PushContext, pending: int, applied: list[str], version: Any) -> list[Update]:
+    """The statements that give what this push wrote its version (a value or the counter's
+    new value inside the statement): records by id, feed rows by their pending version, the applied
+    mutations by id."""
+    by_table: dict[Table, list[str]] = {}
+    for record in ctx.changed.values():
+        by_table.setdefault(record.model.__table__, []).append(record.id)
+    stamps = [
+        update(table).where(table.c.id.in_(ids)).values(version=version)
+        for table, ids in by_table.items()
+    ]
+    feed = SyncChange.__table__
+    stamps.append(update(feed).where(feed.c.version == pending).values(version=version))
+    if applied:
+        log_table = Mutation.__table__
+        stamps.append(update(log_table).where(log_table.c.id.in_(applied)).values(version=version))
+    return stamps
