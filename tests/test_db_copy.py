@@ -42,8 +42,8 @@ def _request(m: dict) -> PushRequest:
 def test_two_processes_pushing_the_same_id_at_once_get_applied_and_duplicate(
     engine, town: Town, session
 ):
-    """Push A has written its rows and is about to commit; push B read the log before A's
-    commit, so it finds the id free and its COPY clashes with A's committed rows."""
+    """Push A has written and stamped its rows and is about to commit; push B read the log
+    before A's commit, so it finds the id free and its COPY clashes with A's committed rows."""
     user = town.users["member_a1"]
     with Session(engine) as s:
         s.add(Device(id="phone-copy-clash", user_id=user.id))
@@ -53,16 +53,15 @@ def test_two_processes_pushing_the_same_id_at_once_get_applied_and_duplicate(
         {"site_id": town.sites["a"].id, "category": "fire", "description": "灭火器过期"},
     )
     a_holds, go = threading.Event(), threading.Event()
-    original = push_module._next_version
+    original = push_module._publish
     calls = []
 
-    def held_next_version(s):
-        version = original(s)
-        calls.append(version)
+    def held_publish(ctx, pending, applied):
+        original(ctx, pending, applied)
+        calls.append(pending)
         if len(calls) == 1:  # push A: hold the transaction open after taking the version
             a_holds.set()
             go.wait(timeout=30)
-        return version
 
     results: dict[str, object] = {}
 
@@ -74,14 +73,14 @@ def test_two_processes_pushing_the_same_id_at_once_get_applied_and_duplicate(
         except Exception as exc:  # what the route would answer 500 for
             results[name] = exc
 
-    push_module._next_version = held_next_version
+    push_module._publish = held_publish
     try:
         a = threading.Thread(target=run, args=("a",))
         a.start()
         assert a_holds.wait(timeout=30), results
         b = threading.Thread(target=run, args=("b",))
         b.start()
-        # B waits on the counter row A holds: it has read the log and found the id free
+        # B waits on a row A holds: it has read the log and found the id free
         for _ in range(300):
             waiting = session.execute(
                 text(
@@ -97,7 +96,7 @@ def test_two_processes_pushing_the_same_id_at_once_get_applied_and_duplicate(
         a.join(timeout=60)
         b.join(timeout=60)
     finally:
-        push_module._next_version = original
+        push_module._publish = original
         go.set()
     assert not isinstance(results["b"], Exception), repr(results["b"])
     assert results["a"].status == "applied"
