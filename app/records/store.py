@@ -49,6 +49,13 @@ class Record:
 
 
 @cache
+def _write_order(n_tables: int) -> list[Table]:
+    """Tables parents before children; sorting them took ~2% of a 10-record push. Keyed by the
+    table count, so a table registered later (a test's) is never left out."""
+    return metadata.sorted_tables
+
+
+@cache
 def _columns(model: type) -> tuple[dict[str, Any], dict[str, Callable[[], Any]], set[str]]:
     """Per model, once: defaults, default factories and the columns a record must be given."""
     defaults, factories, required = {}, {}, set()
@@ -153,12 +160,13 @@ class PushContext:
         record = self.records.get(record_id)
         if record is None:
             table = model.__table__
-            with self.session.no_autoflush:
-                found = (
-                    self.session.execute(select(table).where(table.c.id == record_id))
-                    .mappings()
-                    .first()
-                )
+            # Core on the push's connection: nothing pending to flush, no ORM overhead
+            found = (
+                self.session.connection()
+                .execute(select(table).where(table.c.id == record_id))
+                .mappings()
+                .first()
+            )
             if found is None:
                 return None
             record = self.records[record_id] = Record(model, dict(found), stored=True)
@@ -185,7 +193,7 @@ class PushContext:
             record.dirty.clear()
         for table, row in self.rows:
             batches.setdefault(table, []).append(row)
-        for table in metadata.sorted_tables:
+        for table in _write_order(len(metadata.tables)):
             if table in batches:
                 insert_many(self.session, table, batches[table])
         self.unwritten, self.rows = [], []

@@ -549,6 +549,7 @@ def _publish(ctx: PushContext, pending: int, applied: list[str]) -> None:
     one. The holder of the counter never waits for another writer: every row it stamps is
     one its own transaction wrote, and so already locks."""
     session = ctx.session
+    connection = session.connection()  # Core statements: the ORM's execute adds nothing here
     counter = (
         update(SyncState)
         .where(SyncState.id == 1)
@@ -562,11 +563,11 @@ def _publish(ctx: PushContext, pending: int, applied: list[str]) -> None:
             _stamps(ctx, pending, applied, select(taken.c.version).scalar_subquery())
         ):
             statement = statement.add_cte(stamp.cte(f"stamp_{n}"))
-        session.execute(statement)
+        connection.execute(statement)
         return
-    version = session.execute(counter).scalar_one()
+    version = connection.execute(counter).scalar_one()
     for stamp in _stamps(ctx, pending, applied, version):
-        session.execute(stamp)
+        connection.execute(stamp)
 
 
 def _stamps(ctx: PushContext, pending: int, applied: list[str], version: Any) -> list[Update]:
