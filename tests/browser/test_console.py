@@ -252,8 +252,8 @@ def load_with(page, view: str, **fields) -> None:
         else:
             el.fill(str(value))
     form.locator("[data-action=load]").click()
-    page.wait_for_timeout(100)
-    page.wait_for_selector("[data-msg]:empty", state="attached")
+    # The view's own load marks its message area until it has drawn (or said why not).
+    page.wait_for_selector("[data-msg]:empty:not([data-loading])", state="attached")
 
 
 def test_coverage_day_shows_the_hour_nobody_patrolled_and_the_hours_under_4(

@@ -111,15 +111,31 @@ export async function loadReport(view, path, { keep = true } = {}) {
 // One report into a view's frame: the loading line, then the freshness note and the view's
 // render of the data, or the error a person can act on.
 export async function loadInto(ui, view, path, render) {
-  ui.msg.replaceChildren(h('p', { class: 'muted' }, t('console.loading')));
+  const load = beginLoad(ui);
   try {
     const res = await loadReport(view, path);
+    if (!load.current()) return;
     showFreshness(ui.fresh, res);
     ui.msg.replaceChildren();
     await render(res.data);
   } catch (e) {
-    ui.msg.replaceChildren(h('p', { class: 'msg bad' }, errorText(e)));
+    if (load.current()) ui.msg.replaceChildren(h('p', { class: 'msg bad' }, errorText(e)));
+  } finally {
+    load.done();
   }
+}
+
+/** A view's load that a newer one of the same view has overtaken must not draw over it (the
+ * view's first load, slow, landing after the one the user asked for). `current()` says
+ * whether this is still the newest; the message area carries data-loading until it is done. */
+export function beginLoad(ui) {
+  const n = (ui.loads = (ui.loads || 0) + 1);
+  ui.msg.replaceChildren(h('p', { class: 'muted' }, t('console.loading')));
+  ui.msg.dataset.loading = '';
+  return {
+    current: () => n === ui.loads,
+    done: () => { if (n === ui.loads) delete ui.msg.dataset.loading; },
+  };
 }
 
 export function showFreshness(el, result) {

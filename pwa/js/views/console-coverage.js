@@ -154,17 +154,20 @@ export function mount(root) {
   async function load() {
     const m = mode.value;
     const path = `/api/reports/coverage${C.query(params())}`;
-    ui.msg.replaceChildren(h('p', { class: 'muted' }, t('console.loading')));
+    const loading = C.beginLoad(ui);
     try {
       const res = await C.loadReport('coverage', path, { keep: false });
       const saved = res.offline ? res.data : { mode: m, report: res.data };
       if (!res.offline) await C.saveReport('coverage', path, saved);
+      if (!loading.current()) return;
       last = saved;
       C.showFreshness(ui.fresh, res);
       ui.msg.replaceChildren();
       render(saved);
     } catch (e) {
-      ui.msg.replaceChildren(h('p', { class: 'msg bad' }, C.errorText(e)));
+      if (loading.current()) ui.msg.replaceChildren(h('p', { class: 'msg bad' }, C.errorText(e)));
+    } finally {
+      loading.done();
     }
   }
 

@@ -75,11 +75,12 @@ export function mount(root) {
   }
 
   async function load(fresh) {
-    ui.msg.replaceChildren(h('p', { class: 'muted' }, t('console.loading')));
+    const loading = C.beginLoad(ui);
     const path = `/api/reports/logs${C.query({ ...params(), limit: PAGE, cursor: fresh ? '' : cursor })}`;
     try {
       // Only the first page is fetched through the cache helper; later pages extend it.
       const res = await C.loadReport('logs', path, { keep: false });
+      if (!loading.current()) return;
       if (res.offline) {
         rows = res.data.rows; cursor = null; // the saved pages, as they were
       } else {
@@ -91,7 +92,9 @@ export function mount(root) {
       ui.msg.replaceChildren();
       render();
     } catch (e) {
-      ui.msg.replaceChildren(h('p', { class: 'msg bad' }, C.errorText(e)));
+      if (loading.current()) ui.msg.replaceChildren(h('p', { class: 'msg bad' }, C.errorText(e)));
+    } finally {
+      loading.done();
     }
   }
   more.addEventListener('click', () => load(false));
