@@ -14,7 +14,6 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator
-
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
