@@ -27,6 +27,7 @@ from app.auth.security import hash_password
 from app.boarding.models import BoardingPupil, Dormitory
 from app.config import DEMO_PASSWORD, get_settings
 from app.db import get_engine, utcnow, write_session
+from app.groups.membership import scope_of
 from app.groups.models import (
     GroupMember,
     GroupSite,
@@ -35,6 +36,9 @@ from app.groups.models import (
     RosterShift,
     RosterShiftMember,
 )
+from app.notices import service as notices
+from app.notices.models import NoticeCreate, SubjectKind, VetoCaseCreate
+from app.reports import notices as _notice_areas  # noqa: F401  (registers the report areas)
 from app.sites import service as sites
 from app.sites.models import (
     CheckpointCreate,
@@ -188,6 +192,7 @@ def seed_demo_town(*, now: datetime | None = None, history: bool = True) -> str:
         town = _seed(session, now or utcnow(), weeks=HISTORY_WEEKS if history else 0)
     if history:
         _history(town, now or utcnow())
+        _notices_history(now or utcnow())
     return summary(n_gates)
 
 
@@ -557,6 +562,55 @@ DORMS = {
 BOARDING_NIGHTS = 14  # nights of roll calls up to last night
 MISSED_ROLL_CALL = (3, "女生宿舍1")  # (nights back, dorm): nobody took it
 OVERDUE_LEAVE = "刘洋"  # out two days ago, due back yesterday 18:00, not back
+
+
+# --- notices (通报) and a veto case (一票否决) ---------------------------------------------------
+# Two notices of the week 14..8 days back, drafted and issued by the supervisor the morning
+# after (its lines are the reports' figures: the ABSENT duty, the GATE_SHORT window of that
+# week), and a veto case against the group the first one names, the notice as its evidence.
+NOTICE_DAYS = (14, 8)  # (first, last) days back of the notices' period
+NOTICE_AREAS = ("presence", "gate")
+
+
+def _notices_history(now: datetime) -> None:
+    today = now.astimezone(TOWN_TZ).date()
+    first, last = today - timedelta(days=NOTICE_DAYS[0]), today - timedelta(days=NOTICE_DAYS[1])
+    drafted = datetime.combine(last + timedelta(days=1), time(9, 30), TOWN_TZ).astimezone(UTC)
+    with write_session() as session:
+        supervisor = session.exec(select(User).where(User.username == "supervisor")).one()
+        scope = scope_of(session, supervisor)
+        issued = []
+        for k, area in enumerate(NOTICE_AREAS):
+            body = NoticeCreate(area=area, date_from=first, date_to=last)
+            at = drafted + timedelta(minutes=20 * k)
+            notice = notices.draft(session, supervisor, scope, body, at)
+            shown = notices.public(session, supervisor, scope, notice)
+            if not shown.lines:
+                continue
+            notices.update(
+                session,
+                supervisor,
+                notice,
+                {"remark": "请相关巡逻组、学校于三日内整改并书面报告。"},
+            )
+            issued.append(notices.issue(session, supervisor, notice, at + timedelta(hours=1)))
+        if not issued:
+            return
+        named = notices.public(session, supervisor, scope, issued[0]).lines[0]
+        notices.record_veto(
+            session,
+            supervisor,
+            scope,
+            VetoCaseCreate(
+                subject_kind=SubjectKind(named.subject_kind),
+                subject_id=named.subject_id,
+                occurred_on=last,
+                reason="值班人员未到岗，经通报后仍未整改",
+                evidence_kind="notice",
+                evidence_ref=str(issued[0].id),
+            ),
+            None,
+        )
 
 
 def _boarding(session: Session, site: Site) -> tuple[User, list]:

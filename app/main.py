@@ -64,6 +64,7 @@ def _routers() -> tuple[list[APIRouter], list[APIRouter]]:
     from app.gate.routes import router as gate
     from app.groups.routes import router as groups
     from app.hazards.routes import router as hazards
+    from app.notices.routes import router as notices
     from app.photos.routes import router as photos
     from app.reports.routes import router as reports
     from app.shifts.routes import router as shifts
@@ -81,6 +82,7 @@ def _routers() -> tuple[list[APIRouter], list[APIRouter]]:
         gate,
         hazards,
         boarding,
+        notices,
         photos,
         sync,
         reports,

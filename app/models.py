@@ -13,6 +13,7 @@ from app.groups.models import (
     RosterShiftMember,
 )
 from app.hazards.models import Hazard, HazardEvent
+from app.notices.models import Notice, NoticeLine, VetoCase
 from app.photos.models import Photo, PhotoBlob, PhotoUpload, RecordPhoto
 from app.reports.models import ReportCoverageDay, ReportWatermark
 from app.shifts.models import CheckpointScan, PatrolShift, ShiftMember, ShiftReview
@@ -35,6 +36,8 @@ __all__ = [
     "Hazard",
     "HazardEvent",
     "LoginFailure",
+    "Notice",
+    "NoticeLine",
     "Mutation",
     "PatrolGroup",
     "PatrolShift",
@@ -57,6 +60,7 @@ __all__ = [
     "SyncState",
     "Town",
     "User",
+    "VetoCase",
     "Village",
     "VisitorEntry",
 ]

@@ -56,6 +56,8 @@ const SHELL = [
   '/js/views/console-hazards.js',
   '/js/views/console-visitors.js',
   '/js/views/console-boarding.js',
+  '/js/views/console-notices.js',
+  '/js/views/console-assessment.js',
   '/js/views/console-devices.js',
   '/js/views/console-report.js',
   '/js/views/roster-plan.js',

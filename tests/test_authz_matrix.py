@@ -120,6 +120,73 @@ def _roster_with_a_shift(w: World) -> int:
 _group_a = _params(lambda w, c: {"group_id": w.ids["a"]["group"]})
 _site_a = _params(lambda w, c: {"site_id": w.ids["a"]["site"]})
 
+# --- notices (通报) and veto cases: fresh drafts, issued notices and cases per call -----------
+NOTICE_WEEK = {"date_from": "2024-11-25", "date_to": "2024-12-01"}  # past: no roster then
+
+
+def _new_draft(w: World) -> dict:
+    res = w.client.post(
+        "/api/notices", json={"area": "rosters", **NOTICE_WEEK}, headers=w.headers["supervisor"]
+    )
+    assert res.status_code == 201 and res.json()["lines"], res.text
+    return res.json()
+
+
+def _new_issued(w: World, only_group: int | None = None) -> int:
+    notice, sup = _new_draft(w), w.headers["supervisor"]
+    for line in notice["lines"]:
+        if only_group is not None and line["subject_id"] != str(only_group):
+            res = w.client.post(
+                f"/api/notices/{notice['id']}/lines/{line['id']}/drop",
+                json={"reason": "仅通报A组"},
+                headers=sup,
+            )
+            assert res.status_code == 200, res.text
+    res = w.client.post(f"/api/notices/{notice['id']}/issue", headers=sup)
+    assert res.status_code == 200, res.text
+    return notice["id"]
+
+
+def _veto_body(w: World) -> dict:
+    return {
+        "subject_kind": "school",
+        "subject_id": str(w.ids["a"]["site"]),
+        "occurred_on": "2024-11-28",
+        "reason": "重大隐患逾期未整改",
+        "evidence_kind": "hazard",
+        "evidence_ref": w.ids["a"]["hazard"],
+    }
+
+
+def _draft_path(w: World, c: str) -> tuple[dict, dict]:
+    return {"notice_id": _new_draft(w)["id"]}, {}
+
+
+def _draft_line(w: World, c: str) -> tuple[dict, dict]:
+    notice = _new_draft(w)
+    return {"notice_id": notice["id"], "line_id": notice["lines"][0]["id"]}, {
+        "json": {"reason": "核实无误"}
+    }
+
+
+def _issued_path(w: World, c: str) -> tuple[dict, dict]:
+    return {"notice_id": _new_issued(w)}, {"json": {"reason": "数据有误"}}
+
+
+def _new_case(w: World, c: str) -> tuple[dict, dict]:
+    res = w.client.post(
+        "/api/veto-cases",
+        json=_veto_body(w),
+        params={"town_id": w.town.row.id},
+        headers=w.headers["supervisor"],
+    )
+    assert res.status_code == 201, res.text
+    return {"case_id": res.json()["id"]}, {"json": {"reason": "已整改"}}
+
+
+SUP_ONLY = frozenset({"supervisor"})
+NAMED_A = frozenset({"leader_a", "supervisor", "admin"})  # an issued notice naming group A
+
 RULES: dict[tuple[str, str], Rule] = {
     # auth
     ("POST", "/api/auth/logout"): Rule(ACTIVE, ok=(204,), disabled_ok=True),
@@ -302,6 +369,36 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/reports/assessment"): Rule(
         LEADERS, build=_params(lambda w, c: {"from": "2026-01-01", "to": "2026-12-31"})
     ),
+    # notices (通报): a town's supervisors draft, review, issue and withdraw; the office and
+    # whoever an issued notice names read it; veto cases: supervisors record, the office reads
+    ("GET", "/api/notices/areas"): Rule(ACTIVE),
+    ("GET", "/api/notices"): Rule(ACTIVE),
+    ("POST", "/api/notices"): Rule(
+        SUP_ONLY, ok=(201,), build=_json(lambda w, c: {"area": "gate", **NOTICE_WEEK})
+    ),
+    ("GET", "/api/notices/{notice_id}"): Rule(NAMED_A, scoped=True),
+    ("GET", "/api/notices/{notice_id}/export"): Rule(NAMED_A, scoped=True),
+    ("PATCH", "/api/notices/{notice_id}"): Rule(
+        SUP_ONLY,
+        scoped=True,
+        build=lambda w, c: (_draft_path(w, c)[0], {"json": {"remark": "请整改"}}),
+    ),
+    ("POST", "/api/notices/{notice_id}/lines/{line_id}/drop"): Rule(
+        SUP_ONLY, scoped=True, build=_draft_line
+    ),
+    ("POST", "/api/notices/{notice_id}/lines/{line_id}/restore"): Rule(
+        SUP_ONLY, scoped=True, build=lambda w, c: (_draft_line(w, c)[0], {})
+    ),
+    ("POST", "/api/notices/{notice_id}/issue"): Rule(SUP_ONLY, scoped=True, build=_draft_path),
+    ("POST", "/api/notices/{notice_id}/withdraw"): Rule(SUP_ONLY, scoped=True, build=_issued_path),
+    ("GET", "/api/veto-cases"): Rule(SUPERVISOR),
+    ("POST", "/api/veto-cases"): Rule(
+        SUP_ONLY,
+        ok=(201,),
+        scoped=True,
+        build=lambda w, c: ({}, {"json": _veto_body(w), "params": {"town_id": w.town.row.id}}),
+    ),
+    ("POST", "/api/veto-cases/{case_id}/withdraw"): Rule(SUP_ONLY, scoped=True, build=_new_case),
 }
 
 
@@ -341,6 +438,10 @@ TOWN_FREE = {
     ("GET", "/api/audit"),
     ("GET", "/api/reports/devices"),
     ("GET", "/api/reports/assessment"),
+    ("GET", "/api/notices/areas"),
+    ("GET", "/api/notices"),  # each sees her own town's
+    ("POST", "/api/notices"),  # a draft of the caller's own town
+    ("GET", "/api/veto-cases"),
 }
 # A photo is named by the SHA-256 of its bytes: whoever can name one has seen it, so it
 # answers 403 (not yours) rather than 404.
@@ -432,6 +533,7 @@ def world(client, session, town) -> World:
     for caller, name in logins.items():
         world.headers[caller] = bearer(login_tokens(client, name, f"dev-{caller}")["access_token"])
     world.second = second
+    world.ids["a"]["notice"] = _new_issued(world, only_group=world.ids["a"]["group"])
     return world
 
 

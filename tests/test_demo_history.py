@@ -12,10 +12,13 @@ from datetime import UTC, date, datetime
 from sqlmodel import select
 
 from app import demo
-from app.auth.models import Device
+from app.auth.models import Device, User
 from app.config import DEMO_PASSWORD
 from app.demo import seed_demo_town
+from app.groups.membership import scope_of
 from app.groups.models import PatrolGroup
+from app.notices.models import Notice, NoticeLine, VetoCase
+from app.reports.assessment import assessment
 from app.reports.boarding import boarding as boarding_report
 from app.reports.coverage import coverage_summary
 from app.reports.gate import gate as gate_report
@@ -87,6 +90,32 @@ def test_the_demo_history_shows_the_intended_gaps_absences_late_rosters_hazards_
     assert (school.nights_due, school.nights_missed) == (2 * demo.BOARDING_NIGHTS, 1)
     assert [row.pupil_name for row in beds.overdue_leaves] == [demo.OVERDUE_LEAVE]
     assert beds.present_on_leave == []  # the dorm marked the pupils out on leave as such
+    # notices: two issued of the week 14..8 days back, numbered 1 and 2; the gate one lists
+    # that week's short window, the presence one the absent duty; one veto case stands
+    # against the group the first names, with that notice as its evidence
+    issued = session.exec(select(Notice).order_by(Notice.id)).all()
+    assert [(n.area, n.status, n.number) for n in issued] == [
+        ("presence", "issued", "青山镇〔2026〕1号"),
+        ("gate", "issued", "青山镇〔2026〕2号"),
+    ]
+    week = [date(2026, 11, 18), date(2026, 11, 24)]
+    refs = set(session.exec(select(NoticeLine.ref).where(NoticeLine.notice_id == issued[1].id)))
+    short = gate_report(session, sites=sites, date_from=week[0], date_to=week[1], now=PINNED_NOW)
+    assert refs == {f"gate:{w.window_id}:{w.date}" for w in short.shortfalls} and len(refs) == 1
+    absent = session.exec(select(NoticeLine).where(NoticeLine.notice_id == issued[0].id)).all()
+    assert absent and all(line.issue == "absent" for line in absent)
+    [case] = session.exec(select(VetoCase)).all()
+    assert (case.evidence_kind, case.evidence_ref) == ("notice", str(issued[0].id))
+    supervisor = session.exec(select(User).where(User.username == "supervisor")).one()
+    year = assessment(
+        session,
+        scope=scope_of(session, supervisor),
+        date_from=date(2026, 1, 1),
+        date_to=date(2026, 12, 31),
+        now=PINNED_NOW,
+    )
+    vetoed = [(s.subject_kind, s.subject_id) for s in year.subjects if s.veto]
+    assert (case.subject_kind, case.subject_id) in vetoed
 
 
 def test_make_demo_prints_the_address_and_the_logins_once_the_server_listens(tmp_path):

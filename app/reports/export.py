@@ -42,6 +42,7 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
         "no_roster": "无值班表",
     },
     "subject_kind": {"group": "巡逻组", "school": "学校", "village": "村庄", "department": "部门"},
+    "notice_status": {"draft": "草稿", "issued": "已印发", "withdrawn": "已撤销"},
     "night_state": {"held": "已点名", "missed": "未点名", "pending": "未到时间"},
     "clock_flag": {
         "skew": "时钟偏差大",
@@ -289,6 +290,17 @@ ASSESSMENT = [
     ("kept", "已完成"),
     ("veto", "一票否决"),
     ("detail_zh", "说明"),
+]
+NOTICE_LINES: list[Column] = [
+    ("number", "文号"),
+    ("title", "标题"),
+    ("status", "状态", "notice_status"),
+    ("position", "序号"),
+    ("subject_kind", "对象类别", "subject_kind"),
+    ("subject_name", "对象"),
+    ("detail_zh", "情况"),
+    ("dropped", "已删除"),
+    ("drop_reason", "删除理由"),
 ]
 BOARDING_NIGHTS = [
     ("site_name", "学校"),

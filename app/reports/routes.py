@@ -18,10 +18,11 @@ from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
 from app.access import Scope, ScopeDep
-from app.auth.deps import LeaderOrSupervisor
+from app.auth.deps import CurrentUser, LeaderOrSupervisor
 from app.config import get_settings
 from app.db import ReadSessionDep, utcnow
 from app.fields import PlausibleDate
+from app.notices import service as notice_service
 from app.reports import export
 from app.reports.assessment import AssessmentReport, SubjectKind
 from app.reports.assessment import assessment as assessment_report
@@ -368,6 +369,27 @@ def assessment(scope: PeriodScope, output: Output, subject_kind: SubjectKindQuer
         ]
         return output.table(f"年终考核_{frm}_{to}", export.ASSESSMENT, rows)
     return report
+
+
+# --- notices (通报): the export of one notice, for whoever may read it (app.notices) -------
+
+
+@router.get("/notices/{notice_id}/export")
+def notice_export(
+    notice_id: int,
+    user: CurrentUser,
+    reach: ScopeDep,
+    session: ReadSessionDep,
+    format: Annotated[Literal["csv", "xlsx"], Query(description="csv or xlsx")] = "csv",
+):
+    """One notice's lines as CSV or xlsx (a reader outside the office gets the kept lines)."""
+    notice = notice_service.readable_notice(session, user, reach, notice_id)
+    shown = notice_service.public(session, user, reach, notice)
+    head = {"number": shown.number or "草稿", "title": shown.title, "status": shown.status}
+    rows = [{**head, **line.model_dump()} for line in shown.lines]
+    exporter = export.Exporter(tz=get_settings().town_timezone)
+    name = f"通报_{shown.number or shown.id}"
+    return export.table_response(format, name, export.NOTICE_LINES, rows, exporter)
 
 
 @router.get("/reports/logs", response_model=LogPage)

@@ -25,6 +25,8 @@ const VIEWS = {
   'console-hazards': () => import('./views/console-hazards.js'),
   'console-visitors': () => import('./views/console-visitors.js'),
   'console-boarding': () => import('./views/console-boarding.js'),
+  'console-notices': () => import('./views/console-notices.js'),
+  'console-assessment': () => import('./views/console-assessment.js'),
   'console-devices': () => import('./views/console-devices.js'),
   'console-report': () => import('./views/console-report.js'),
   // Leaders plan the week's roster; admins set up the town (admin-*.js).

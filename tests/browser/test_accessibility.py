@@ -30,6 +30,8 @@ SCREENS = {
         "console-hazards",
         "console-devices",
         "console-report",
+        "console-notices",
+        "console-assessment",
         "admin-audit",
     ],
     "admin": ["admin-sites", "admin-users", "admin-groups", "admin-audit", "admin-sheet?site=1"],
