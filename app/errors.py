@@ -100,6 +100,12 @@ _VALIDATION_ZH = {
     "date_implausible": "日期不合理：日期必须在 {earliest} 至 {latest} 之间，请检查年份",
     "null_not_allowed": "不能为 null：若不修改，请省略该字段",
     "local_time_expected": "时间格式应为 HH:MM 或 HH:MM:SS（场所当地时间，不带时区）",
+    "datetime_text_expected": (
+        "应为日期时间字符串，例如 2026-12-04T08:30:00+08:00（ISO 8601，带时区），"
+        "不能是数字等其他类型"
+    ),
+    "date_text_expected": "应为日期字符串，例如 2026-12-04（年-月-日），不能是数字等其他类型",
+    "time_text_expected": "应为时间字符串，例如 07:30（HH:MM 或 HH:MM:SS），不能是数字等其他类型",
 }
 _VALIDATION_ZH_OTHER = "格式或取值不正确"
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import delete, func, text, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.auth import security
 from app.auth.device_clock import note_device_clock
@@ -250,7 +250,8 @@ def _lost_answer_retry(session: Session, row: RefreshToken, now) -> bool:
     was rotated to is revoked here, by this retry alone (a concurrent retry finds none left
     and counts as reuse). All of it is in the database, so it holds across app processes."""
     grace = get_settings().refresh_reuse_grace_seconds
-    if grace <= 0 or row.used_at is None or now - row.used_at > timedelta(seconds=grace):
+    rotated_at = row.used_at
+    if grace <= 0 or rotated_at is None or now - rotated_at > timedelta(seconds=grace):
         return False
     later_used = session.exec(
         select(func.count())
@@ -258,8 +259,8 @@ def _lost_answer_retry(session: Session, row: RefreshToken, now) -> bool:
         .where(
             RefreshToken.family_id == row.family_id,
             RefreshToken.id != row.id,
-            RefreshToken.used_at.is_not(None),
-            RefreshToken.used_at >= row.used_at,
+            col(RefreshToken.used_at).is_not(None),
+            col(RefreshToken.used_at) >= rotated_at,
         )
     ).one()
     if later_used:
@@ -271,7 +272,7 @@ def _lost_answer_retry(session: Session, row: RefreshToken, now) -> bool:
             RefreshToken.id != row.id,
             RefreshToken.used_at.is_(None),
             RefreshToken.revoked_at.is_(None),
-            RefreshToken.issued_at >= row.used_at - timedelta(seconds=1),
+            RefreshToken.issued_at >= rotated_at - timedelta(seconds=1),
         )
         .values(revoked_at=now)
     )
