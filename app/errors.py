@@ -171,6 +171,19 @@ CODE_ZH = {
 }
 
 
+def with_zh_details(details: Any) -> Any:
+    """A safety net: every item of an error's details that has a `message` has a
+    `message_zh` too (each raise writes its own; tests/test_messages_zh.py checks it)."""
+    if not isinstance(details, list):
+        return details
+    return [
+        {**d, "message_zh": _VALIDATION_ZH_OTHER}
+        if isinstance(d, dict) and "message" in d and not d.get("message_zh")
+        else d
+        for d in details
+    ]
+
+
 def _field_errors(exc: RequestValidationError) -> list[dict]:
     return [
         {
@@ -187,7 +200,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _app_error(_request: Request, exc: AppError):
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
         return JSONResponse(
-            error_body(exc.code, exc.message, exc.details, exc.message_zh or CODE_ZH.get(exc.code)),
+            error_body(
+                exc.code,
+                exc.message,
+                with_zh_details(exc.details),
+                exc.message_zh or CODE_ZH.get(exc.code),
+            ),
             exc.status_code,
             headers=headers,
         )
