@@ -204,3 +204,24 @@ def test_a_detail_written_without_chinese_still_answers_with_a_chinese_one():
         [{"field": "x", "message": "bad"}, {"field": "y", "message": "b", "message_zh": "乙"}]
     )
     assert _has_chinese(items[0]["message_zh"]) and items[1]["message_zh"] == "乙"
+
+
+def test_every_rule_a_schema_states_in_english_has_its_chinese():
+    """Each `raise ValueError("...")` in a request schema has its Chinese in the table."""
+    said = []
+    for path in sorted(APP.rglob("models.py")) + [APP / "sync" / "schemas.py"]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Raise)
+                and isinstance(node.exc, ast.Call)
+                and getattr(node.exc.func, "id", None) == "ValueError"
+                and node.exc.args
+                and isinstance(node.exc.args[0], ast.Constant)
+            ):
+                said.append(node.exc.args[0].value)
+    assert said
+    missing = [s for s in said if s not in errors._VALUE_ERROR_ZH]
+    assert missing == []
+    assert "晚于" in errors.validation_zh(
+        {"type": "value_error", "msg": "Value error, a gate window must end after it starts"}
+    )
