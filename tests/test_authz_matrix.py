@@ -302,6 +302,14 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/reports/assessment"): Rule(
         LEADERS, build=_params(lambda w, c: {"from": "2026-01-01", "to": "2026-12-31"})
     ),
+    # towns: supervisors and admins list the towns within reach; only a county admin adds one
+    # (none of the callers here is: tests/test_towns_office.py has her)
+    ("GET", "/api/towns"): Rule(SUPERVISOR),
+    ("POST", "/api/towns"): Rule(
+        frozenset(),
+        ok=(201,),
+        build=_json(lambda w, c: {"code": unique("t").lower(), "name": "新镇"}),
+    ),
 }
 
 
@@ -341,6 +349,8 @@ TOWN_FREE = {
     ("GET", "/api/audit"),
     ("GET", "/api/reports/devices"),
     ("GET", "/api/reports/assessment"),
+    ("GET", "/api/towns"),  # each caller's own reach
+    ("POST", "/api/towns"),
 }
 # A photo is named by the SHA-256 of its bytes: whoever can name one has seen it, so it
 # answers 403 (not yours) rather than 404.
