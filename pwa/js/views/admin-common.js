@@ -4,6 +4,12 @@
 import { h } from '../util.js';
 import { t, serverText } from '../i18n/index.js';
 import { ApiError } from '../api.js';
+import { townPicker, chosenTown, ofChosenTown } from './town-picker.js';
+
+export { chosenTown, ofChosenTown };
+
+/** The town a new site, group or account goes to: the picked one, else the admin's own. */
+export const newTownId = () => (chosenTown() ? Number(chosenTown()) : undefined);
 
 export const ADMIN_VIEWS = ['sites', 'users', 'groups', 'audit'];
 
@@ -16,12 +22,14 @@ export function adminNav(active) {
 }
 
 /** Title, admin tabs, an offline notice and a message line; returns the parts to fill. */
-export function frame(root, view, { nav = true } = {}) {
+export function frame(root, view, { nav = true, onTown = null } = {}) {
   const msg = h('div', { class: 'no-print', data: { msg: '' }, 'aria-live': 'polite' });
   const offline = h('p', { class: 'msg warn no-print', data: { offlineNote: '' }, hidden: navigator.onLine },
     t('admin.online_only'));
   const body = h('div', { class: 'admin-body', data: { adminBody: view } });
-  root.append(nav ? adminNav(view) : '', h('h2', {}, t(`admin.title.${view}`)), offline, msg, body);
+  // A county account's town picker (town-picker.js): the lists show that town, new rows go there.
+  const picker = onTown ? townPicker(onTown) : '';
+  root.append(nav ? adminNav(view) : '', h('h2', {}, t(`admin.title.${view}`)), picker, offline, msg, body);
   const onNet = () => { offline.hidden = navigator.onLine; };
   window.addEventListener('online', onNet);
   window.addEventListener('offline', onNet);
