@@ -70,3 +70,44 @@ def test_a_towns_own_supervisor_has_no_town_picker(phone):
     page.wait_for_load_state("networkidle")
     assert page.locator("[data-town-picker]").count() == 1
     assert page.locator("[data-town-picker]").is_hidden()
+
+
+def test_a_county_admin_adds_a_town_and_sets_up_its_first_school_through_the_picker(
+    phone, session, town
+):
+    from sqlmodel import select
+
+    from app.audit.models import AuditEvent
+    from app.sites.models import Site
+    from app.towns.models import Town
+    from tests.factories import add_user
+
+    add_user(session, town, "county_admin", "县管理员", ["admin"], county_wide=True)
+    session.commit()
+    page = phone.open()
+    phone.login("county_admin")
+    page.goto(f"{phone.base}/#/admin-sites")
+    page.wait_for_selector("[data-site-list] table")
+    assert page.locator("[data-town-picker]").is_hidden()  # one town so far
+    form = page.locator("form[data-form=town]")
+    form.get_by_label("镇代码").fill("dongshan")
+    form.get_by_label("镇名称").fill("东山镇")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("[data-msg] .msg.ok")
+    assert "已添加 东山镇" in page.inner_text("[data-msg]")
+    session.rollback()
+    new_town = session.exec(select(Town).where(Town.code == "dongshan")).one()
+    assert session.exec(select(AuditEvent).where(AuditEvent.action == "town.create")).first()
+
+    page.reload()  # the picker now has two towns
+    picker = page.locator("[data-town-picker] select")
+    picker.wait_for(state="visible")
+    picker.select_option(str(new_town.id))
+    page.wait_for_function("() => !document.querySelector('[data-site-list] tr[data-site]')")
+    site_form = page.locator("form[data-form=site]")
+    site_form.get_by_label("名称").fill("东山镇中心小学")
+    site_form.locator("button[type=submit]").click()
+    page.wait_for_selector("[data-site-list] tr[data-site]")
+    session.rollback()
+    made = session.exec(select(Site).where(Site.name == "东山镇中心小学")).one()
+    assert made.town_id == new_town.id
