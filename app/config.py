@@ -22,6 +22,11 @@ class Settings(BaseSettings):
     secret_key: str = ""
     access_token_minutes: int = 15
     refresh_token_days: int = 30
+    # A phone whose refresh answer was lost (a dropping link) retries with the token it just
+    # rotated: within this many seconds of that rotation, and while the token it was rotated
+    # to is still unused, the retry gets a fresh pair (the lost one is revoked) instead of
+    # counting as reuse. 0: every reuse ends the device's session.
+    refresh_reuse_grace_seconds: int = Field(default=60, ge=0, le=3600)
     upload_dir: Path = DATA_DIR / "uploads"
     # Comma-separated (or a JSON list): origins allowed by CORS when the PWA is served elsewhere.
     allowed_origins: Annotated[list[str], NoDecode] = []

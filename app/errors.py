@@ -100,8 +100,28 @@ _VALIDATION_ZH = {
     "date_implausible": "日期不合理：日期必须在 {earliest} 至 {latest} 之间，请检查年份",
     "null_not_allowed": "不能为 null：若不修改，请省略该字段",
     "local_time_expected": "时间格式应为 HH:MM 或 HH:MM:SS（场所当地时间，不带时区）",
+    "datetime_text_expected": (
+        "应为日期时间字符串，例如 2026-12-04T08:30:00+08:00（ISO 8601，带时区），"
+        "不能是数字等其他类型"
+    ),
+    "date_text_expected": "应为日期字符串，例如 2026-12-04（年-月-日），不能是数字等其他类型",
+    "time_text_expected": "应为时间字符串，例如 07:30（HH:MM 或 HH:MM:SS），不能是数字等其他类型",
 }
 _VALIDATION_ZH_OTHER = "格式或取值不正确"
+# The Chinese of the rules our own validators state (a `ValueError` in a schema), by the
+# English text they raise with (pydantic prefixes "Value error, ").
+_VALUE_ERROR_ZH = {
+    "a gate window must end after it starts": "值班时段的结束时间须晚于开始时间",
+    "a time must lie between the years 1900 and 2200": "时间须在 1900 年至 2200 年之间",
+    "period_end must not be before period_start": "结束日期不能早于开始日期",
+    "a roster covers at most 92 days": "一张值班表最多覆盖 92 天",
+    "times need a UTC offset, e.g. 2026-12-01T08:00:00+08:00": (
+        "时间须带时区偏移，例如 2026-12-01T08:00:00+08:00"
+    ),
+    "a shift must end after it starts": "班次的结束时间须晚于开始时间",
+    "a planned shift lasts at most 48 hours": "一个计划班次最长 48 小时",
+}
+_UNKNOWN_ZONE_ZH = "未知的时区，请使用 IANA 名称，例如 Asia/Shanghai"
 
 
 def _where(err: dict, skip: tuple = ("body",)) -> str:
@@ -110,6 +130,11 @@ def _where(err: dict, skip: tuple = ("body",)) -> str:
 
 def validation_zh(err: dict) -> str:
     """The Chinese of one pydantic error (without its field)."""
+    if err.get("type") == "value_error":
+        said = str(err.get("msg", "")).removeprefix("Value error, ")
+        if said.startswith("unknown time zone"):
+            return _UNKNOWN_ZONE_ZH
+        return _VALUE_ERROR_ZH.get(said, _VALIDATION_ZH_OTHER)
     template = _VALIDATION_ZH.get(err.get("type"), _VALIDATION_ZH_OTHER)
     return template.format(**(err.get("ctx") or {}))
 
@@ -165,6 +190,19 @@ CODE_ZH = {
 }
 
 
+def with_zh_details(details: Any) -> Any:
+    """A safety net: every item of an error's details that has a `message` has a
+    `message_zh` too (each raise writes its own; tests/test_messages_zh.py checks it)."""
+    if not isinstance(details, list):
+        return details
+    return [
+        {**d, "message_zh": _VALIDATION_ZH_OTHER}
+        if isinstance(d, dict) and "message" in d and not d.get("message_zh")
+        else d
+        for d in details
+    ]
+
+
 def _field_errors(exc: RequestValidationError) -> list[dict]:
     return [
         {
@@ -181,7 +219,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _app_error(_request: Request, exc: AppError):
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
         return JSONResponse(
-            error_body(exc.code, exc.message, exc.details, exc.message_zh or CODE_ZH.get(exc.code)),
+            error_body(
+                exc.code,
+                exc.message,
+                with_zh_details(exc.details),
+                exc.message_zh or CODE_ZH.get(exc.code),
+            ),
             exc.status_code,
             headers=headers,
         )

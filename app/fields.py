@@ -2,12 +2,13 @@
 
 import re
 import uuid
-from datetime import date, time
+from datetime import date, datetime, time
 from types import NoneType, UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BeforeValidator,
     Field,
     ValidationInfo,
@@ -142,7 +143,65 @@ def _plausible_date(value: date) -> date:
     return value
 
 
-PlausibleDate = Annotated[date, AfterValidator(_plausible_date)]
+# --- times and dates are strings -----------------------------------------------------------
+# The OpenAPI contract says a date-time, a date or a time is a string. Pydantic's lax mode
+# would also take a JSON number (as Unix seconds, or seconds of the day), so a phone sending
+# 1733300000 by mistake would store a time nobody wrote: every such field refuses anything but
+# its string (or, from Python callers, the value itself).
+
+_TEXT_FORMS: dict[type, tuple[str, str]] = {
+    datetime: ("datetime_text_expected", "2026-12-04T08:30:00+08:00 (ISO 8601 with its offset)"),
+    date: ("date_text_expected", "2026-12-04 (YYYY-MM-DD)"),
+    time: ("time_text_expected", "07:30 (HH:MM or HH:MM:SS)"),
+}
+
+
+def _text_form(kind: type) -> BeforeValidator:
+    code, example = _TEXT_FORMS[kind]
+
+    def check(value: Any) -> Any:
+        if isinstance(value, (str, kind)) and not (kind is date and isinstance(value, datetime)):
+            return value
+        raise PydanticCustomError(
+            code,
+            "must be a string such as {example}, not a JSON {given}",
+            {"example": example, "given": _json_type(value)},
+        )
+
+    return BeforeValidator(check)
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {bool: "boolean", int: "number", float: "number", list: "array", dict: "object"}.get(
+        type(value), type(value).__name__
+    )
+
+
+DATETIME_TEXT = _text_form(datetime)
+DATE_TEXT = _text_form(date)
+TIME_TEXT = _text_form(time)
+TEXT_FORM_VALIDATORS = (DATETIME_TEXT, DATE_TEXT, TIME_TEXT)
+
+# A time with its UTC offset, sent as an ISO 8601 string.
+DateTimeText = Annotated[AwareDatetime, DATETIME_TEXT]
+
+
+def takes_only_text_form(annotation: Any) -> bool:
+    """Whether a field typed with a datetime, date or time refuses anything but its string
+    (or None, where optional): every part of its type that is a time carries the check."""
+    if get_origin(annotation) is Annotated:
+        base, *meta = get_args(annotation)
+        if any(m in TEXT_FORM_VALIDATORS for m in meta):
+            return True
+        return takes_only_text_form(base)
+    if get_origin(annotation) in (Union, UnionType, list):
+        return all(takes_only_text_form(a) for a in get_args(annotation))
+    return annotation not in (datetime, date, time)
+
+
+PlausibleDate = Annotated[date, DATE_TEXT, AfterValidator(_plausible_date)]
 
 
 # A wall-clock time in a site's own zone (a gate window's start and end). It has no offset,
@@ -162,6 +221,7 @@ def _local_time(value: Any) -> Any:
 
 LocalTime = Annotated[
     time,
+    TIME_TEXT,
     BeforeValidator(_local_time),
     WithJsonSchema(
         {

@@ -88,6 +88,10 @@ def _routers() -> tuple[list[APIRouter], list[APIRouter]]:
         reports,
         audit,
     ]
+    # the towns within reach, a county admin adding one (office leftovers, issue 17)
+    from app.sites.town_routes import router as towns
+
+    private.append(towns)
     return public, private
 
 

@@ -48,6 +48,7 @@ const SHELL = [
   '/js/views/boarding.js',
   '/js/views/leader.js',
   '/js/views/console-common.js',
+  '/js/views/town-picker.js',
   '/js/views/console-coverage.js',
   '/js/views/console-logs.js',
   '/js/views/console-gate.js',

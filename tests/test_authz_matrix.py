@@ -399,6 +399,14 @@ RULES: dict[tuple[str, str], Rule] = {
         build=lambda w, c: ({}, {"json": _veto_body(w), "params": {"town_id": w.town.row.id}}),
     ),
     ("POST", "/api/veto-cases/{case_id}/withdraw"): Rule(SUP_ONLY, scoped=True, build=_new_case),
+    # towns: supervisors and admins list the towns within reach; only a county admin adds one
+    # (none of the callers here is: tests/test_towns_office.py has her)
+    ("GET", "/api/towns"): Rule(SUPERVISOR),
+    ("POST", "/api/towns"): Rule(
+        frozenset(),
+        ok=(201,),
+        build=_json(lambda w, c: {"code": unique("t").lower(), "name": "新镇"}),
+    ),
 }
 
 
@@ -442,6 +450,8 @@ TOWN_FREE = {
     ("GET", "/api/notices"),  # each sees her own town's
     ("POST", "/api/notices"),  # a draft of the caller's own town
     ("GET", "/api/veto-cases"),
+    ("GET", "/api/towns"),  # each caller's own reach
+    ("POST", "/api/towns"),
 }
 # A photo is named by the SHA-256 of its bytes: whoever can name one has seen it, so it
 # answers 403 (not yours) rather than 404.

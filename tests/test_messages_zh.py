@@ -44,6 +44,25 @@ def _raised_without_zh() -> list[str]:
     return missing
 
 
+def _detail_items_without_zh() -> list[str]:
+    """Every dict literal with a `message` in the `details=` of an error raised in app/
+    (or in a list it is built into) that has no `message_zh` beside it."""
+    missing = []
+    for path in sorted(APP.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Dict):
+                continue
+            keys = {k.value for k in node.keys if isinstance(k, ast.Constant)}
+            if "message" in keys and "field" in keys and "message_zh" not in keys:
+                missing.append(f"{path.relative_to(APP.parent)}:{node.lineno}")
+    return missing
+
+
+def test_every_item_of_an_errors_details_is_written_with_its_chinese_text():
+    assert _detail_items_without_zh() == []
+
+
 def test_every_error_the_server_raises_is_written_with_its_chinese_text():
     assert {"NotFound", "Forbidden", "Invalid", "Conflict", "NotAuthenticated"} <= ERROR_KINDS
     assert _raised_without_zh() == []
@@ -146,3 +165,63 @@ def test_every_field_of_a_validation_error_carries_its_chinese(client, town, log
     assert res.status_code == 422
     for d in res.json()["error"]["details"]:
         assert d["field"] and _has_chinese(d["message_zh"]), d
+
+
+def test_every_detail_of_a_refused_admin_write_carries_its_chinese(client, town, login):
+    admin = login("admin")
+    refusals = [
+        client.post(
+            "/api/users",
+            json={
+                "username": "newgate",
+                "display_name": "新门卫",
+                "password": "long-enough-pw",
+                "roles": ["gate"],
+                "home_site_id": 987654,
+            },
+            headers=admin,
+        ),
+        client.post(
+            f"/api/sites/{town.sites['a'].id}/checkpoints",
+            json={"code": "空 格", "name": "东门"},
+            headers=admin,
+        ),
+        client.get("/api/audit?since=2026-12-01T08:00:00", headers=admin),
+        client.patch(f"/api/groups/{town.groups['a'].id}", json={"name": ""}, headers=admin),
+    ]
+    for res in refusals:
+        assert res.status_code in (409, 422), res.text
+        details = res.json()["error"]["details"]
+        assert details, res.text
+        for d in details:
+            assert d["message"] and _has_chinese(d["message_zh"]), (res.request.url, d)
+
+
+def test_a_detail_written_without_chinese_still_answers_with_a_chinese_one():
+    from app.errors import with_zh_details
+
+    items = with_zh_details(
+        [{"field": "x", "message": "bad"}, {"field": "y", "message": "b", "message_zh": "乙"}]
+    )
+    assert _has_chinese(items[0]["message_zh"]) and items[1]["message_zh"] == "乙"
+
+
+def test_every_rule_a_schema_states_in_english_has_its_chinese():
+    """Each `raise ValueError("...")` in a request schema has its Chinese in the table."""
+    said = []
+    for path in sorted(APP.rglob("models.py")) + [APP / "sync" / "schemas.py"]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Raise)
+                and isinstance(node.exc, ast.Call)
+                and getattr(node.exc.func, "id", None) == "ValueError"
+                and node.exc.args
+                and isinstance(node.exc.args[0], ast.Constant)
+            ):
+                said.append(node.exc.args[0].value)
+    assert said
+    missing = [s for s in said if s not in errors._VALUE_ERROR_ZH]
+    assert missing == []
+    assert "晚于" in errors.validation_zh(
+        {"type": "value_error", "msg": "Value error, a gate window must end after it starts"}
+    )

@@ -4,15 +4,17 @@ and a phone's records, acknowledged before or after the backup, survive a restor
 import hashlib
 import io
 import json
-import shutil
 from dataclasses import dataclass, field
 
+import pytest
 from PIL import Image
 from sqlalchemy import select
 
 from app.cli import main as patrol
 from app.hazards.models import Hazard
+from app.photos.store import get_store, photo_key
 from tests.sync_helpers import mut
+from tests.test_photo_uploads import s3_server, use_store  # noqa: F401  (the moto S3 fixture)
 
 
 @dataclass
@@ -139,9 +141,12 @@ def test_after_a_restore_a_cursor_from_before_it_is_answered_cursor_reset(
     assert (res.status_code, res.json()["error"]["code"]) == (410, "cursor_reset")
 
 
-def test_the_backup_holds_the_photos_and_a_restore_brings_them_back(
-    client, town, login, tmp_path, capsys
+@pytest.mark.parametrize("kind", ["local", "database", "s3"])
+def test_the_backup_holds_the_photos_and_a_restore_brings_them_back_whatever_the_store(
+    client, town, login, tmp_path, request, monkeypatch, kind
 ):
+    """S3: moto's S3 server on 127.0.0.1, spoken to by the real boto3 client of S3Store."""
+    use_store(monkeypatch, kind, request.getfixturevalue("s3_server") if kind == "s3" else None)
     headers = login("member_a1")
     data = _jpeg()
     sha = hashlib.sha256(data).hexdigest()
@@ -151,16 +156,35 @@ def test_the_backup_holds_the_photos_and_a_restore_brings_them_back(
     assert client.put(f"/api/photos/{sha}", content=data, headers=headers).status_code == 201
     patrol(["backup", "--to", str(tmp_path / "bk")])
     manifest = json.loads((tmp_path / "bk" / "manifest.json").read_text())
-    assert manifest["photos"] == 1
-    shutil.rmtree(tmp_path / "uploads")  # the machine's disk is lost
+    assert (manifest["photos"], manifest["photo_store"]) == (1, kind)
+    if kind != "database":  # the bytes are beside the database copy, not only in the store
+        assert (tmp_path / "bk" / "photos" / photo_key(sha)).read_bytes() == data
+    get_store().delete(photo_key(sha))  # the machine's disk, the bucket's object, the row: lost
+    assert client.get(f"/api/photos/{sha}", headers=headers).status_code != 200
     patrol(["restore", str(tmp_path / "bk"), "--yes"])
     res = client.get(f"/api/photos/{sha}", headers=headers)
     assert res.status_code == 200
     assert res.content == data
 
 
-def test_restore_refuses_without_confirmation(engine, tmp_path):
-    import pytest
+def test_a_backup_taken_with_s3_restores_into_the_local_folder(
+    client, town, login, tmp_path, request, monkeypatch
+):
+    use_store(monkeypatch, "s3", request.getfixturevalue("s3_server"))
+    headers = login("member_a1")
+    data = _jpeg()
+    sha = hashlib.sha256(data).hexdigest()
+    phone = Phone(client, headers)
+    phone.record(_hazard(town, "a", "有照片", photos=[sha]))
+    phone.sync()
+    assert client.put(f"/api/photos/{sha}", content=data, headers=headers).status_code == 201
+    patrol(["backup", "--to", str(tmp_path / "bk")])
+    use_store(monkeypatch, "local")  # the county moves off the object store
+    patrol(["restore", str(tmp_path / "bk"), "--yes"])
+    assert (tmp_path / "uploads" / photo_key(sha)).read_bytes() == data
+    assert client.get(f"/api/photos/{sha}", headers=headers).content == data
 
+
+def test_restore_refuses_without_confirmation(engine, tmp_path):
     with pytest.raises(SystemExit, match="--yes"):
         patrol(["restore", str(tmp_path / "bk")])

@@ -48,7 +48,9 @@ def list_audit(
             raise Invalid(
                 "since needs a UTC offset, e.g. 2026-12-01T08:00:00+08:00.",
                 message_zh="since 须带时区偏移，例如 2026-12-01T08:00:00+08:00。",
-                details=[{"field": "since", "message": "no UTC offset"}],
+                details=[
+                    {"field": "since", "message": "no UTC offset", "message_zh": "缺少时区偏移"}
+                ],
             )
         query = query.where(AuditEvent.at >= since)
     if before_id is not None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import delete, func, text, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.auth import security
 from app.auth.device_clock import note_device_clock
@@ -204,6 +204,14 @@ def refresh(session: Session, *, refresh_token: str) -> TokenPair:
             "Your session has ended; please log in again.", message_zh="登录已结束，请重新登录。"
         )
     if row.used_at is not None:
+        if _lost_answer_retry(session, row, now):
+            # The phone never got the pair this token was rotated to (the link dropped on
+            # the way back): the unused successor is revoked and a fresh pair issued.
+            device = session.get(Device, row.device_id)
+            user = session.get(User, row.user_id)
+            if device is not None and device.revoked_at is None and user is not None:
+                device.last_seen_at = now
+                return _issue(session, user=user, device=device, family_id=row.family_id)
         # A rotated token came back: someone holds a copy. End every session of the device.
         _revoke_device_tokens(session, row.device_id)
         raise NotAuthenticated(
@@ -232,6 +240,43 @@ def refresh(session: Session, *, refresh_token: str) -> TokenPair:
         )
     device.last_seen_at = now
     return _issue(session, user=user, device=device, family_id=row.family_id)
+
+
+def _lost_answer_retry(session: Session, row: RefreshToken, now) -> bool:
+    """A retry of a refresh whose answer was lost: the token was rotated less than
+    PATROL_REFRESH_REUSE_GRACE_SECONDS ago (counted from its first rotation, so retries never
+    stretch it), it is the family's latest rotated token (no token it was rotated to has been
+    used since: else the phone did get the pair and this is a copy), and the unused token it
+    was rotated to is revoked here, by this retry alone (a concurrent retry finds none left
+    and counts as reuse). All of it is in the database, so it holds across app processes."""
+    grace = get_settings().refresh_reuse_grace_seconds
+    rotated_at = row.used_at
+    if grace <= 0 or rotated_at is None or now - rotated_at > timedelta(seconds=grace):
+        return False
+    later_used = session.exec(
+        select(func.count())
+        .select_from(RefreshToken)
+        .where(
+            RefreshToken.family_id == row.family_id,
+            RefreshToken.id != row.id,
+            col(RefreshToken.used_at).is_not(None),
+            col(RefreshToken.used_at) >= rotated_at,
+        )
+    ).one()
+    if later_used:
+        return False
+    revoked = session.execute(
+        update(RefreshToken)
+        .where(
+            RefreshToken.family_id == row.family_id,
+            RefreshToken.id != row.id,
+            RefreshToken.used_at.is_(None),
+            RefreshToken.revoked_at.is_(None),
+            RefreshToken.issued_at >= rotated_at - timedelta(seconds=1),
+        )
+        .values(revoked_at=now)
+    )
+    return revoked.rowcount >= 1
 
 
 def _revoke_device_tokens(session: Session, device_id: str) -> None:

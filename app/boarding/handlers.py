@@ -4,13 +4,13 @@ rules (app.boarding.rules) and the record store."""
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 from sqlmodel import col, select
 
 from app.boarding import rules
 from app.boarding.models import AbsenceReason, BoardingPupil, Dormitory, PupilLeave, RollCall
 from app.boarding.service import dormitories_of_sites
-from app.fields import PlausibleDate, RecordId, Text
+from app.fields import DateTimeText, PlausibleDate, RecordId, Text
 from app.records.errors import Conflicted, Rejected, Rule
 from app.records.models import Entity
 from app.records.payload import Payload
@@ -43,7 +43,7 @@ class LeaveOut(Payload):
     reason: Annotated[Text, Field(max_length=500)] = ""
     approved_by_name: Annotated[Text, Field(min_length=1, max_length=200)]
     # As the person typed it (a wall-clock time), not a clock reading: never corrected.
-    expected_back_at: AwareDatetime
+    expected_back_at: DateTimeText
 
 
 class LeaveBack(Payload):

@@ -156,7 +156,7 @@ def update_pupil(
         raise Invalid(
             f"{empty[0]} cannot be null; leave it out to keep it.",
             message_zh=f"{empty[0]} 不能为空；不修改请不要填写该项。",
-            details=[{"field": k, "message": "null"} for k in empty],
+            details=[{"field": k, "message": "null", "message_zh": "不能为空"} for k in empty],
         )
     if "dormitory_id" in changes:
         dorm = session.get(Dormitory, changes["dormitory_id"])
@@ -164,7 +164,13 @@ def update_pupil(
             raise Invalid(
                 "The dormitory must be one of the pupil's school.",
                 message_zh="宿舍须是该生所在学校的宿舍。",
-                details=[{"field": "dormitory_id", "message": "not of this school"}],
+                details=[
+                    {
+                        "field": "dormitory_id",
+                        "message": "not of this school",
+                        "message_zh": "不是该校的宿舍",
+                    }
+                ],
             )
     before = audit.snapshot(pupil)
     for key, value in changes.items():

@@ -229,7 +229,7 @@ def submit(session: Session, *, roster: Roster, user: User) -> Roster:
         raise Invalid(
             "This roster has no shifts yet; plan the shifts before submitting.",
             message_zh="该值班表还没有班次，请先安排班次再上报。",
-            details=[{"field": "shifts", "message": "empty"}],
+            details=[{"field": "shifts", "message": "empty", "message_zh": "还没有班次"}],
         )
     before = _snapshot(roster)
     roster.submitted_at, roster.submitted_by = utcnow(), user.id

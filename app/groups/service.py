@@ -81,7 +81,13 @@ def _active_user(session: Session, user_id: int, field: str, town_id: int) -> Us
         raise Invalid(
             f"No active user with id {user_id}.",
             message_zh=f"没有编号为 {user_id} 的在用用户。",
-            details=[{"field": field, "message": "unknown or disabled user"}],
+            details=[
+                {
+                    "field": field,
+                    "message": "unknown or disabled user",
+                    "message_zh": "没有该用户或已停用",
+                }
+            ],
         )
     return user
 
@@ -92,7 +98,13 @@ def _leader(session: Session, user_id: int, town_id: int) -> User:
         raise Invalid(
             f"{user.username} does not have the leader (组长) role; give it to them first.",
             message_zh=f"{user.username} 没有组长角色，请先授予。",
-            details=[{"field": "leader_id", "message": "user is not a leader"}],
+            details=[
+                {
+                    "field": "leader_id",
+                    "message": "user is not a leader",
+                    "message_zh": "该用户不是组长",
+                }
+            ],
         )
     return user
 
@@ -103,7 +115,13 @@ def _site(session: Session, site_id: int, town_id: int, field: str = "site_id") 
         raise Invalid(
             f"No active site with id {site_id}.",
             message_zh=f"没有编号为 {site_id} 的在用场所。",
-            details=[{"field": field, "message": "unknown or deactivated site"}],
+            details=[
+                {
+                    "field": field,
+                    "message": "unknown or deactivated site",
+                    "message_zh": "没有该场所或已停用",
+                }
+            ],
         )
     return site
 
@@ -153,7 +171,7 @@ def update_group(
             raise Invalid(
                 "A group needs a name.",
                 message_zh="巡逻组须有名称。",
-                details=[{"field": "name", "message": "empty"}],
+                details=[{"field": "name", "message": "empty", "message_zh": "不能为空"}],
             )
         group.name = changes["name"]
     if "leader_id" in changes:

@@ -19,11 +19,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.config import Settings
+from app.photos.models import Photo, PhotoBlob
+from app.photos.store import DatabaseStore, PhotoStore, make_store, photo_key
 from app.sync.pull import reset_feed
 
 MANIFEST = "manifest.json"
@@ -75,7 +77,69 @@ class LocalFolderPhotos:
         return count
 
 
-def photo_archive(settings: Settings) -> PhotoArchive:
+@dataclass
+class StorePhotos:
+    """The photos of a shared store that is not in the database (S3): every photo the
+    database lists as arrived is read from the store into the backup folder, in the local
+    folder's layout, and a restore puts back into the configured store those it lacks. The
+    real store client (boto3 for S3) does the reading and writing."""
+
+    store: PhotoStore
+    engine: Engine
+
+    def export_to(self, folder: Path) -> int:
+        with Session(self.engine) as session:
+            shas: list[str] = list(
+                session.execute(select(col(Photo.sha256)).order_by(col(Photo.sha256))).scalars()
+            )
+        count = 0
+        for sha in shas:
+            data = self.store.get(photo_key(sha))
+            if data is None:
+                continue  # lost before the backup: the record lists it missing, the phone re-sends
+            target = folder / photo_key(sha)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            count += 1
+        return count
+
+    def import_from(self, folder: Path) -> int:
+        """Adds the backup's photos the store lacks; never removes one."""
+        count = 0
+        for path in sorted(folder.glob("??/*")):
+            key = f"{path.parent.name}/{path.name}"
+            if path.is_file() and not self.store.exists(key):
+                self.store.put(key, path.read_bytes())
+                count += 1
+        return count
+
+
+@dataclass
+class InDatabasePhotos:
+    """PATROL_PHOTO_STORE=database: the bytes are rows of photo_blob, inside the database
+    copy already; nothing to copy beside it (counted, so the manifest says what it holds)."""
+
+    engine: Engine
+
+    def export_to(self, folder: Path) -> int:
+        with Session(self.engine) as session:
+            return session.execute(
+                select(func.count())
+                .select_from(PhotoBlob)
+                .where(~col(PhotoBlob.key).startswith("partial/"))
+            ).scalar_one()
+
+    def import_from(self, folder: Path) -> int:
+        # A backup taken with another store brings its photos as files: they go in too.
+        return StorePhotos(DatabaseStore(), self.engine).import_from(folder)
+
+
+def photo_archive(settings: Settings, engine: Engine) -> PhotoArchive:
+    """Photos are in every backup whatever store holds them (README "Backup and restore")."""
+    if settings.photo_store == "s3":
+        return StorePhotos(make_store(settings), engine)
+    if settings.photo_store == "database":
+        return InDatabasePhotos(engine)
     return LocalFolderPhotos(Path(settings.upload_dir))
 
 
@@ -87,6 +151,7 @@ class BackupManifest:
     feed_version: int
     feed_epoch: str
     photos: int
+    photo_store: str = "local"  # where the photos were: "local" and "s3" copy them to photos/
 
     @classmethod
     def read(cls, folder: Path) -> "BackupManifest":
@@ -111,7 +176,7 @@ def backup(engine: Engine, *, settings: Settings, folder: Path, now: datetime) -
         _pg(["pg_dump", "--format=custom", "--no-owner", "--file", str(folder / PG_FILE)], engine)
     photos_dir = folder / PHOTOS
     photos_dir.mkdir()
-    photos = photo_archive(settings).export_to(photos_dir)
+    photos = photo_archive(settings, engine).export_to(photos_dir)
     manifest = BackupManifest(
         taken_at=now.isoformat(),
         backend=engine.dialect.name,
@@ -119,6 +184,7 @@ def backup(engine: Engine, *, settings: Settings, folder: Path, now: datetime) -
         feed_version=int(version),
         feed_epoch=str(epoch),
         photos=photos,
+        photo_store=settings.photo_store,
     )
     (folder / MANIFEST).write_text(json.dumps(manifest.__dict__, indent=2) + "\n")
     return manifest
@@ -140,7 +206,7 @@ def restore(engine: Engine, *, settings: Settings, folder: Path) -> BackupManife
     else:
         _pg_restore_whole(engine, folder / PG_FILE)
     engine.dispose()
-    photo_archive(settings).import_from(folder / PHOTOS)
+    photo_archive(settings, engine).import_from(folder / PHOTOS)
     with Session(engine) as session:
         reset_feed(session)
         session.commit()

@@ -238,6 +238,11 @@ def get_store() -> PhotoStore:
     return _current[1]
 
 
+def make_store(settings: Settings) -> PhotoStore:
+    """The store these settings name, made anew (a backup or restore outside the app)."""
+    return _make_store(settings)
+
+
 def _make_store(settings: Settings) -> PhotoStore:
     if settings.photo_store == "database":
         return DatabaseStore()

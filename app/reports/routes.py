@@ -47,7 +47,7 @@ from app.reports.models import (
 )
 from app.reports.periods import local_date
 from app.reports.rosters import rosters as roster_report
-from app.reports.scope import covers_every_site, scoped_group_ids, scoped_sites
+from app.reports.scope import covers_every_site, scoped_group_ids, scoped_sites, within_town
 from app.reports.visitors import VisitorRegister, visitor_register
 from app.sites.models import Site
 
@@ -57,6 +57,16 @@ router = APIRouter(prefix="/api", tags=["reports"])
 # The caller is looked up in a short session of its own (app.auth.deps.get_caller), so a
 # long report never holds SQLite's write lock for the auth lookup.
 ReportUser = LeaderOrSupervisor
+
+# ?town_id: one town of the caller's reach (the console's town picker); absent: all of them.
+TownId = Annotated[int | None, Query(description="one town of the caller's reach (GET /api/towns)")]
+
+
+def report_reach(reach: ScopeDep, session: ReadSessionDep, town_id: TownId = None) -> Scope:
+    return within_town(session, reach=reach, town_id=town_id)
+
+
+ReportReach = Annotated[Scope, Depends(report_reach)]
 
 DateFrom = Annotated[PlausibleDate | None, Query(alias="from", description="first local date")]
 DateTo = Annotated[
@@ -120,7 +130,7 @@ class ReportRequest:
 
 def report_scope(
     user: ReportUser,
-    reach: ScopeDep,
+    reach: ReportReach,
     session: ReadSessionDep,
     date_from: DateFrom = None,
     date_to: DateTo = None,
@@ -133,7 +143,7 @@ def report_scope(
 
 def group_scope(
     user: ReportUser,
-    reach: ScopeDep,
+    reach: ReportReach,
     session: ReadSessionDep,
     date_from: DateFrom = None,
     date_to: DateTo = None,
@@ -145,7 +155,7 @@ def group_scope(
 
 def site_scope(
     user: ReportUser,
-    reach: ScopeDep,
+    reach: ReportReach,
     session: ReadSessionDep,
     site_ids: SiteIds = [],  # noqa: B006
     group_id: GroupId = None,
@@ -156,7 +166,7 @@ def site_scope(
 
 def period_scope(
     user: ReportUser,
-    reach: ScopeDep,
+    reach: ReportReach,
     session: ReadSessionDep,
     date_from: DateFrom = None,
     date_to: DateTo = None,
@@ -165,7 +175,7 @@ def period_scope(
     return ReportRequest(reach, session, utcnow(), date_from, date_to)
 
 
-def caller_scope(user: ReportUser, reach: ScopeDep, session: ReadSessionDep) -> ReportRequest:
+def caller_scope(user: ReportUser, reach: ReportReach, session: ReadSessionDep) -> ReportRequest:
     """No filter: what the caller may see."""
     return ReportRequest(reach, session, utcnow())
 

@@ -2,6 +2,7 @@
 reach (app.access.Scope; 403 outside it)."""
 
 from collections.abc import Sequence, Set
+from dataclasses import replace
 
 from sqlmodel import Session, col, select
 
@@ -101,3 +102,30 @@ def scoped_people(session: Session, *, reach: Scope) -> set[int]:
         select(GroupMember.user_id).where(col(GroupMember.group_id).in_(reach.group_ids))
     )
     return set(members.all()) | {reach.user_id}
+
+
+def within_town(session: Session, *, reach: Scope, town_id: int | None) -> Scope:
+    """The caller's reach narrowed to one of her towns (the console's town picker): every
+    report then covers that town only. A town outside her reach answers 404, as one that
+    does not exist."""
+    if town_id is None:
+        return reach
+    if not reach.sees_town(town_id):
+        raise NotFound(
+            f"There is no town {town_id} within your reach.",
+            message_zh=f"您可查看的范围内没有编号为 {town_id} 的镇。",
+        )
+    sites = frozenset(session.exec(select(Site.id).where(Site.town_id == town_id)).all())
+    groups = frozenset(
+        session.exec(select(PatrolGroup.id).where(PatrolGroup.town_id == town_id)).all()
+    )
+    return replace(
+        reach,
+        town_ids=frozenset({town_id}),
+        site_ids=reach.site_ids & sites,
+        member_group_ids=reach.member_group_ids & groups,
+        led_group_ids=reach.led_group_ids & groups,
+        led_site_ids=reach.led_site_ids & sites,
+        town_site_ids=reach.town_site_ids & sites,
+        town_group_ids=reach.town_group_ids & groups,
+    )

@@ -39,7 +39,7 @@ def _patch(
         raise Invalid(
             f"{empty[0]} cannot be empty.",
             message_zh=f"{empty[0]} 不能为空。",
-            details=[{"field": k, "message": "null"} for k in empty],
+            details=[{"field": k, "message": "null", "message_zh": "不能为空"} for k in empty],
         )
     before = _snapshot(obj)
     for key, value in changes.items():
@@ -171,7 +171,9 @@ def update_window(
         raise Invalid(
             "A gate window must end after it starts.",
             message_zh="值班时段的结束时间须晚于开始时间。",
-            details=[{"field": "ends", "message": "must be after starts"}],
+            details=[
+                {"field": "ends", "message": "must be after starts", "message_zh": "须晚于开始时间"}
+            ],
         )
     return _patch(session, window, changes, actor_id=actor_id, entity="gate_window")
 
@@ -202,7 +204,7 @@ def _code_taken(code: str) -> Conflict:
         f"The checkpoint code {code!r} is already used (codes are unique within the town, "
         "including deactivated checkpoints); choose another code.",
         message_zh=f"巡逻点编码 {code} 已被使用（全镇唯一，含已停用的巡逻点），请换一个编码。",
-        details=[{"field": "code", "message": "already used"}],
+        details=[{"field": "code", "message": "already used", "message_zh": "已被使用"}],
     )
 
 
@@ -215,7 +217,13 @@ def create_checkpoint(
             "A checkpoint code is 3-64 letters, digits, '.', '_' or '-' (it is printed as a "
             "QR code), e.g. DF-GATE-01.",
             message_zh="巡逻点编码为 3-64 位字母、数字或 . _ -（会印成二维码），例如 DF-GATE-01。",
-            details=[{"field": "code", "message": "use A-Z, a-z, 0-9, '.', '_' or '-'"}],
+            details=[
+                {
+                    "field": "code",
+                    "message": "use A-Z, a-z, 0-9, '.', '_' or '-'",
+                    "message_zh": "只能用字母、数字、. _ -",
+                }
+            ],
         )
     taken = select(Checkpoint.id).where(
         Checkpoint.town_id == site.town_id, Checkpoint.code == data.code

@@ -3,9 +3,9 @@
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
-from app.fields import RecordId, Text
+from app.fields import DateTimeText, RecordId, Text
 
 
 def _plausible(value: datetime) -> datetime:
@@ -16,8 +16,9 @@ def _plausible(value: datetime) -> datetime:
 
 
 # A phone's clock may be far off (reset to 1970, set to 2100): still a time we can correct.
-# Years far outside that range would overflow the clock arithmetic and are refused.
-DeviceTime = Annotated[AwareDatetime, AfterValidator(_plausible)]
+# Years far outside that range would overflow the clock arithmetic and are refused. A string
+# only: a JSON number is not taken as Unix seconds (app.fields).
+DeviceTime = Annotated[DateTimeText, AfterValidator(_plausible)]
 
 
 class MutationIn(BaseModel):

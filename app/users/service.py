@@ -30,7 +30,9 @@ def _check_home_site(session: Session, site_id: int | None, town_id: int) -> Non
         raise Invalid(
             f"There is no site with id {site_id}.",
             message_zh=f"没有编号为 {site_id} 的场所。",
-            details=[{"field": "home_site_id", "message": "no such site"}],
+            details=[
+                {"field": "home_site_id", "message": "no such site", "message_zh": "没有该场所"}
+            ],
         )
 
 
@@ -40,7 +42,9 @@ def _check_village(session: Session, village_id: int | None, town_id: int) -> No
         raise Invalid(
             f"There is no village with id {village_id}.",
             message_zh=f"没有编号为 {village_id} 的村庄。",
-            details=[{"field": "village_id", "message": "no such village"}],
+            details=[
+                {"field": "village_id", "message": "no such village", "message_zh": "没有该村庄"}
+            ],
         )
 
 

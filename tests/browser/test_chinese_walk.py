@@ -64,3 +64,46 @@ def test_every_screen_in_chinese_shows_no_english_words(phone, username):
         if found:
             problems[route] = sorted(set(found))
     assert not problems, json.dumps(problems, ensure_ascii=False, indent=1)
+
+
+def _refusal_shown(page) -> str:
+    alert = page.wait_for_selector("[role=alert]")
+    return alert.inner_text()
+
+
+def test_the_servers_refusals_in_chinese_show_no_english_words(phone, town):
+    """A wrong password, a conflict (a checkpoint code the town already uses) and a refused
+    input (a gate window that ends before it starts), each with its details, in Chinese."""
+    page = phone.open()
+    phone.goto()
+    page.fill("[name=username]", "admin")
+    page.fill("[name=password]", "not-the-password")
+    page.click("form[data-form=login] button[type=submit]")
+    problems = {}
+    shown = {"wrong password": _refusal_shown(page)}
+    problems["wrong password"] = english_words(page)
+    phone.login("admin")
+    open_screen(phone, "admin-sites")
+    site = town.sites["a"]
+    page.locator(f"[data-site-list] tr[data-site='{site.id}'] [data-action=open-site]").click()
+    page.wait_for_selector(f"[data-site-detail] [data-site-id='{site.id}']")
+    taken = town.checkpoints["a"][0].code
+    c = page.locator("form[data-form=checkpoint]")
+    c.get_by_label("巡逻点名称").fill("重复的巡逻点")
+    c.get_by_label("编号").fill(taken)
+    c.locator("button[type=submit]").click()
+    page.wait_for_selector("[data-msg] .msg.bad[data-error=conflict] li")
+    shown["conflict"] = page.inner_text("[data-msg]")
+    problems["conflict"] = english_words(page)
+    w = page.locator("form[data-form=window]")
+    w.get_by_label("名称").fill("倒置的时段")
+    w.locator("input[name=starts]").fill("09:00")
+    w.locator("input[name=ends]").fill("08:00")
+    w.locator("button[type=submit]").click()
+    page.wait_for_selector("[data-msg] .msg.bad[data-error=invalid] li")
+    shown["invalid"] = page.inner_text("[data-msg]")
+    problems["invalid"] = english_words(page)
+    assert "用户名或密码错误" in shown["wrong password"]
+    assert "已被使用" in shown["conflict"] and "晚于开始时间" in shown["invalid"], shown
+    problems = {k: v for k, v in problems.items() if v}
+    assert not problems, json.dumps({"found": problems, "shown": shown}, ensure_ascii=False)

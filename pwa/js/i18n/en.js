@@ -680,4 +680,13 @@ export default {
   'asm.withdraw': 'Withdraw',
   'asm.withdraw_reason': 'Reason for withdrawing',
   'asm.withdrawn_line': 'Withdrawn ({who}): {why}; listed, not counted',
+  // the town picker and adding a town (office leftovers, issue 17)
+  'town.picker': 'Town',
+  'town.all': 'All towns ({n})',
+  'admin.town.title': 'Add a town (county admin)',
+  'admin.town.code': 'Town code',
+  'admin.town.code_hint': 'lower-case letters, digits, - or _; typed after the username at login, e.g. wangfang@qingshan',
+  'admin.town.name': 'Town name',
+  'admin.town.create': 'Add town',
+  'admin.town.created': 'Added {name}',
 };

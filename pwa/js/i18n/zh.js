@@ -681,4 +681,13 @@ export default {
   'asm.withdraw': '撤销',
   'asm.withdraw_reason': '撤销理由',
   'asm.withdrawn_line': '已撤销（{who}），理由：{why}；列出但不计入考核',
+  // the town picker and adding a town (office leftovers, issue 17)
+  'town.picker': '镇',
+  'town.all': '全部镇（{n} 个）',
+  'admin.town.title': '添加镇（县级管理员）',
+  'admin.town.code': '镇代码',
+  'admin.town.code_hint': '小写字母、数字、- 或 _，登录时写在用户名后，例如 wangfang@qingshan',
+  'admin.town.name': '镇名称',
+  'admin.town.create': '添加镇',
+  'admin.town.created': '已添加 {name}',
 };

@@ -2,8 +2,14 @@
 // admin JSON API (README "Admin API") and are online only: a town's set-up is done at a desk,
 // and a change the server refuses must be seen at once, not queued for later.
 import { h } from '../util.js';
-import { t } from '../i18n/index.js';
+import { t, serverText } from '../i18n/index.js';
 import { ApiError } from '../api.js';
+import { townPicker, chosenTown, ofChosenTown } from './town-picker.js';
+
+export { chosenTown, ofChosenTown };
+
+/** The town a new site, group or account goes to: the picked one, else the admin's own. */
+export const newTownId = () => (chosenTown() ? Number(chosenTown()) : undefined);
 
 export const ADMIN_VIEWS = ['sites', 'users', 'groups', 'audit'];
 
@@ -16,23 +22,37 @@ export function adminNav(active) {
 }
 
 /** Title, admin tabs, an offline notice and a message line; returns the parts to fill. */
-export function frame(root, view, { nav = true } = {}) {
+export function frame(root, view, { nav = true, onTown = null } = {}) {
   const msg = h('div', { class: 'no-print', data: { msg: '' }, 'aria-live': 'polite' });
   const offline = h('p', { class: 'msg warn no-print', data: { offlineNote: '' }, hidden: navigator.onLine },
     t('admin.online_only'));
   const body = h('div', { class: 'admin-body', data: { adminBody: view } });
-  root.append(nav ? adminNav(view) : '', h('h2', {}, t(`admin.title.${view}`)), offline, msg, body);
+  // A county account's town picker (town-picker.js): the lists show that town, new rows go there.
+  const picker = onTown ? townPicker(onTown) : '';
+  root.append(nav ? adminNav(view) : '', h('h2', {}, t(`admin.title.${view}`)), picker, offline, msg, body);
   const onNet = () => { offline.hidden = navigator.onLine; };
   window.addEventListener('online', onNet);
   window.addEventListener('offline', onNet);
   return { msg, body, offline, unmount: () => { window.removeEventListener('online', onNet); window.removeEventListener('offline', onNet); } };
 }
 
-/** One problem of a refused request as text: "第4行 lat：..." for a CSV line. */
+/** One problem of a refused request: "第4行 lat：..." for a CSV line, in the UI's language
+ * (the server's message_zh in Chinese); the field is a code (a column or field name) and is
+ * marked translate="no". */
 function detailText(d) {
-  const where = [d.line ? t('admin.line', { n: d.line }) : '', d.field || (Array.isArray(d.loc) ? d.loc.filter((x) => x !== 'body').join('.') : '')]
-    .filter(Boolean).join(' ');
-  return `${where}${where ? '：' : ''}${d.message || d.msg || ''}`;
+  const field = d.field || (Array.isArray(d.loc) ? d.loc.filter((x) => x !== 'body').join('.') : '');
+  const text = serverText(d.message || d.msg || '', d.message_zh);
+  return [d.line ? `${t('admin.line', { n: d.line })} ` : '',
+    field ? h('code', { translate: 'no' }, field) : '', field || d.line ? '：' : '', text];
+}
+
+/** The text with each field name it quotes (a code, e.g. "ends") marked translate="no". */
+function withCodes(text, codes) {
+  if (!codes.length) return [text];
+  const escaped = [...new Set(codes)].sort((a, b) => b.length - a.length)
+    .map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const parts = String(text).split(new RegExp(`\\b(${escaped.join('|')})\\b`));
+  return parts.map((part, i) => (i % 2 ? h('code', { translate: 'no' }, part) : part));
 }
 
 /** A refused request as a message with one line per problem the server named. */
@@ -42,10 +62,11 @@ export function showError(msg, e) {
   else if (e instanceof ApiError && e.status === 403) text = t('console.forbidden');
   else text = t('admin.failed', { msg: e && e.message ? e.message : String(e) });
   const details = e instanceof ApiError && Array.isArray(e.details) ? e.details : [];
+  const fields = details.map((d) => d && d.field).filter((f) => typeof f === 'string' && f);
   msg.replaceChildren(h('div', { class: 'msg bad', role: 'alert', data: { error: (e && e.code) || '' } },
-    h('p', {}, text),
+    h('p', {}, ...withCodes(text, fields)),
     details.length ? h('ul', { class: 'line-errors', data: { lineErrors: String(details.length) } },
-      details.map((d) => h('li', { data: { line: String(d.line ?? '') } }, detailText(d)))) : null));
+      details.map((d) => h('li', { data: { line: String(d.line ?? '') } }, ...detailText(d)))) : null));
 }
 
 export function showOk(msg, text) {

@@ -6,7 +6,7 @@ import { selectOf } from './common.js';
 import * as A from './admin-common.js';
 
 export function mount(root) {
-  const ui = A.frame(root, 'groups');
+  const ui = A.frame(root, 'groups', { onTown: () => load() });
   const list = h('div', { data: { groupList: '' } });
   let users = []; let sites = []; let groups = [];
 
@@ -67,6 +67,7 @@ export function mount(root) {
       try {
         const g = await api('/api/groups', { method: 'POST', body: {
           name: v.name, leader_id: A.num(v.leader_id) ?? null, member_ids: picked(members), site_ids: picked(siteSel),
+          town_id: A.newTownId(),
         } });
         A.showOk(ui.msg, t('admin.group.created', { name: g.name }));
         await load();
@@ -78,6 +79,7 @@ export function mount(root) {
     try {
       [groups, users, sites] = await Promise.all([api('/api/groups?include_inactive=true'), api('/api/users'), api('/api/sites')]);
     } catch (e) { A.showError(ui.msg, e); return; }
+    [groups, users, sites] = [groups, users, sites].map(A.ofChosenTown);
     list.replaceChildren(...(groups.length ? groups.map(groupCard) : [h('p', { class: 'muted' }, t('console.empty'))]));
     renderCreate();
   }

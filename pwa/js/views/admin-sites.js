@@ -3,13 +3,14 @@
 import { h } from '../util.js';
 import { t } from '../i18n/index.js';
 import { api } from '../api.js';
+import { store } from '../store.js';
 import * as vocab from '../vocabulary.js';
 import { selectOf } from './common.js';
 import * as A from './admin-common.js';
 import { csvImport } from './admin-csv.js';
 
 export function mount(root) {
-  const ui = A.frame(root, 'sites');
+  const ui = A.frame(root, 'sites', { onTown: () => load() });
   const list = h('div', { data: { siteList: '' } });
   const detail = h('section', { data: { siteDetail: '' } });
   let sites = [];
@@ -29,6 +30,7 @@ export function mount(root) {
       const site = await api('/api/sites', { method: 'POST', body: {
         name: v.name, kind: v.kind, address: v.address || '', lat: A.num(v.lat), lon: A.num(v.lon),
         required_patrol_staff: A.num(v.required_patrol_staff), required_gate_staff: A.num(v.required_gate_staff),
+        town_id: A.newTownId(),
       } });
       el.reset();
       A.showOk(ui.msg, t('admin.site.created', { name: site.name }));
@@ -42,11 +44,25 @@ export function mount(root) {
     await load();
   });
 
-  ui.body.append(list, detail, h('h3', {}, t('admin.site.new')), createForm, h('h3', {}, t('admin.csv.sites')), importer);
+  // A county admin adds a town to her county (POST /api/towns, audited); the picker then lists it.
+  const townForm = store.user && store.user.county_wide && store.hasRole('admin') ? A.form('town', [
+    h('div', { class: 'filter-grid' },
+      A.field(t('admin.town.code'), A.input('code', { required: true, minlength: '2', maxlength: '32', pattern: '[a-z0-9][a-z0-9_\\-]*', autocapitalize: 'none' }), t('admin.town.code_hint')),
+      A.field(t('admin.town.name'), A.input('name', { required: true, maxlength: '200' })))],
+  async (v, el) => {
+    try {
+      const town = await api('/api/towns', { method: 'POST', body: { code: v.code, name: v.name } });
+      el.reset();
+      A.showOk(ui.msg, t('admin.town.created', { name: town.name }));
+    } catch (e) { A.showError(ui.msg, e); }
+  }, t('admin.town.create')) : null;
+
+  ui.body.append(list, detail, h('h3', {}, t('admin.site.new')), createForm, h('h3', {}, t('admin.csv.sites')), importer,
+    townForm ? h('h3', {}, t('admin.town.title')) : '', townForm || '');
 
   async function load() {
     try {
-      sites = await api('/api/sites?include_inactive=true');
+      sites = A.ofChosenTown(await api('/api/sites?include_inactive=true'));
     } catch (e) { A.showError(ui.msg, e); return; }
     list.replaceChildren(A.table(t('admin.title.sites'), [
       t('admin.site.name'), t('admin.site.kind'), t('admin.site.address'), t('admin.site.staff'), t('admin.state'), '',

@@ -9,7 +9,7 @@ import { csvImport } from './admin-csv.js';
 export const ROLES = ['member', 'gate', 'leader', 'supervisor', 'admin'];
 
 export function mount(root) {
-  const ui = A.frame(root, 'users');
+  const ui = A.frame(root, 'users', { onTown: () => load() });
   const list = h('div', { data: { userList: '' } });
   const homeSite = h('select', { name: 'home_site_id' });
   let sites = [];
@@ -30,7 +30,7 @@ export function mount(root) {
     try {
       const user = await api('/api/users', { method: 'POST', body: {
         username: v.username, display_name: v.display_name, password: v.password,
-        phone: v.phone || null, home_site_id: A.num(v.home_site_id) ?? null, roles,
+        phone: v.phone || null, home_site_id: A.num(v.home_site_id) ?? null, roles, town_id: A.newTownId(),
       } });
       el.reset();
       A.showOk(ui.msg, t('admin.user.created', { name: user.display_name }));
@@ -57,6 +57,8 @@ export function mount(root) {
     try {
       [users, sites] = await Promise.all([api('/api/users'), api('/api/sites')]);
     } catch (e) { A.showError(ui.msg, e); return; }
+    users = A.ofChosenTown(users);
+    sites = A.ofChosenTown(sites);
     const keep = homeSite.value;
     homeSite.replaceChildren(h('option', { value: '' }, '—'), ...sites.map((s) => h('option', { value: String(s.id), selected: String(s.id) === keep }, s.name)));
     list.replaceChildren(A.table(t('admin.title.users'), [

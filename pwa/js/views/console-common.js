@@ -8,6 +8,9 @@ import { store } from '../store.js';
 import { api, apiFetch, ApiError } from '../api.js';
 import * as reportCache from '../report-cache.js';
 import * as model from '../model.js';
+import { townPicker, withTown } from './town-picker.js';
+
+export { withTown };
 
 export const CONSOLE_VIEWS = ['coverage', 'logs', 'gate', 'checkpoints', 'rosters', 'hazards', 'visitors', 'boarding', 'notices', 'assessment', 'devices', 'report'];
 
@@ -93,7 +96,8 @@ export const loadCached = (view) => reportCache.load(userId(), view);
  * The report at path: from the server when it answers (and then kept for offline), else the
  * last copy of this view. Resolves {data, saved_at, offline}; throws when there is neither.
  */
-export async function loadReport(view, path, { keep = true } = {}) {
+export async function loadReport(view, asked, { keep = true } = {}) {
+  const path = withTown(asked); // the town picker's choice (town-picker.js)
   try {
     if (!navigator.onLine) throw new ApiError(0, 'network', 'offline');
     const data = await api(path);
@@ -166,7 +170,8 @@ function filenameOf(res, fallback) {
 
 /** Fetches path as ?format=csv or xlsx (Chinese labels, local times) and saves it through a
  * blob URL and <a download>; `stem` names the file if the server does not. */
-export async function downloadCsv(path, stem, format = 'csv') {
+export async function downloadCsv(asked, stem, format = 'csv') {
+  const path = withTown(asked);
   const url = path + (path.includes('?') ? '&' : '?') + `format=${format}`;
   const fallbackName = `${stem}.${format}`;
   const res = await apiFetch(url);
@@ -190,6 +195,7 @@ export function frame(root, view, { filters = [], csv = null, print = false, onS
   const fresh = h('p', { class: 'msg warn offline-note', data: { offlineNote: '' }, hidden: true });
   const body = h('div', { class: 'console-body', data: { consoleBody: view } });
   const form = h('form', { class: 'card filters no-print', data: { form: `console-${view}` } },
+    townPicker(() => { if (onSubmit) onSubmit(); }),
     ...filters,
     h('div', { class: 'filter-actions' },
       onSubmit ? h('button', { type: 'submit', class: 'small', data: { action: 'load' } }, t('console.load')) : null,

@@ -98,11 +98,11 @@ export function mount(root) {
       try {
         if (!navigator.onLine) throw new ApiError(0, 'network', 'offline');
         const [coverage, summary, gate, hazards, rosters] = await Promise.all([
-          api(`/api/reports/coverage${C.query({ ...r, timeline: 'false' })}`),
-          api(`/api/reports/coverage/summary${q}`),
-          api(`/api/reports/gate${q}`),
-          api('/api/reports/hazards?limit=1'),
-          api(`/api/reports/rosters${q}`),
+          api(C.withTown(`/api/reports/coverage${C.query({ ...r, timeline: 'false' })}`)),
+          api(C.withTown(`/api/reports/coverage/summary${q}`)),
+          api(C.withTown(`/api/reports/gate${q}`)),
+          api(C.withTown('/api/reports/hazards?limit=1')),
+          api(C.withTown(`/api/reports/rosters${q}`)),
         ]);
         rep = { kind: kind.value, range: r, coverage, summary, gate, hazards, rosters, at: new Date().toISOString() };
         await C.saveReport('report', q, rep);
