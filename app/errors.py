@@ -120,6 +120,7 @@ _VALUE_ERROR_ZH = {
     ),
     "a shift must end after it starts": "班次的结束时间须晚于开始时间",
     "a planned shift lasts at most 48 hours": "一个计划班次最长 48 小时",
+    "must not be blank": "不能只填空格",
 }
 _UNKNOWN_ZONE_ZH = "未知的时区，请使用 IANA 名称，例如 Asia/Shanghai"
 

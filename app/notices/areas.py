@@ -78,6 +78,6 @@ def asked_area(code: str) -> Area:
         raise Invalid(
             f"There is no notice area {code!r}; known: {known}.",
             message_zh=f"没有“{code}”这一通报类别。",
-            details=[{"field": "area", "message": "unknown"}],
+            details=[{"field": "area", "message": "unknown", "message_zh": "未知的通报类别"}],
         )
     return AREAS[code]

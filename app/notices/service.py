@@ -299,7 +299,7 @@ def update(session: Session, user: User, notice: Notice, changes: dict) -> Notic
         raise Invalid(
             f"{empty[0]} cannot be null; leave it out to keep it.",
             message_zh=f"{empty[0]} 不能为空；不修改请不要填写该项。",
-            details=[{"field": k, "message": "null"} for k in empty],
+            details=[{"field": k, "message": "null", "message_zh": "不能为空"} for k in empty],
         )
     before = audit.snapshot(notice)
     for key, value in changes.items():
@@ -437,7 +437,9 @@ def _subject_name(session: Session, town_id: int, kind: str, subject_id: str) ->
         raise Invalid(
             f"There is no {kind} {subject_id!r} in the town.",
             message_zh=f"本镇没有编号为 {subject_id} 的{SUBJECT_ZH[kind]}。",
-            details=[{"field": "subject_id", "message": "not of the town"}],
+            details=[
+                {"field": "subject_id", "message": "not of the town", "message_zh": "不属于本镇"}
+            ],
         )
     return name
 
@@ -456,7 +458,13 @@ def _evidence_label(session: Session, town_id: int, kind: str, ref: str) -> str:
         raise Invalid(
             f"There is no issued notice {ref!r} of the town.",
             message_zh=f"本镇没有已印发的编号为 {ref} 的通报。",
-            details=[{"field": "evidence_ref", "message": "not an issued notice of the town"}],
+            details=[
+                {
+                    "field": "evidence_ref",
+                    "message": "not an issued notice of the town",
+                    "message_zh": "不是本镇已印发的通报",
+                }
+            ],
         )
     model = EVIDENCE_RECORDS.get(kind)
     if model is None:
@@ -464,7 +472,9 @@ def _evidence_label(session: Session, town_id: int, kind: str, ref: str) -> str:
         raise Invalid(
             f"Evidence is one of {known}, not {kind!r}.",
             message_zh="佐证须为通报或一条记录（隐患、巡逻班次、校门口签到、访客登记、就寝点名）。",
-            details=[{"field": "evidence_kind", "message": "unknown"}],
+            details=[
+                {"field": "evidence_kind", "message": "unknown", "message_zh": "未知的佐证类型"}
+            ],
         )
     record = session.get(model, ref)
     site = session.get(Site, record.site_id) if record is not None else None
@@ -472,7 +482,13 @@ def _evidence_label(session: Session, town_id: int, kind: str, ref: str) -> str:
         raise Invalid(
             f"There is no {kind} record {ref!r} in the town.",
             message_zh=f"本镇没有编号为 {ref} 的{EVIDENCE_ZH[kind]}记录。",
-            details=[{"field": "evidence_ref", "message": "not a record of the town"}],
+            details=[
+                {
+                    "field": "evidence_ref",
+                    "message": "not a record of the town",
+                    "message_zh": "不是本镇的记录",
+                }
+            ],
         )
     what = getattr(record, "description", "") or getattr(record, "name", "") or ""
     return f"{EVIDENCE_ZH[kind]}：{site.name} {what}".strip()[:300]
