@@ -19,6 +19,7 @@ from app.shifts.models import CheckpointScan, PatrolShift, ShiftMember, ShiftRev
 from app.sites.models import Checkpoint, GateWindow, Site
 from app.sync.models import Mutation, SyncChange, SyncState
 from app.towns.models import County, Town, Village
+from app.villages.models import DisputeCase, VillageForm
 
 __all__ = [
     "AuditEvent",
@@ -26,6 +27,7 @@ __all__ = [
     "Checkpoint",
     "CheckpointScan",
     "County",
+    "DisputeCase",
     "Device",
     "Dormitory",
     "GateCheck",
@@ -58,5 +60,6 @@ __all__ = [
     "Town",
     "User",
     "Village",
+    "VillageForm",
     "VisitorEntry",
 ]

@@ -14,6 +14,7 @@ from sqlmodel import Session, SQLModel
 
 from app.access import Scope
 from app.reports import boarding, gate, hazards, rosters
+from app.reports import villages as village_forms
 from app.reports.models import AssessmentLine
 from app.reports.periods import check_range
 
@@ -25,6 +26,7 @@ SOURCES: list[Source] = [
     gate.assessment_lines,
     hazards.assessment_lines,
     boarding.assessment_lines,
+    village_forms.assessment_lines,  # per village: forms on time (矛盾纠纷排查表)
 ]
 
 SubjectKind = Literal["group", "school", "village", "department"]
