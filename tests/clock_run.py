@@ -38,6 +38,7 @@ INSTANTS = [
 # and roster deadlines, or drives the phone's clock in the browser.
 DATE_SENSITIVE = [
     "tests/test_villages.py",
+    "tests/browser/test_villages.py",
     "tests/test_records.py",
     "tests/test_reports_coverage.py",
     "tests/test_reports_gate.py",
