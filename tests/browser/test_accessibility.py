@@ -30,9 +30,17 @@ SCREENS = {
         "console-hazards",
         "console-devices",
         "console-report",
+        "console-villages",
         "admin-audit",
     ],
-    "admin": ["admin-sites", "admin-users", "admin-groups", "admin-audit", "admin-sheet?site=1"],
+    "admin": [
+        "admin-sites",
+        "admin-users",
+        "admin-groups",
+        "admin-villages",
+        "admin-audit",
+        "admin-sheet?site=1",
+    ],
 }
 
 
