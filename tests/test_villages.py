@@ -12,10 +12,10 @@ from app.auth.models import User
 from app.groups.membership import scope_of
 from app.records.errors import Conflicted, Rejected, Rule
 from app.reports.villages import assessment_lines, months_due, village_report
-from app.towns.models import Department
+from app.towns.models import Department, Village
 from app.villages import rules
 from app.villages.models import DisputeStatus, VillageForm
-from tests.factories import add_user
+from tests.factories import add_county_supervisor, add_user, build_second_town
 from tests.sync_helpers import SHANGHAI, mut, pull_all, push
 
 TZ = "Asia/Shanghai"
@@ -386,3 +386,40 @@ def test_the_admin_sets_up_villages_by_csv_and_edits_and_deactivates_them_audite
     # a deactivated village is due nothing and takes no form
     [r] = push(client, login("cadre_2"), [_form(vid, at=local(2024, 11, 10))])
     assert r["status"] == "rejected" and "没有编号为" in r["message_zh"]
+
+
+def test_another_towns_office_sees_and_moves_nothing_and_a_county_supervisor_reads_both(
+    client, session, town, villages, login
+):
+    second = build_second_town(session)
+    add_county_supervisor(session, second, "county")
+    west = Village(town_id=second.sites["a"].town_id, code="01", name="西山村")
+    session.add(west)
+    session.commit()
+    form = _form(villages["01"], at=local(2024, 11, 10))
+    push(client, login("cadre_1"), [form])
+    other_admin, other_supervisor = login("admin@xishan"), login("supervisor@xishan")
+    params = {"month": MONTH}
+    names = {v["village_name"] for v in _get(client, other_supervisor, params)["villages"]}
+    assert names == {"西山村"}
+    assert {v["name"] for v in client.get("/api/villages", headers=other_admin).json()} == {
+        "西山村"
+    }
+    body = {"form_id": form["id"], "dispute_key": "d1", "to": "resolving"}
+    res = client.post("/api/villages/disputes/step", json=body, headers=other_supervisor)
+    assert res.status_code == 404
+    res = client.patch(
+        f"/api/villages/{villages['01']}", json={"name": "改名"}, headers=other_admin
+    )
+    assert res.status_code == 404
+    # the other town's admin cannot hand in a form for this town's village either
+    [r] = push(client, other_admin, [_form(villages["01"], month="2024-10")])
+    assert (r["status"], r["rule"]) == ("rejected", Rule.not_your_village)
+    county = {v["village_name"] for v in _get(client, login("county"), params)["villages"]}
+    assert county == {"青山村", "河口村", "西山村"}
+
+
+def _get(client, headers, params) -> dict:
+    res = client.get("/api/reports/villages", params=params, headers=headers)
+    assert res.status_code == 200, res.text
+    return res.json()
