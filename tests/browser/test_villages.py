@@ -78,6 +78,10 @@ def test_a_form_filled_offline_syncs_and_the_office_sees_the_village_on_time(
         row = page.wait_for_selector(f"[data-village='{village.id}']")
         assert row.get_attribute("data-state") == "on_time"
         assert "按时上报" in row.text_content()
+        tabs = page.eval_on_selector_all(
+            "[data-console-tab]", "els => els.map(e => e.dataset.consoleTab)"
+        )
+        assert tabs == ["villages"]  # the office reads no other console view
         assert page.get_attribute(f"[data-village='{other.id}']", "data-state") in (
             "pending",
             "overdue",
