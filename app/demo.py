@@ -18,6 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
@@ -48,9 +49,11 @@ from app.sites.models import (
     SiteKind,
     WindowKind,
 )
-from app.towns.models import DEFAULT_TOWN_CODE, County, Town
+from app.towns.models import DEFAULT_TOWN_CODE, County, Department, Town, Village
 from app.towns.service import add_town, the_town
 from app.users.service import create_user
+from app.villages import service as villages
+from app.villages.models import DisputeStatus, DisputeStep, VillageCreate
 
 TOWN_TZ = ZoneInfo("Asia/Shanghai")
 DEMO_TOWN = "qingshan"
@@ -159,6 +162,8 @@ def summary(n_gates: int) -> str:
         "  member1..member15   巡逻人员 (patrol shifts, checkpoint scans, hazards)\n"
         f"  gate1..gate{n_gates}        门卫 / 校门口值班人员 (gate check-in, visitors)\n"
         "  staff1       宿管 of 青山镇第一中学 (bed-time roll call, pupils' leave)\n"
+        f"  cadre1..cadre{CADRE_VILLAGES}      村干部 (the village's monthly screening form)\n"
+        "  office1      四位一体办 (the villages' forms, disputes to resolution)\n"
         "  county       县督查 (reads every town of 示范县 on the server)\n"
         "  hexi_admin   河西镇 管理员 (sees 河西镇 only, not 青山镇)\n"
     )
@@ -325,9 +330,11 @@ def _seed(session: Session, now: datetime, *, weeks: int) -> "_Town":
                 weeks_back=w,
             )
     town.boarding = _boarding(session, site_rows[BOARDING_SITE])
+    town.villages = _villages(session, home.id, admin)
     for user in session.exec(select(User)).all():
         if Role.admin not in user.roles:
             town.devices[user.id] = _device(session, user)
+    town.devices[admin.id] = _device(session, admin)  # types in the paper forms (排查表)
     session.flush()
     return town
 
@@ -421,6 +428,10 @@ class _Town:
     devices: dict[int, str] = field(default_factory=dict)
     # The boarding school's dorm staff and its dormitories with their pupils.
     boarding: tuple[User, list[tuple[Dormitory, list[BoardingPupil]]]] | None = None
+    # The 66 villages, who hands in each one's form (its cadre, else the admin types in the
+    # paper form), and the four-in-one office's staff member.
+    villages: list[tuple[Village, User]] = field(default_factory=list)
+    office: User | None = None
 
 
 def _device(session: Session, user: User) -> str:
@@ -551,7 +562,9 @@ def _history(town: _Town, now: datetime) -> None:
     _gate_history(pushes, town, windows, today, now)
     _hazard_history(pushes, town, today, now)
     _boarding_history(pushes, town, today, now)
+    forms = _village_history(pushes, town, today, now)
     pushes.send(now)
+    _dispute_steps(town, forms, now)
 
 
 BOARDING_SITE = 1  # 青山镇第一中学 boards
@@ -678,6 +691,144 @@ def _boarding_history(pushes: _Pushes, town: _Town, today: date, now: datetime) 
                 "boarding.roll_call",
                 {"dormitory_id": dorm.id, "night": night.isoformat(), "absent": absent},
             )
+
+
+# --- the villages' dispute screening (矛盾纠纷排查表) -------------------------------------------
+
+# The plan's town has 66 villages (11 x 6 names), in six management districts (管区).
+VILLAGE_NAMES = [
+    f"{a}{b}村"
+    for b in ("王庄", "李家", "柳树", "石桥", "河口", "枣园")
+    for a in ("东", "西", "南", "北", "前", "后", "上", "下", "大", "小", "新")
+]
+DISTRICTS = ["东管区", "西管区", "南管区", "北管区", "中心管区", "河口管区"]
+CADRE_VILLAGES = 6  # the first six villages' cadres hand in on their phones (cadre1..cadre6)
+VILLAGE_MONTHS = 3  # full months of forms before this one
+# (months back, village index): handed in after the 17th, and not handed in at all
+LATE_FORMS = {(1, 2), (1, 17), (2, 40), (3, 2)}
+MISSING_FORMS = {(1, 5), (1, 33), (2, 5)}
+CORRECTED_FORM = (1, 0)  # its cadre handed in a correction a week later
+DISPUTE_TOPICS = [
+    ("land", "宅基地边界争议", False),
+    ("neighbours", "排水沟堵塞引发邻里矛盾", True),
+    ("family", "赡养老人问题家庭纠纷", False),
+    ("labour", "工地拖欠务工人员工资", False),
+    ("land", "承包地流转合同到期争议", False),
+    ("other", "养殖场异味群众反映", True),
+]
+OPEN_DISPUTES = 3  # of last month's disputes the office has not resolved yet (one resolving)
+
+
+def _villages(session: Session, town_id: int, admin: User) -> list[tuple[Village, User]]:
+    out = []
+    for i, name in enumerate(VILLAGE_NAMES):
+        village = villages.create_village(
+            session,
+            data=VillageCreate(code=f"{i + 1:02d}", name=name, district=DISTRICTS[i // 11]),
+            town_id=town_id,
+            actor_id=admin.id,
+        )
+        who = admin
+        if i < CADRE_VILLAGES:
+            who = _user(
+                session,
+                f"cadre{i + 1}",
+                f"{name} 村干部 {_name(60 + i)}",
+                [Role.village],
+                village_id=village.id,
+            )
+        out.append((village, who))
+    _user(
+        session,
+        "office1",
+        "四位一体办 主任 冯建国",
+        [Role.department],
+        department=Department.four_in_one,
+    )
+    return out
+
+
+def _month_back(today: date, n: int) -> date:
+    first = today.replace(day=1)
+    for _ in range(n):
+        first = (first - timedelta(days=1)).replace(day=1)
+    return first
+
+
+def _village_history(
+    pushes: _Pushes, town: _Town, today: date, now: datetime
+) -> list[tuple[str, int, dict, date]]:
+    """Each village's form of the last VILLAGE_MONTHS months and of this month so far:
+    petitions and unstable factors now and then, a dispute or two in some villages; a few
+    late (LATE_FORMS), a few missing (MISSING_FORMS), one corrected. Returns (form id, months
+    back, dispute, hand-in day) of every dispute, for the office's steps."""
+    disputes = []
+    for back in range(VILLAGE_MONTHS, -1, -1):
+        first = _month_back(today, back)
+        month = f"{first.year:04d}-{first.month:02d}"
+        for i, (village, who) in enumerate(town.villages):
+            if (back, i) in MISSING_FORMS:
+                continue
+            day = 20 + i % 5 if (back, i) in LATE_FORMS else 3 + (i * 7) % 14
+            at = datetime.combine(first.replace(day=day), time(9 + i % 8, 15), TOWN_TZ)
+            if at > now:
+                continue  # not handed in yet this month
+            found = []
+            if (i + back) % 7 == 0:
+                n = 1 + (i % 2)
+                for k in range(n):
+                    cat, summary, settled = DISPUTE_TOPICS[(i + k + back) % len(DISPUTE_TOPICS)]
+                    found.append(
+                        {
+                            "key": f"d{back}-{i}-{k}",
+                            "summary": summary,
+                            "parties": f"{_name(i + k)}、{_name(i + k + 9)}",
+                            "category": cat,
+                            "settled_in_village": settled,
+                        }
+                    )
+            payload: dict[str, Any] = {
+                "village_id": village.id,
+                "month": month,
+                "petitions": 1 if (i + back) % 9 == 0 else 0,
+                "unstable_factors": 1 if (i + 2 * back) % 13 == 0 else 0,
+                "disputes": found,
+            }
+            form = pushes.add(who, at, "village.form", payload)
+            if (back, i) == CORRECTED_FORM and at + timedelta(days=7) <= now:
+                fixed = {**payload, "petitions": payload["petitions"] + 1}
+                pushes.add(who, at + timedelta(days=7), "village.form", fixed)
+            disputes += [(form, back, d, at.date()) for d in found if not d["settled_in_village"]]
+    return disputes
+
+
+def _dispute_steps(town: _Town, disputes: list[tuple[str, int, dict, date]], now: datetime) -> None:
+    """The four-in-one office starts on each dispute a few days after its form came and
+    resolves it within two weeks, except the last OPEN_DISPUTES of last month's (and this
+    month's, too new): one is being resolved, the others still open."""
+    with write_session() as session:
+        office = session.exec(select(User).where(User.username == "office1")).one()
+        office_scope = scope_of(session, office)
+        recent = [d for d in disputes if d[1] == 1][-OPEN_DISPUTES:]
+        for form_id, back, dispute, handed in disputes:
+            if back == 0 or (form_id, back, dispute, handed) in recent[1:]:
+                continue
+            start = datetime.combine(handed + timedelta(days=3), time(10), TOWN_TZ)
+            steps = [(DisputeStatus.resolving, "", start)]
+            if (form_id, back, dispute, handed) not in recent:
+                done = start + timedelta(days=10)
+                steps.append((DisputeStatus.resolved, "经村调委会和司法所调解，双方签订协议", done))
+            for to, note, at in steps:
+                if at > now:
+                    break
+                villages.step_dispute(
+                    session,
+                    user=office,
+                    scope=office_scope,
+                    body=DisputeStep(form_id=form_id, dispute_key=dispute["key"], to=to, note=note),
+                    now=at.astimezone(UTC),
+                )
+        session.flush()
 
 
 def _gate_history(pushes: _Pushes, town: _Town, windows, today: date, now: datetime) -> None:

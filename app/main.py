@@ -71,6 +71,7 @@ def _routers() -> tuple[list[APIRouter], list[APIRouter]]:
     from app.sites.routes import router as sites
     from app.sync.routes import router as sync
     from app.users.routes import router as users
+    from app.villages.routes import router as villages
 
     public = [health_router, auth_public]
     private = [
@@ -83,6 +84,7 @@ def _routers() -> tuple[list[APIRouter], list[APIRouter]]:
         hazards,
         boarding,
         notices,
+        villages,
         photos,
         sync,
         reports,

@@ -20,6 +20,7 @@ from app.shifts.models import CheckpointScan, PatrolShift, ShiftMember, ShiftRev
 from app.sites.models import Checkpoint, GateWindow, Site
 from app.sync.models import Mutation, SyncChange, SyncState
 from app.towns.models import County, Town, Village
+from app.villages.models import DisputeCase, VillageForm
 
 __all__ = [
     "AuditEvent",
@@ -27,6 +28,7 @@ __all__ = [
     "Checkpoint",
     "CheckpointScan",
     "County",
+    "DisputeCase",
     "Device",
     "Dormitory",
     "GateCheck",
@@ -62,5 +64,6 @@ __all__ = [
     "User",
     "VetoCase",
     "Village",
+    "VillageForm",
     "VisitorEntry",
 ]

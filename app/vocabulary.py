@@ -25,6 +25,7 @@ from app.shifts import rules as shift_rules
 from app.shifts.models import ReviewDecision, ShiftStatus
 from app.sites.models import SiteKind, WindowKind
 from app.towns.models import Department
+from app.villages.models import DisputeCategory, DisputeStatus
 
 Labels = dict[Any, tuple[str, str]]  # enum member -> (zh, en)
 
@@ -136,6 +137,19 @@ ABSENCE_REASON: Labels = {
     AbsenceReason.other: ("其他", "Other"),
 }
 
+DISPUTE_CATEGORY: Labels = {
+    DisputeCategory.land: ("土地纠纷", "Land"),
+    DisputeCategory.neighbours: ("邻里纠纷", "Neighbours"),
+    DisputeCategory.family: ("婚姻家庭纠纷", "Family"),
+    DisputeCategory.labour: ("劳资纠纷", "Labour"),
+    DisputeCategory.other: ("其他", "Other"),
+}
+DISPUTE_STATUS: Labels = {
+    DisputeStatus.open: ("待化解", "Open"),
+    DisputeStatus.resolving: ("化解中", "Resolving"),
+    DisputeStatus.resolved: ("已化解", "Resolved"),
+}
+
 
 SITE_KIND: Labels = {
     SiteKind.school: ("学校", "School"),
@@ -161,6 +175,8 @@ VOCABULARIES: dict[str, tuple[type[StrEnum], Labels]] = {
     "window_kind": (WindowKind, WINDOW_KIND),
     "site_kind": (SiteKind, SITE_KIND),
     "absence_reason": (AbsenceReason, ABSENCE_REASON),
+    "dispute_category": (DisputeCategory, DISPUTE_CATEGORY),
+    "dispute_status": (DisputeStatus, DISPUTE_STATUS),
 }
 
 

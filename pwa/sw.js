@@ -46,6 +46,7 @@ const SHELL = [
   '/js/views/hazard.js',
   '/js/views/gate.js',
   '/js/views/boarding.js',
+  '/js/views/village.js',
   '/js/views/leader.js',
   '/js/views/console-common.js',
   '/js/views/town-picker.js',
@@ -59,6 +60,7 @@ const SHELL = [
   '/js/views/console-boarding.js',
   '/js/views/console-notices.js',
   '/js/views/console-assessment.js',
+  '/js/views/console-villages.js',
   '/js/views/console-devices.js',
   '/js/views/console-report.js',
   '/js/views/roster-plan.js',
@@ -68,6 +70,7 @@ const SHELL = [
   '/js/views/admin-sheet.js',
   '/js/views/admin-users.js',
   '/js/views/admin-groups.js',
+  '/js/views/admin-villages.js',
   '/js/views/admin-audit.js',
 ];
 

@@ -37,6 +37,8 @@ INSTANTS = [
 # "now", reads a report of "today" or "this week", judges gate windows by weekday, checks token
 # and roster deadlines, or drives the phone's clock in the browser.
 DATE_SENSITIVE = [
+    "tests/test_villages.py",
+    "tests/browser/test_villages.py",
     "tests/test_records.py",
     "tests/test_reports_coverage.py",
     "tests/test_reports_gate.py",

@@ -159,6 +159,9 @@ def _group_records(client, town: Town, world: World, key: str) -> None:
     )
     assert res.status_code == 201, res.text
     pupil = res.json()["id"]
+    res = client.post("/api/villages", json={"code": f"V-{key}", "name": f"{key}村"}, headers=admin)
+    assert res.status_code == 201, res.text
+    village = res.json()["id"]
     world.ids[key] = {
         "site": site.id,
         "checkpoint": town.checkpoints[key][0].id,
@@ -172,6 +175,7 @@ def _group_records(client, town: Town, world: World, key: str) -> None:
         "visitor": visitor["id"],
         "dormitory": dormitory,
         "pupil": pupil,
+        "village": village,
         "photo": sha(photo),
         "member": town.users[f"member_{key}1"].id,
         "leader": town.users[f"leader_{key}"].id,

@@ -118,6 +118,24 @@ def _roster_with_a_shift(w: World) -> int:
 
 
 _group_a = _params(lambda w, c: {"group_id": w.ids["a"]["group"]})
+
+
+def _dispute_step(w: World, c: str) -> tuple[dict, dict]:
+    """A fresh village's form with one dispute (handed in by the admin), to start resolving."""
+    admin = w.headers["admin"]
+    res = w.client.post(
+        "/api/villages", json={"code": unique("V"), "name": unique("村")}, headers=admin
+    )
+    assert res.status_code == 201, res.text
+    dispute = {"key": "d1", "summary": "宅基地纠纷", "category": "land"}
+    form = mut(
+        "village.form", {"village_id": res.json()["id"], "month": "2024-11", "disputes": [dispute]}
+    )
+    [r] = push(w.client, admin, [form])
+    assert r["status"] == "applied", r
+    return {}, {"json": {"form_id": form["id"], "dispute_key": "d1", "to": "resolving"}}
+
+
 _site_a = _params(lambda w, c: {"site_id": w.ids["a"]["site"]})
 
 # --- notices (通报) and veto cases: fresh drafts, issued notices and cases per call -----------
@@ -290,6 +308,22 @@ RULES: dict[tuple[str, str], Rule] = {
     ("PATCH", "/api/boarding/pupils/{pupil_id}"): Rule(
         ADMIN, scoped=True, build=_json(lambda w, c: {"class_name": "初一(2)班"})
     ),
+    # villages: the admin sets them up; the four-in-one office (and supervisors) track the
+    # disputes (the office's staff are no caller here: tests/test_villages.py)
+    ("GET", "/api/villages"): Rule(SUPERVISOR),
+    ("POST", "/api/villages"): Rule(
+        ADMIN, ok=(201,), build=_json(lambda w, c: {"code": unique("V"), "name": unique("村")})
+    ),
+    ("POST", "/api/villages/import"): Rule(
+        ADMIN, ok=(201,), build=_csv(lambda: f"code,name\n{unique('V')},{unique('导入村')}\n")
+    ),
+    ("PATCH", "/api/villages/{village_id}"): Rule(
+        ADMIN, scoped=True, build=_json(lambda w, c: {"district": unique("管区")})
+    ),
+    ("POST", "/api/villages/{village_id}/deactivate"): Rule(ADMIN, scoped=True),
+    ("POST", "/api/villages/disputes/step"): Rule(
+        frozenset({"supervisor"}), scoped=True, build=_dispute_step
+    ),
     # sync
     ("POST", "/api/sync/push"): Rule(ACTIVE, disabled_ok=True, build=_json(_empty_push)),
     ("GET", "/api/sync/pull"): Rule(ACTIVE),
@@ -365,6 +399,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/reports/checkpoints"): Rule(LEADERS_A, scoped=True, build=_group_a),
     ("GET", "/api/reports/visitors"): Rule(LEADERS_A, scoped=True, build=_group_a),
     ("GET", "/api/reports/boarding"): Rule(LEADERS_A, scoped=True, build=_group_a),
+    ("GET", "/api/reports/villages"): Rule(
+        SUPERVISOR, build=_params(lambda w, c: {"month": "2024-11"})
+    ),
     # every leader and supervisor: each sees the subjects within her own reach
     ("GET", "/api/reports/assessment"): Rule(
         LEADERS, build=_params(lambda w, c: {"from": "2026-01-01", "to": "2026-12-31"})
@@ -452,6 +489,10 @@ TOWN_FREE = {
     ("GET", "/api/veto-cases"),
     ("GET", "/api/towns"),  # each caller's own reach
     ("POST", "/api/towns"),
+    ("GET", "/api/villages"),  # the caller's own town's villages
+    ("POST", "/api/villages"),
+    ("POST", "/api/villages/import"),
+    ("GET", "/api/reports/villages"),
 }
 # A photo is named by the SHA-256 of its bytes: whoever can name one has seen it, so it
 # answers 403 (not yours) rather than 404.

@@ -24,6 +24,7 @@ from app.reports.coverage import coverage_summary
 from app.reports.gate import gate as gate_report
 from app.reports.hazards import hazard_board
 from app.reports.rosters import rosters as roster_report
+from app.reports.villages import village_report
 from app.shifts.models import PatrolShift
 from app.sites.models import Site
 from app.towns.service import the_town
@@ -116,6 +117,35 @@ def test_the_demo_history_shows_the_intended_gaps_absences_late_rosters_hazards_
     )
     vetoed = [(s.subject_kind, s.subject_id) for s in year.subjects if s.veto]
     assert (case.subject_kind, case.subject_id) in vetoed
+    # villages: last month's notice (月底通报) names the late and the missing forms; one
+    # corrected form counts once; the office resolved most disputes, one is being resolved
+    notice = village_report(
+        session,
+        town_ids=frozenset({home.id}),
+        month="2026-11",
+        now=PINNED_NOW,
+        timezone="Asia/Shanghai",
+    )
+    late = {demo.VILLAGE_NAMES[i] for back, i in demo.LATE_FORMS if back == 1}
+    missing = {demo.VILLAGE_NAMES[i] for back, i in demo.MISSING_FORMS if back == 1}
+    states = {v.village_name: v.state for v in notice.villages}
+    assert len(states) == 66
+    assert {n for n, s in states.items() if s == "late"} == late
+    assert {n for n, s in states.items() if s == "missing"} == missing
+    assert notice.totals.on_time == 66 - len(late) - len(missing)
+    corrected = notice.villages[[v.village_name for v in notice.villages].index("东王庄村")]
+    assert corrected.revisions == 2
+    disputes = Counter(d.status for d in notice.disputes)
+    assert disputes["resolving"] == 1 and disputes["open"] == demo.OPEN_DISPUTES - 1
+    assert disputes["resolved"] > 0
+    this_month = village_report(
+        session,
+        town_ids=frozenset({home.id}),
+        month="2026-12",
+        now=PINNED_NOW,
+        timezone="Asia/Shanghai",
+    )
+    assert this_month.totals.pending == 66  # the 2nd: nothing due yet
 
 
 def test_make_demo_prints_the_address_and_the_logins_once_the_server_listens(tmp_path):

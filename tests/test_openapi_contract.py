@@ -110,6 +110,7 @@ def real_ids(world: World) -> dict[str, list[Any]]:
         "shift_id": [a["shift"], b["shift"], a["roster_shift"]],
         "hazard_id": [a["hazard"], b["hazard"]],
         "sha256": [a["photo"], b["photo"]],
+        "village_id": [a["village"], b["village"]],
     }
 
 

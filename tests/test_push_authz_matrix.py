@@ -53,6 +53,7 @@ CALLERS = {
     "gate_other": "gate_b",  # gate staff of another school
     "staff": "staff_a",  # school staff (宿管) of school a
     "staff_other": "staff_b",  # school staff of another school
+    "cadre": "cadre_1",  # 村干部 of village v1 of the first town
     "supervisor": "supervisor",
     "admin": "admin",
     "disabled": "member_a4",  # a member of group A, disabled after her phone logged in
@@ -91,6 +92,8 @@ def login_name(user: str) -> str:
 LEADS = {"leader_a": "A", "leader_b": "B", "leader_c": "C"}
 HOME = {"gate_a": "a", "gate_b": "b"}
 STAFF_HOME = {"staff_a": "a", "staff_b": "b"}  # role school_staff, home_site_id
+VILLAGE_HOME = {"cadre_1": "v1"}  # role village, village_id
+VILLAGE_TOWN = {"v1": "1", "v2": "1", "vx": "x"}  # v1, v2 of the first town, vx of the second
 FIELD = {"member", "leader"}
 DISABLED = {"member_a4"}
 
@@ -102,6 +105,8 @@ def roles_of(user: str) -> set[str]:
         return {"gate"}
     if user in STAFF_HOME:
         return {"school_staff"}
+    if user in VILLAGE_HOME:
+        return {"village"}
     if user in ("supervisor", "admin", "x.supervisor", "x.admin"):
         return {user.removeprefix("x.")}
     if user in COUNTY_WIDE:
@@ -164,6 +169,7 @@ class Subject:
     listed: set[str] = field(default_factory=set)
     rectifier: str | None = None
     named_group: str | None = None  # shift.start: the group_id the phone names
+    village: str | None = None  # village.form: the village it is of
 
 
 @dataclass
@@ -187,6 +193,7 @@ class Town:
     windows: dict
     fix_photo: str  # a photo on the server, for the fixes
     boarding: dict  # site -> (dormitory id, pupil ids to hand out)
+    villages: dict  # v1, v2, vx -> village id
 
 
 def expected(cell: Cell) -> Rule | None:
@@ -194,6 +201,13 @@ def expected(cell: Cell) -> Rule | None:
     user, s = CALLERS[cell.caller], cell.subject
     who = permission(MUTATION_TYPES[cell.type].who, cell.action)
     roles, active = roles_of(user), user not in DISABLED
+    if cell.type == "village.form":  # of a village, no site: its cadre, or an admin of its town
+        village, found = s.village or "", set()
+        if VILLAGE_HOME.get(user) == village:
+            found.add(Relation.village_cadre)
+        if "admin" in roles and town_of(user) == VILLAGE_TOWN[village]:
+            found.add(Relation.admin)
+        return who.decide(roles=roles, active=active, relations=found)
     creates_at_site = cell.type in (
         "shift.start",
         "gate.check",
@@ -242,7 +256,7 @@ def _start(town: Town, site: str, listed: set[str], group: str | None = None) ->
 def _shift_subject(caller: str, obj: str) -> Subject:
     user = CALLERS[caller]
     if obj == "own":
-        if user in ("gate_a", "gate_b", "staff_a", "staff_b", "supervisor", "admin"):
+        if user in ("gate_a", "gate_b", "staff_a", "staff_b", "cadre_1", "supervisor", "admin"):
             # listed on a member's shift
             return Subject("a", "A", "member_a1", {"member_a1", user})
         if user == "x.admin":  # on a shift of his town's member
@@ -332,7 +346,7 @@ def _visitor_cell(town: Town, type_: str, caller: str, obj: str) -> Cell:
     user = CALLERS[caller]
     site = _site_for(user, obj)
     actor = DEFAULT_ACTOR[site] if obj != "own" else user
-    if roles_of(actor) & {"supervisor", "admin", "school_staff"}:
+    if roles_of(actor) & {"supervisor", "admin", "school_staff", "village"}:
         actor = "gate_a" if site == "a" else DEFAULT_ACTOR[site]
     cell = Cell(type_, None, caller, obj, Subject(site, recorder=actor))
     entry = _site_payload(town, "visitor.enter", site)
@@ -351,7 +365,7 @@ def _hazard_cell(town: Town, type_: str, action: str, caller: str, obj: str) -> 
     user = CALLERS[caller]
     site = _site_for(user, obj)
     reporter = rectifier = DEFAULT_ACTOR[site]
-    if obj == "own" and user not in STAFF_HOME:  # school staff neither report nor fix
+    if obj == "own" and user not in {**STAFF_HOME, **VILLAGE_HOME}:  # they neither report nor fix
         reporter = {"admin": "member_a1", "x.admin": "x.member1"}.get(user, user)
         rectifier = user  # the caller reported the fix of her own hazard
     cell = Cell(type_, action, caller, obj, Subject(site, recorder=reporter))
@@ -407,6 +421,27 @@ def _boarding_cell(town: Town, type_: str, caller: str, obj: str) -> Cell:
     return cell
 
 
+_months = iter(range(100_000))
+
+
+def _village_cell(town: Town, type_: str, caller: str, obj: str) -> Cell:
+    """Each cell its own month (a form per village and month; a later one would replace it)."""
+    user = CALLERS[caller]
+    village = {
+        "own": VILLAGE_HOME.get(user, "vx" if town_of(user) == "x" else "v1"),
+        "same_group": "v1",
+        "other_group": "v2",
+        "other_school": "v2",
+        "other_town": "vx",
+    }[obj]
+    n = next(_months)
+    month = f"{2000 + n // 12:04d}-{n % 12 + 1:02d}"
+    payload = {"village_id": town.villages[village], "month": month, "petitions": 1}
+    cell = Cell(type_, None, caller, obj, Subject("a", village=village))
+    cell.mutation = mut(type_, payload)
+    return cell
+
+
 Builder = Callable[[Town, str, str, str], Cell]
 BUILDERS: dict[str, Builder] = {
     "shift.start": _start_cell,
@@ -422,6 +457,7 @@ BUILDERS: dict[str, Builder] = {
     "boarding.roll_call": _boarding_cell,
     "boarding.leave_out": _boarding_cell,
     "boarding.leave_back": _boarding_cell,
+    "village.form": _village_cell,
 }
 
 
@@ -470,6 +506,10 @@ def matrix_town(client, session, town):
             ["school_staff"],
             home_site_id=town.sites[key].id,
         )
+    villages = {}
+    for key in ("v1", "v2"):
+        villages[key] = _village(session, town.sites["a"].town_id, key)
+    add_user(session, town, "cadre_1", "村干部 王强", ["village"], village_id=villages["v1"])
     leader_c = add_user(session, town, "leader_c", "组长 孙丽", ["leader", "member"])
     member_c1 = add_user(session, town, "member_c1", "队员C1", ["member"])
     add_group(
@@ -500,6 +540,7 @@ def matrix_town(client, session, town):
         tokens = login_tokens(client, login_name(name), f"phone-{name}")
         phones[name] = bearer(tokens["access_token"])
     ids.boarding = {key: _dorm_with_pupils(session, site.id) for key, site in ids.sites.items()}
+    ids.villages = villages | {"vx": _village(session, second.sites["a"].town_id, "vx")}
     session.commit()
     photo = png_bytes(colour=7)
     res = client.put(f"/api/photos/{sha(photo)}", content=photo, headers=phones["member_a1"])
@@ -512,6 +553,15 @@ def matrix_town(client, session, town):
     )
     assert res.status_code == 200, res.text
     return ids, phones
+
+
+def _village(session, town_id: int, code: str) -> int:
+    from app.towns.models import Village
+
+    village = Village(town_id=town_id, code=code, name=f"{code}村")
+    session.add(village)
+    session.flush()
+    return village.id
 
 
 def _dorm_with_pupils(session, site_id: int) -> tuple[int, list[int]]:

@@ -25,6 +25,7 @@ class Relation(StrEnum):
     site_leader = "site_leader"  # leads an active group that patrols the site
     site_gate = "site_gate"  # gate staff of this school (home_site_id)
     site_staff = "site_staff"  # the school's own staff (role school_staff, home_site_id)
+    village_cadre = "village_cadre"  # the village's own cadre (role village, village_id)
     recorder = "recorder"  # recorded the object (started the shift, entered the visitor)
     on_shift = "on_shift"  # counted on the shift (a member or the leader of its group)
     listed = "listed"  # listed on the shift, counted or not
@@ -67,6 +68,10 @@ REFUSALS: dict[Rule, tuple[str, str]] = {
     Rule.not_school_staff: (
         "您不是本校的工作人员，不能{what}。",
         "You are not on this school's staff; you may not {what}.",
+    ),
+    Rule.not_your_village: (
+        "您不是本村的村干部，不能{what}。",
+        "You are not a cadre of this village; you may not {what}.",
     ),
     Rule.own_rectify_close: (
         "整改由您上报，验收须由他人{what}。",

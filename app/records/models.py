@@ -39,3 +39,4 @@ class Entity(StrEnum):
     hazard_event = "hazard_event"  # one step of its lifecycle
     roll_call = "roll_call"  # app.boarding: a dormitory's bed-time roll call of one night
     pupil_leave = "pupil_leave"  # a boarding pupil's leave (请假) and return (销假)
+    village_form = "village_form"  # app.villages: a village's monthly dispute screening form

@@ -14,6 +14,7 @@ from sqlmodel import Session, SQLModel
 
 from app.access import Scope
 from app.reports import boarding, gate, hazards, notices, rosters
+from app.reports import villages as village_forms
 from app.reports.models import AssessmentLine
 from app.reports.periods import check_range
 
@@ -26,6 +27,7 @@ SOURCES: list[Source] = [
     hazards.assessment_lines,
     boarding.assessment_lines,
     notices.assessment_lines,  # notices issued (informational) and veto cases
+    village_forms.assessment_lines,  # per village: forms on time (矛盾纠纷排查表)
 ]
 
 SubjectKind = Literal["group", "school", "village", "department"]

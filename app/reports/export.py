@@ -34,6 +34,7 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
         "hazard_event": "隐患处置",
         "roll_call": "就寝点名",
         "pupil_leave": "住宿生请销假",
+        "village_form": "矛盾纠纷排查表",
     },
     "notice_issue": {
         "absent": "未到岗",
@@ -44,6 +45,13 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
     "subject_kind": {"group": "巡逻组", "school": "学校", "village": "村庄", "department": "部门"},
     "notice_status": {"draft": "草稿", "issued": "已印发", "withdrawn": "已撤销"},
     "night_state": {"held": "已点名", "missed": "未点名", "pending": "未到时间"},
+    "form_state": {
+        "on_time": "按时上报",
+        "late": "迟报",
+        "missing": "未报",
+        "overdue": "逾期未报",
+        "pending": "未到期",
+    },
     "clock_flag": {
         "skew": "时钟偏差大",
         "clock_changed": "时钟被调整",
@@ -335,4 +343,33 @@ DEVICES = [
     ("last_clock_offset_s", "时钟偏差(秒)"),
     ("max_abs_clock_offset_s", "最大时钟偏差(秒)"),
     ("revoked", "已吊销"),
+]
+
+# The month-end notice of the villages' dispute screening (月底通报).
+VILLAGE_MONTH = [
+    ("town_name", "镇"),
+    ("village_code", "村庄编码"),
+    ("village_name", "村庄"),
+    ("district", "管区"),
+    ("month", "月份"),
+    ("state", "上报情况", "form_state"),
+    ("handed_in_at", "上报时间", "time"),
+    ("updated_at", "最后更正时间", "time"),
+    ("petitions", "信访"),
+    ("unstable_factors", "不稳定因素"),
+    ("disputes", "矛盾纠纷"),
+    ("disputes_open", "未化解"),
+    ("disputes_resolved", "已化解"),
+    ("clock_flag", "时钟", "clock_flag"),
+]
+VILLAGE_DISPUTES = [
+    ("village_name", "村庄"),
+    ("month", "月份"),
+    ("summary", "纠纷简要情况"),
+    ("parties", "当事人"),
+    ("category", "类别", "dispute_category"),
+    ("settled_in_village", "已在村内化解"),
+    ("status", "化解情况", "dispute_status"),
+    ("note", "说明"),
+    ("updated_at", "更新时间", "time"),
 ]

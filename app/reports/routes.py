@@ -48,8 +48,10 @@ from app.reports.models import (
 from app.reports.periods import local_date
 from app.reports.rosters import rosters as roster_report
 from app.reports.scope import covers_every_site, scoped_group_ids, scoped_sites, within_town
+from app.reports.villages import VillageReport, village_report
 from app.reports.visitors import VisitorRegister, visitor_register
 from app.sites.models import Site
+from app.villages.service import require_reader
 
 router = APIRouter(prefix="/api", tags=["reports"])
 
@@ -400,6 +402,42 @@ def notice_export(
     exporter = export.Exporter(tz=get_settings().town_timezone)
     name = f"通报_{shown.number or shown.id}"
     return export.table_response(format, name, export.NOTICE_LINES, rows, exporter)
+
+
+# --- the villages' dispute screening (矛盾纠纷排查表): the month-end notice (月底通报) ---------
+
+Month = Annotated[
+    str | None,
+    Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM; default this local month"),
+]
+VillageTable = Annotated[
+    Literal["villages", "disputes"], Query(description="csv/xlsx: which table to export")
+]
+
+
+@router.get("/reports/villages", response_model=VillageReport)
+def villages(
+    user: CurrentUser,
+    reach: ScopeDep,
+    session: ReadSessionDep,
+    output: Output,
+    month: Month = None,
+    table: VillageTable = "villages",
+):
+    """The month's villages: form on time / late / missing, petitions and unstable factors,
+    disputes open and resolved; the town's supervisors, admins and four-in-one office (a
+    county supervisor: the county's towns)."""
+    require_reader(user)
+    now, tz = utcnow(), get_settings().town_timezone
+    month = month or local_date(now, tz).strftime("%Y-%m")
+    report = village_report(session, town_ids=reach.town_ids, month=month, now=now, timezone=tz)
+    if output.tabular:
+        if table == "disputes":
+            rows = [d.model_dump() for d in report.disputes]
+            return output.table(f"矛盾纠纷_{month}", export.VILLAGE_DISPUTES, rows)
+        rows = [v.model_dump() for v in report.villages]
+        return output.table(f"月底通报_{month}", export.VILLAGE_MONTH, rows)
+    return report
 
 
 @router.get("/reports/logs", response_model=LogPage)

@@ -535,6 +535,8 @@ def _write_feed(ctx: PushContext) -> int:
                 "data": serialize(ctx, entity, record),
             }
             for (entity, record_id), record in ctx.changed.items()
+            # A record of no site (a village's form) is read on the server, never pulled.
+            if record.site_id is not None
         ],
     )
     return pending

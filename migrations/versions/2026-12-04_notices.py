@@ -1,6 +1,6 @@
 """notices: public notices (通报) with their lines, and one-vote-veto cases (一票否决)
 
-Revision ID: 0010_notices
+Revision ID: 0007_notices
 Revises: 0006_boarding
 Create Date: 2026-12-04
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010_notices"
+revision: str = "0007_notices"
 down_revision: str | None = "0006_boarding"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

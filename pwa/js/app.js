@@ -15,6 +15,7 @@ const VIEWS = {
   hazard: () => import('./views/hazard.js'),
   gate: () => import('./views/gate.js'),
   boarding: () => import('./views/boarding.js'),
+  village: () => import('./views/village.js'),
   leader: () => import('./views/leader.js'),
   // Supervisor console (督查): supervisors and admins see every site, leaders their groups'.
   'console-coverage': () => import('./views/console-coverage.js'),
@@ -27,6 +28,7 @@ const VIEWS = {
   'console-boarding': () => import('./views/console-boarding.js'),
   'console-notices': () => import('./views/console-notices.js'),
   'console-assessment': () => import('./views/console-assessment.js'),
+  'console-villages': () => import('./views/console-villages.js'),
   'console-devices': () => import('./views/console-devices.js'),
   'console-report': () => import('./views/console-report.js'),
   // Leaders plan the week's roster; admins set up the town (admin-*.js).
@@ -34,6 +36,7 @@ const VIEWS = {
   'admin-sites': () => import('./views/admin-sites.js'),
   'admin-users': () => import('./views/admin-users.js'),
   'admin-groups': () => import('./views/admin-groups.js'),
+  'admin-villages': () => import('./views/admin-villages.js'),
   'admin-audit': () => import('./views/admin-audit.js'),
   'admin-sheet': () => import('./views/admin-sheet.js'),
 };
@@ -42,6 +45,11 @@ const CONSOLE_TAB = 'console-coverage'; // where the bottom tab "督查" opens t
 
 function canUseConsole() {
   return store.hasRole('supervisor') || store.hasRole('admin') || store.hasRole('leader');
+}
+
+// The four-in-one office (四位一体办) reads the villages' forms and tracks their disputes.
+function isFourInOne() {
+  return store.hasRole('department') && store.user && store.user.department === 'four_in_one';
 }
 
 const main = document.querySelector('[data-main]');
@@ -57,6 +65,8 @@ function tabsFor() {
   if (['member', 'leader', 'gate', 'supervisor', 'admin'].some((r) => store.hasRole(r))) tabs.push('hazard');
   if (store.hasRole('gate') || store.hasRole('member')) tabs.push('gate');
   if (store.hasRole('school_staff')) tabs.push('boarding');
+  if (store.hasRole('village')) tabs.push('village');
+  if (isFourInOne() && !canUseConsole()) tabs.push('console-villages');
   if (store.hasRole('leader')) tabs.push('leader');
   if (canUseConsole()) tabs.push(CONSOLE_TAB);
   if (store.hasRole('admin')) tabs.push(ADMIN_TAB);
@@ -64,6 +74,7 @@ function tabsFor() {
 }
 
 function allowed(name) {
+  if (name === 'console-villages') return canUseConsole() || isFourInOne();
   if (name.startsWith('console-')) return canUseConsole();
   if (name === 'admin-audit') return store.hasRole('admin') || store.hasRole('supervisor');
   if (name.startsWith('admin-')) return store.hasRole('admin');

@@ -32,9 +32,17 @@ SCREENS = {
         "console-report",
         "console-notices",
         "console-assessment",
+        "console-villages",
         "admin-audit",
     ],
-    "admin": ["admin-sites", "admin-users", "admin-groups", "admin-audit", "admin-sheet?site=1"],
+    "admin": [
+        "admin-sites",
+        "admin-users",
+        "admin-groups",
+        "admin-villages",
+        "admin-audit",
+        "admin-sheet?site=1",
+    ],
 }
 
 

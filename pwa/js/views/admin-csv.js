@@ -9,6 +9,7 @@ import * as A from './admin-common.js';
 const COLUMNS = {
   sites: 'name, kind, address, lat, lon, timezone, required_patrol_staff, required_gate_staff, arrival, dismissal',
   users: 'username, display_name, password, roles, phone, home_site',
+  villages: 'code, name, district',
 };
 
 /** A card with a file chooser and an upload button for path; onDone gets the server's answer. */

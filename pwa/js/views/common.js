@@ -26,6 +26,8 @@ function summary(e) {
       const dorm = model.sites().flatMap((x) => x.dormitories || []).find((d) => d.id === p.dormitory_id);
       return `${dorm ? dorm.name : ''} ${p.night} · ${t('brd.absent_n', { n: (p.absent || []).length })}`;
     }
+    case 'village.form':
+      return `${p.month} · ${t('vil.summary_line', { p: p.petitions || 0, u: p.unstable_factors || 0, n: (p.disputes || []).length })}`;
     default: return '';
   }
 }

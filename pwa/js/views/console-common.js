@@ -12,7 +12,7 @@ import { townPicker, withTown } from './town-picker.js';
 
 export { withTown };
 
-export const CONSOLE_VIEWS = ['coverage', 'logs', 'gate', 'checkpoints', 'rosters', 'hazards', 'visitors', 'boarding', 'notices', 'assessment', 'devices', 'report'];
+export const CONSOLE_VIEWS = ['coverage', 'logs', 'gate', 'checkpoints', 'rosters', 'hazards', 'visitors', 'boarding', 'villages', 'notices', 'assessment', 'devices', 'report'];
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
@@ -34,8 +34,10 @@ export function svg(tag, attrs = {}, ...children) {
 
 /** The console's own tab strip (under the app's bottom navigation). */
 export function consoleNav(active) {
+  // The four-in-one office's staff (no supervisor, admin or leader) has the villages' view only.
+  const full = ['supervisor', 'admin', 'leader'].some((r) => store.hasRole(r));
   return h('nav', { class: 'console-nav no-print', data: { consoleNav: '' } },
-    CONSOLE_VIEWS.map((v) => h('a', { href: `#/console-${v}`, class: v === active ? 'active' : '', data: { consoleTab: v } }, t(`console.nav.${v}`))));
+    CONSOLE_VIEWS.filter((v) => full || v === 'villages').map((v) => h('a', { href: `#/console-${v}`, class: v === active ? 'active' : '', data: { consoleTab: v } }, t(`console.nav.${v}`))));
 }
 
 /** "?a=1&site_id=2&site_id=3" from an object; empty values are left out, arrays repeat. */
