@@ -3,6 +3,8 @@
 from app.audit.models import AuditEvent
 from app.auth.models import Device, LoginFailure, RefreshToken, User
 from app.boarding.models import BoardingPupil, Dormitory, PupilLeave, RollCall
+from app.defences.models import DefenceCheck, DefenceDevice, DefenceFault, DefenceSetting
+from app.drills.models import DrillSetting, SafetyActivity
 from app.gate.models import GateCheck, VisitorEntry
 from app.groups.models import (
     GroupMember,
@@ -26,8 +28,13 @@ __all__ = [
     "Checkpoint",
     "CheckpointScan",
     "County",
+    "DefenceCheck",
+    "DefenceDevice",
+    "DefenceFault",
+    "DefenceSetting",
     "Device",
     "Dormitory",
+    "DrillSetting",
     "GateCheck",
     "GateWindow",
     "GroupMember",
@@ -50,6 +57,7 @@ __all__ = [
     "Roster",
     "RosterShift",
     "RosterShiftMember",
+    "SafetyActivity",
     "ShiftMember",
     "ShiftReview",
     "Site",

@@ -37,6 +37,9 @@ INSTANTS = [
 # "now", reads a report of "today" or "this week", judges gate windows by weekday, checks token
 # and roster deadlines, or drives the phone's clock in the browser.
 DATE_SENSITIVE = [
+    # drills and technical defences (their `now` is the test's)
+    "tests/test_drills.py",
+    "tests/test_defences.py",
     "tests/test_records.py",
     "tests/test_reports_coverage.py",
     "tests/test_reports_gate.py",

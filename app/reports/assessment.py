@@ -13,7 +13,7 @@ from typing import Literal, get_args
 from sqlmodel import Session, SQLModel
 
 from app.access import Scope
-from app.reports import boarding, gate, hazards, rosters
+from app.reports import boarding, defences, drills, gate, hazards, rosters
 from app.reports.models import AssessmentLine
 from app.reports.periods import check_range
 
@@ -25,6 +25,8 @@ SOURCES: list[Source] = [
     gate.assessment_lines,
     hazards.assessment_lines,
     boarding.assessment_lines,
+    drills.assessment_lines,  # lessons and drills held when due
+    defences.assessment_lines,  # devices checked on time, faults accepted
 ]
 
 SubjectKind = Literal["group", "school", "village", "department"]
