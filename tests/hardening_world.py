@@ -159,6 +159,13 @@ def _group_records(client, town: Town, world: World, key: str) -> None:
     )
     assert res.status_code == 201, res.text
     pupil = res.json()["id"]
+    res = client.post(
+        "/api/defences/devices",
+        json={"site_id": site.id, "kind": "camera", "name": "校门口摄像头1"},
+        headers=admin,
+    )
+    assert res.status_code == 201, res.text
+    defence_device = res.json()["id"]
     world.ids[key] = {
         "site": site.id,
         "checkpoint": town.checkpoints[key][0].id,
@@ -172,6 +179,7 @@ def _group_records(client, town: Town, world: World, key: str) -> None:
         "visitor": visitor["id"],
         "dormitory": dormitory,
         "pupil": pupil,
+        "defence_device": defence_device,
         "photo": sha(photo),
         "member": town.users[f"member_{key}1"].id,
         "leader": town.users[f"leader_{key}"].id,

@@ -74,17 +74,21 @@ def create_device(body: DeviceCreate, session: WriteSessionDep, user: CurrentUse
     return DevicePublic.model_validate(device, from_attributes=True)
 
 
-@router.patch("/devices/{device_id}", response_model=DevicePublic)
+@router.patch("/devices/{defence_device_id}", response_model=DevicePublic)
 def update_device(
-    device_id: int, body: DeviceUpdate, session: WriteSessionDep, user: CurrentUser, scope: ScopeDep
+    defence_device_id: int,
+    body: DeviceUpdate,
+    session: WriteSessionDep,
+    user: CurrentUser,
+    scope: ScopeDep,
 ):
     """Renames or moves a device, or takes it out of service (`active: false`); its checks
     and faults stay."""
-    device = session.get(DefenceDevice, device_id)
+    device = session.get(DefenceDevice, defence_device_id)
     if device is None or not scope.sees_site(device.site_id):
         raise NotFound(
-            f"No camera or alarm with id {device_id} that you can see.",
-            message_zh=f"没有您可查看的、编号为 {device_id} 的技防设施。",
+            f"No camera or alarm with id {defence_device_id} that you can see.",
+            message_zh=f"没有您可查看的、编号为 {defence_device_id} 的技防设施。",
         )
     site = session.get(Site, device.site_id)
     assert site is not None
