@@ -15,6 +15,7 @@ const VIEWS = {
   hazard: () => import('./views/hazard.js'),
   gate: () => import('./views/gate.js'),
   boarding: () => import('./views/boarding.js'),
+  safety: () => import('./views/safety.js'), // drills and technical defences
   leader: () => import('./views/leader.js'),
   // Supervisor console (督查): supervisors and admins see every site, leaders their groups'.
   'console-coverage': () => import('./views/console-coverage.js'),
@@ -25,6 +26,8 @@ const VIEWS = {
   'console-hazards': () => import('./views/console-hazards.js'),
   'console-visitors': () => import('./views/console-visitors.js'),
   'console-boarding': () => import('./views/console-boarding.js'),
+  'console-drills': () => import('./views/console-drills.js'),
+  'console-defences': () => import('./views/console-defences.js'),
   'console-devices': () => import('./views/console-devices.js'),
   'console-report': () => import('./views/console-report.js'),
   // Leaders plan the week's roster; admins set up the town (admin-*.js).
@@ -55,6 +58,7 @@ function tabsFor() {
   if (['member', 'leader', 'gate', 'supervisor', 'admin'].some((r) => store.hasRole(r))) tabs.push('hazard');
   if (store.hasRole('gate') || store.hasRole('member')) tabs.push('gate');
   if (store.hasRole('school_staff')) tabs.push('boarding');
+  if (store.hasRole('school_staff')) tabs.push('safety'); // drills and technical defences
   if (store.hasRole('leader')) tabs.push('leader');
   if (canUseConsole()) tabs.push(CONSOLE_TAB);
   if (store.hasRole('admin')) tabs.push(ADMIN_TAB);

@@ -26,6 +26,12 @@ function summary(e) {
       const dorm = model.sites().flatMap((x) => x.dormitories || []).find((d) => d.id === p.dormitory_id);
       return `${dorm ? dorm.name : ''} ${p.night} · ${t('brd.absent_n', { n: (p.absent || []).length })}`;
     }
+    case 'drill.record': return `${vocab.label('activity_kind', p.kind)} · ${p.held_on} · ${p.topic}`;
+    case 'defence.check': {
+      const d = model.sites().flatMap((x) => x.defence_devices || []).find((x) => x.id === p.defence_device_id);
+      return `${d ? d.name : ''} · ${vocab.label('check_result', p.result)}${p.description ? ` · ${p.description}` : ''}`;
+    }
+    case 'defence.fault_transition': return `${vocab.label('fault_action', p.action)}${p.comment ? ` · ${p.comment}` : ''}`;
     default: return '';
   }
 }
