@@ -68,6 +68,7 @@ const SHELL = [
   '/js/views/admin-sheet.js',
   '/js/views/admin-users.js',
   '/js/views/admin-groups.js',
+  '/js/views/admin-defences.js',
   '/js/views/admin-audit.js',
 ];
 

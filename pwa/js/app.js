@@ -35,6 +35,7 @@ const VIEWS = {
   'admin-sites': () => import('./views/admin-sites.js'),
   'admin-users': () => import('./views/admin-users.js'),
   'admin-groups': () => import('./views/admin-groups.js'),
+  'admin-defences': () => import('./views/admin-defences.js'), // technical defences, intervals
   'admin-audit': () => import('./views/admin-audit.js'),
   'admin-sheet': () => import('./views/admin-sheet.js'),
 };
