@@ -28,11 +28,20 @@ SCREENS = {
         "console-checkpoints",
         "console-rosters",
         "console-hazards",
+        "console-drills",  # drills and technical defences
+        "console-defences",
         "console-devices",
         "console-report",
         "admin-audit",
     ],
-    "admin": ["admin-sites", "admin-users", "admin-groups", "admin-audit", "admin-sheet?site=1"],
+    "admin": [
+        "admin-sites",
+        "admin-users",
+        "admin-groups",
+        "admin-defences",
+        "admin-audit",
+        "admin-sheet?site=1",
+    ],
 }
 
 

@@ -36,8 +36,8 @@ export function mount(root) {
   }
 
   function deviceRow(d) {
-    const name = A.input('name', { value: d.name, maxlength: '100' });
-    const spot = A.input('location', { value: d.location, maxlength: '200' });
+    const name = A.input('name', { value: d.name, maxlength: '100', 'aria-label': t('dfc.name') });
+    const spot = A.input('location', { value: d.location, maxlength: '200', 'aria-label': t('dfc.location') });
     return {
       attrs: { data: { device: String(d.id) } },
       cells: [vocab.label('device_kind', d.kind), name, spot, d.active ? t('admin.active') : t('admin.inactive'),
