@@ -17,9 +17,9 @@ from app.config import DEMO_PASSWORD
 from app.demo import seed_demo_town
 from app.groups.models import PatrolGroup
 from app.reports.boarding import boarding as boarding_report
+from app.reports.coverage import coverage_summary
 from app.reports.defences import defences as defence_report
 from app.reports.drills import drills as drill_report
-from app.reports.coverage import coverage_summary
 from app.reports.gate import gate as gate_report
 from app.reports.hazards import hazard_board
 from app.reports.rosters import rosters as roster_report
