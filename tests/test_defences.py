@@ -229,3 +229,37 @@ def test_the_defences_route_and_settings_answer_with_the_csv_and_are_the_admins(
     assert res.status_code == 403
     res = client.get("/api/defences/settings", headers=staff)
     assert res.json()["check_every_days"] == 7
+
+
+def test_a_photo_shown_at_the_fix_and_again_at_a_second_fix_is_linked_once(
+    client, session, defended, login
+):
+    site, devices, staff, now = defended
+    from tests.hardening_world import png_bytes, sha
+
+    photo = sha(png_bytes())
+    check = _check(devices[0], "fault", "画面黑屏")
+    fault = rules.fault_id_of(check["id"])
+    fix = mut(
+        "defence.fault_transition",
+        {"fault_id": fault, "action": "fix", "comment": "更换电源", "photos": [photo]},
+    )
+    assert [r["status"] for r in push(client, staff, [check, fix])] == ["applied", "applied"]
+    [reopen] = push(client, login("supervisor"), [_move(fault, "reopen", "仍黑屏")])
+    assert reopen["status"] == "applied"
+    again = mut(
+        "defence.fault_transition",
+        {"fault_id": fault, "action": "fix", "comment": "再次维修", "photos": [photo]},
+    )
+    [r] = push(client, staff, [again])
+    assert r["status"] == "applied", r
+    from app.photos.models import RecordPhoto
+
+    session.rollback()
+    links = session.exec(select(RecordPhoto).where(RecordPhoto.record_id == fault)).all()
+    assert [link.sha256 for link in links] == [photo]
+    assert [s["photos"] for s in session.get(DefenceFault, fault).history] == [
+        [photo],
+        [],
+        [photo],
+    ]

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Annotated
 
 from pydantic import Field
+from sqlmodel import select
 
 from app.audit import service as audit
 from app.defences import rules
@@ -18,6 +19,7 @@ from app.defences.models import (
 )
 from app.defences.service import devices_of_sites
 from app.fields import RecordId, Sha256, Text
+from app.photos.models import RecordPhoto
 from app.photos.service import link_photos
 from app.records.errors import Conflicted, Rejected, Rule
 from app.records.models import Entity
@@ -30,7 +32,7 @@ from app.records.registry import (
     show_current,
 )
 from app.records.scope import authorize, relations_to_site, require_record
-from app.records.store import PushContext
+from app.records.store import PushContext, Record
 
 
 class DeviceCheck(Payload):
@@ -62,6 +64,24 @@ def _device(ctx: PushContext, device_id: int) -> DefenceDevice:
             zh=f"没有编号为 {device_id} 的技防设施。",
         )
     return device
+
+
+def _linked(ctx: PushContext, fault: Record) -> set[str]:
+    """The photos already linked to the fault (stored, or earlier in this push): a photo is
+    linked to a record once."""
+    pending = {
+        values["sha256"]
+        for table, values in ctx.rows
+        if table.name == "record_photo" and values["record_id"] == fault.id
+    }
+    with ctx.session.no_autoflush:
+        stored = ctx.session.exec(
+            select(RecordPhoto.sha256).where(
+                RecordPhoto.record_type == Entity.defence_fault.value,
+                RecordPhoto.record_id == fault.id,
+            )
+        ).all()
+    return pending | set(stored)
 
 
 @mutation_type(
@@ -138,7 +158,9 @@ def fault_transition(ctx: PushContext, p: FaultTransition, mutation_id: str, occ
         changes["accepted_at"] = at
     before = {"status": fault.status}
     ctx.update(Entity.defence_fault, fault, **changes)
-    link_photos(ctx, Entity.defence_fault, fault, photos)
+    link_photos(
+        ctx, Entity.defence_fault, fault, [s for s in photos if s not in _linked(ctx, fault)]
+    )
     audit.record(
         ctx.session,
         actor_id=ctx.user.id,
