@@ -30,9 +30,11 @@ export function mount(root) {
       A.form('drill-settings', [h('div', { class: 'filter-grid' },
         A.field(t('adf.drill_every'), n('drill_every_days', drills.drill_every_days)),
         A.field(t('adf.lesson_every'), n('lesson_every_days', drills.lesson_every_days)))],
-      (v) => call('/api/drills/settings', { method: 'PUT', body: { drill_every_days: A.num(v.drill_every_days), lesson_every_days: A.num(v.lesson_every_days) } }, t('adf.saved'))),
+      (v) => call('/api/drills/settings', { method: 'PUT', body: { drill_every_days: A.num(v.drill_every_days), lesson_every_days: A.num(v.lesson_every_days) } }, t('adf.saved'))
+        .then((ok) => ok && renderSettings())),
       A.form('defence-settings', [A.field(t('adf.check_every'), n('check_every_days', defences.check_every_days))],
-        (v) => call('/api/defences/settings', { method: 'PUT', body: { check_every_days: A.num(v.check_every_days) } }, t('adf.saved'))));
+        (v) => call('/api/defences/settings', { method: 'PUT', body: { check_every_days: A.num(v.check_every_days) } }, t('adf.saved'))
+          .then((ok) => ok && renderSettings())));
   }
 
   function deviceRow(d) {
@@ -49,29 +51,41 @@ export function mount(root) {
     };
   }
 
+  function renderCreate() {
+    createBox.replaceChildren(A.form('device', [h('div', { class: 'filter-grid' },
+      A.field(t('dfc.kind'), selectOf('kind', vocab.options('device_kind'), 'camera')),
+      A.field(t('dfc.name'), A.input('name', { maxlength: '100', required: true, placeholder: t('adf.name_hint') })),
+      A.field(t('dfc.location'), A.input('location', { maxlength: '200', placeholder: t('adf.location_hint') })))],
+    (v, form) => call('/api/defences/devices', { method: 'POST', body: { site_id: Number(siteId), kind: v.kind, name: v.name, location: v.location || '' } }, t('adf.saved'))
+      .then((ok) => { if (ok) form.reset(); }), t('admin.add')));
+  }
+
+  // The device list of the chosen site; the forms stay as they are (what is typed is kept).
   async function load() {
     try {
-      if (!sites.length) sites = await api('/api/sites');
-      if (!siteId && sites.length) siteId = String(sites[0].id);
-      const sel = selectOf('site_id', sites.map((s) => [s.id, s.name]), siteId);
-      sel.addEventListener('change', () => { siteId = sel.value; load(); });
-      siteBox.replaceChildren(A.field(t('common.site'), sel));
       const devices = siteId ? await api(`/api/defences/devices?site_id=${siteId}&include_inactive=true`) : [];
       list.replaceChildren(devices.length
         ? A.table(t('adf.devices'), [t('dfc.kind'), t('dfc.name'), t('dfc.location'), t('adf.state'), ''], devices.map(deviceRow))
         : h('p', { class: 'muted' }, t('adf.none')));
-      createBox.replaceChildren(A.form('device', [h('div', { class: 'filter-grid' },
-        A.field(t('dfc.kind'), selectOf('kind', vocab.options('device_kind'), 'camera')),
-        A.field(t('dfc.name'), A.input('name', { maxlength: '100', required: true, placeholder: t('adf.name_hint') })),
-        A.field(t('dfc.location'), A.input('location', { maxlength: '200', placeholder: t('adf.location_hint') })))],
-      (v, form) => call('/api/defences/devices', { method: 'POST', body: { site_id: Number(siteId), kind: v.kind, name: v.name, location: v.location || '' } }, t('adf.saved'))
-        .then((ok) => { if (ok) form.reset(); }), t('admin.add')));
-      await renderSettings();
+    } catch (e) {
+      A.showError(ui.msg, e);
+    }
+  }
+
+  async function first() {
+    try {
+      sites = await api('/api/sites');
+      if (sites.length) siteId = String(sites[0].id);
+      const sel = selectOf('site_id', sites.map((s) => [s.id, s.name]), siteId);
+      sel.addEventListener('change', () => { siteId = sel.value; load(); });
+      siteBox.replaceChildren(A.field(t('common.site'), sel));
+      renderCreate();
+      await Promise.all([load(), renderSettings()]);
     } catch (e) {
       A.showError(ui.msg, e);
     }
   }
 
   let loaded = false;
-  return { unmount: ui.unmount, async update() { if (!loaded) { loaded = true; await load(); } } };
+  return { unmount: ui.unmount, async update() { if (!loaded) { loaded = true; await first(); } } };
 }
