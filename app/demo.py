@@ -28,6 +28,7 @@ from app.auth.security import hash_password
 from app.boarding.models import BoardingPupil, Dormitory
 from app.config import DEMO_PASSWORD, get_settings
 from app.db import get_engine, utcnow, write_session
+from app.defences.models import DefenceDevice
 from app.groups.membership import scope_of
 from app.groups.models import (
     GroupMember,
@@ -164,6 +165,7 @@ def summary(n_gates: int) -> str:
         "  staff1       宿管 of 青山镇第一中学 (bed-time roll call, pupils' leave)\n"
         f"  cadre1..cadre{CADRE_VILLAGES}      村干部 (the village's monthly screening form)\n"
         "  office1      四位一体办 (the villages' forms, disputes to resolution)\n"
+        "  safety1..safety6    安全员 of each school (lessons, drills, camera and alarm checks)\n"
         "  county       县督查 (reads every town of 示范县 on the server)\n"
         "  hexi_admin   河西镇 管理员 (sees 河西镇 only, not 青山镇)\n"
     )
@@ -331,6 +333,7 @@ def _seed(session: Session, now: datetime, *, weeks: int) -> "_Town":
             )
     town.boarding = _boarding(session, site_rows[BOARDING_SITE])
     town.villages = _villages(session, home.id, admin)
+    town.safety = _safety(session, site_rows, now)  # drills and technical defences
     for user in session.exec(select(User)).all():
         if Role.admin not in user.roles:
             town.devices[user.id] = _device(session, user)
@@ -432,6 +435,8 @@ class _Town:
     # paper form), and the four-in-one office's staff member.
     villages: list[tuple[Village, User]] = field(default_factory=list)
     office: User | None = None
+    # Each school's safety officer and its cameras and alarms (drills and technical defences).
+    safety: list[tuple[User, list[DefenceDevice]]] = field(default_factory=list)
 
 
 def _device(session: Session, user: User) -> str:
@@ -563,6 +568,7 @@ def _history(town: _Town, now: datetime) -> None:
     _hazard_history(pushes, town, today, now)
     _boarding_history(pushes, town, today, now)
     forms = _village_history(pushes, town, today, now)
+    _safety_history(pushes, town, today)
     pushes.send(now)
     _dispute_steps(town, forms, now)
 
@@ -829,6 +835,117 @@ def _dispute_steps(town: _Town, disputes: list[tuple[str, int, dict, date]], now
                     now=at.astimezone(UTC),
                 )
         session.flush()
+
+
+# --- drills and technical defences ---------------------------------------------------------------
+
+SAFETY_DAYS = 180  # months of lessons, drills and checks up to yesterday
+DRILL_OVERDUE = 3  # this school's last drill was DRILL_LAST_DAYS ago: overdue (every 90 days)
+DRILL_LAST_DAYS = 120
+LESSON_OVERDUE = 4  # this school's last lesson was LESSON_LAST_DAYS ago: overdue (every 30)
+LESSON_LAST_DAYS = 45
+CHECK_OVERDUE = (2, "alarm")  # (school, kind): last checked CHECK_LAST_DAYS ago (every 30)
+CHECK_LAST_DAYS = 50
+# Faults: (school, kind, days ago found, how far it got): open, fixed (awaiting 验收), accepted.
+FAULTS = [
+    (0, "camera", 20, "open", "校门口摄像头夜间画面黑屏"),
+    (1, "alarm", 12, "fixed", "宿舍楼入侵报警探头误报"),
+    (5, "camera", 43, "accepted", "操场摄像头镜头被树枝遮挡"),  # a regular check's day
+]
+DEVICES = (("camera", "校门口摄像头", "校门口"), ("alarm", "入侵报警主机", "财务室/档案室"))
+DRILL_TOPICS = ("消防疏散演练", "防震避险演练", "防踩踏疏散演练", "防暴恐应急演练")
+LESSON_TOPICS = ("防溺水安全教育", "交通安全教育", "法制教育讲座", "食品安全教育", "防校园欺凌教育")
+
+
+def _safety(session: Session, site_rows: list[Site], now: datetime) -> list:
+    """A safety officer (school_staff) and a camera and an alarm at every school."""
+    out = []
+    schools = [s for s in site_rows if s.kind != SiteKind.key_place]
+    installed = now - timedelta(days=SAFETY_DAYS + 30)
+    for n, site in enumerate(schools, start=1):
+        officer = _user(
+            session,
+            f"safety{n}",
+            f"安全员 {_name(70 + n)}",
+            [Role.school_staff],
+            home_site_id=site.id,
+        )
+        devices = [
+            DefenceDevice(
+                site_id=site.id, kind=kind, name=name, location=spot, created_at=installed
+            )
+            for kind, name, spot in DEVICES
+        ]
+        session.add_all(devices)
+        session.flush()
+        out.append((officer, devices))
+    return out
+
+
+def _safety_history(pushes: _Pushes, town: _Town, today: date) -> None:
+    """Months of lessons (about every 4 weeks) and drills (about every 11 weeks) at every
+    school, each with its photo-less record; a check of every camera and alarm about every 4
+    weeks; the overdue cases and FAULTS above."""
+    supervisor = town.supervisor
+    for i, (officer, devices) in enumerate(town.safety):
+        site = devices[0].site_id
+
+        last_drill = DRILL_LAST_DAYS if i == DRILL_OVERDUE else 20 + 9 * i
+        last_lesson = LESSON_LAST_DAYS if i == LESSON_OVERDUE else 3 + 4 * i
+        _held(pushes, officer, site, i, today, "drill", 80, last_drill, DRILL_TOPICS)
+        _held(pushes, officer, site, i, today, "lesson", 26, last_lesson, LESSON_TOPICS)
+        for device in devices:
+            found = {(k, ago): (state, text) for s, k, ago, state, text in FAULTS if s == i}
+            last = CHECK_LAST_DAYS if (i, device.kind) == CHECK_OVERDUE else 2 + 3 * i
+            # a device still faulty was last checked when the fault was found
+            last = next(
+                (ago for (k, ago), v in found.items() if k == device.kind and v[0] != "accepted"),
+                last,
+            )
+            days = last
+            while days <= SAFETY_DAYS:
+                at = datetime.combine(today - timedelta(days=days), time(10, 0), TOWN_TZ)
+                fault = next(
+                    (v for (k, ago), v in found.items() if k == device.kind and ago == days), None
+                )
+                payload = {
+                    "defence_device_id": device.id,
+                    "result": "fault" if fault else "ok",
+                    "description": fault[1] if fault else "",
+                }
+                check = pushes.add(officer, at, "defence.check", payload)
+                if fault:
+                    _fault_steps(pushes, officer, supervisor, check, fault[0], at)
+                days += 26
+
+
+def _held(pushes, officer, site, i, today, kind, every, last, topics) -> None:
+    """One school's lessons or drills, every `every` days from `last` days ago back."""
+    days = last
+    while days <= SAFETY_DAYS:
+        day = today - timedelta(days=days)
+        payload = {
+            "site_id": site,
+            "kind": kind,
+            "held_on": day.isoformat(),
+            "topic": topics[(days // every + i) % len(topics)],
+            "participants": 300 + 37 * i,
+            "participants_note": "全校师生" if kind == "drill" else "全体学生",
+        }
+        pushes.add(officer, datetime.combine(day, time(15, 30), TOWN_TZ), "drill.record", payload)
+        days += every
+
+
+def _fault_steps(pushes, officer, supervisor, check: str, state: str, found_at) -> None:
+    from app.defences.rules import fault_id_of
+
+    fault = fault_id_of(check)
+    if state in ("fixed", "accepted"):
+        fix = {"fault_id": fault, "action": "fix", "comment": "已联系厂家维修"}
+        pushes.add(officer, found_at + timedelta(days=3), "defence.fault_transition", fix)
+    if state == "accepted":
+        accept = {"fault_id": fault, "action": "accept", "comment": ""}
+        pushes.add(supervisor, found_at + timedelta(days=5), "defence.fault_transition", accept)
 
 
 def _gate_history(pushes: _Pushes, town: _Town, windows, today: date, now: datetime) -> None:

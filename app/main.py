@@ -61,6 +61,8 @@ def _routers() -> tuple[list[APIRouter], list[APIRouter]]:
     from app.auth.routes import public_router as auth_public
     from app.auth.routes import router as auth
     from app.boarding.routes import router as boarding
+    from app.defences.routes import router as defences
+    from app.drills.routes import router as drills
     from app.gate.routes import router as gate
     from app.groups.routes import router as groups
     from app.hazards.routes import router as hazards
@@ -85,6 +87,8 @@ def _routers() -> tuple[list[APIRouter], list[APIRouter]]:
         boarding,
         notices,
         villages,
+        drills,
+        defences,
         photos,
         sync,
         reports,

@@ -3,6 +3,8 @@
 from app.audit.models import AuditEvent
 from app.auth.models import Device, LoginFailure, RefreshToken, User
 from app.boarding.models import BoardingPupil, Dormitory, PupilLeave, RollCall
+from app.defences.models import DefenceCheck, DefenceDevice, DefenceFault, DefenceSetting
+from app.drills.models import DrillSetting, SafetyActivity
 from app.gate.models import GateCheck, VisitorEntry
 from app.groups.models import (
     GroupMember,
@@ -29,8 +31,13 @@ __all__ = [
     "CheckpointScan",
     "County",
     "DisputeCase",
+    "DefenceCheck",
+    "DefenceDevice",
+    "DefenceFault",
+    "DefenceSetting",
     "Device",
     "Dormitory",
+    "DrillSetting",
     "GateCheck",
     "GateWindow",
     "GroupMember",
@@ -55,6 +62,7 @@ __all__ = [
     "Roster",
     "RosterShift",
     "RosterShiftMember",
+    "SafetyActivity",
     "ShiftMember",
     "ShiftReview",
     "Site",

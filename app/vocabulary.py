@@ -10,6 +10,8 @@ from functools import cache
 from typing import Any
 
 from app.boarding.models import AbsenceReason
+from app.defences.models import CheckResult, DeviceKind, FaultAction, FaultStatus
+from app.drills.models import ActivityKind
 from app.gate import rules as gate_rules
 from app.gate.models import ApprovalVia, GateDirection, SlipCheck, VisitorApproval, VisitorState
 from app.hazards import rules as hazard_rules
@@ -136,6 +138,26 @@ ABSENCE_REASON: Labels = {
     AbsenceReason.missing: ("不明去向", "Whereabouts unknown"),
     AbsenceReason.other: ("其他", "Other"),
 }
+# drills and technical defences
+ACTIVITY_KIND: Labels = {
+    ActivityKind.lesson: ("安全、法制专题教育", "Safety / law lesson"),
+    ActivityKind.drill: ("应急预案演练", "Emergency drill"),
+}
+DEVICE_KIND: Labels = {
+    DeviceKind.camera: ("视频监控", "Video camera"),
+    DeviceKind.alarm: ("入侵报警", "Intrusion alarm"),
+}
+CHECK_RESULT: Labels = {CheckResult.ok: ("正常", "Working"), CheckResult.fault: ("故障", "Fault")}
+FAULT_STATUS: Labels = {
+    FaultStatus.open: ("待维修", "To be fixed"),
+    FaultStatus.fixed: ("已维修待验收", "Fixed, awaiting acceptance"),
+    FaultStatus.accepted: ("已验收", "Accepted"),
+}
+FAULT_ACTION: Labels = {
+    FaultAction.fix: ("维修完成", "Fixed"),
+    FaultAction.accept: ("验收", "Accept"),
+    FaultAction.reopen: ("重新打开", "Reopen"),
+}
 
 DISPUTE_CATEGORY: Labels = {
     DisputeCategory.land: ("土地纠纷", "Land"),
@@ -177,6 +199,11 @@ VOCABULARIES: dict[str, tuple[type[StrEnum], Labels]] = {
     "absence_reason": (AbsenceReason, ABSENCE_REASON),
     "dispute_category": (DisputeCategory, DISPUTE_CATEGORY),
     "dispute_status": (DisputeStatus, DISPUTE_STATUS),
+    "activity_kind": (ActivityKind, ACTIVITY_KIND),
+    "device_kind": (DeviceKind, DEVICE_KIND),
+    "check_result": (CheckResult, CHECK_RESULT),
+    "fault_status": (FaultStatus, FAULT_STATUS),
+    "fault_action": (FaultAction, FAULT_ACTION),
 }
 
 

@@ -47,6 +47,7 @@ const SHELL = [
   '/js/views/gate.js',
   '/js/views/boarding.js',
   '/js/views/village.js',
+  '/js/views/safety.js',
   '/js/views/leader.js',
   '/js/views/console-common.js',
   '/js/views/town-picker.js',
@@ -61,6 +62,8 @@ const SHELL = [
   '/js/views/console-notices.js',
   '/js/views/console-assessment.js',
   '/js/views/console-villages.js',
+  '/js/views/console-drills.js',
+  '/js/views/console-defences.js',
   '/js/views/console-devices.js',
   '/js/views/console-report.js',
   '/js/views/roster-plan.js',
@@ -71,6 +74,7 @@ const SHELL = [
   '/js/views/admin-users.js',
   '/js/views/admin-groups.js',
   '/js/views/admin-villages.js',
+  '/js/views/admin-defences.js',
   '/js/views/admin-audit.js',
 ];
 

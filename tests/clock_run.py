@@ -39,6 +39,11 @@ INSTANTS = [
 DATE_SENSITIVE = [
     "tests/test_villages.py",
     "tests/browser/test_villages.py",
+    # drills and technical defences (their `now` is the test's)
+    "tests/test_drills.py",
+    "tests/test_defences.py",
+    "tests/browser/test_drills.py",
+    "tests/browser/test_defences.py",
     "tests/test_records.py",
     "tests/test_reports_coverage.py",
     "tests/test_reports_gate.py",

@@ -162,6 +162,13 @@ def _group_records(client, town: Town, world: World, key: str) -> None:
     res = client.post("/api/villages", json={"code": f"V-{key}", "name": f"{key}村"}, headers=admin)
     assert res.status_code == 201, res.text
     village = res.json()["id"]
+    res = client.post(
+        "/api/defences/devices",
+        json={"site_id": site.id, "kind": "camera", "name": "校门口摄像头1"},
+        headers=admin,
+    )
+    assert res.status_code == 201, res.text
+    defence_device = res.json()["id"]
     world.ids[key] = {
         "site": site.id,
         "checkpoint": town.checkpoints[key][0].id,
@@ -176,6 +183,7 @@ def _group_records(client, town: Town, world: World, key: str) -> None:
         "dormitory": dormitory,
         "pupil": pupil,
         "village": village,
+        "defence_device": defence_device,
         "photo": sha(photo),
         "member": town.users[f"member_{key}1"].id,
         "leader": town.users[f"leader_{key}"].id,

@@ -402,6 +402,29 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/reports/villages"): Rule(
         SUPERVISOR, build=_params(lambda w, c: {"month": "2024-11"})
     ),
+    # drills and technical defences: the reports; the towns' intervals; the inventory
+    ("GET", "/api/reports/drills"): Rule(LEADERS_A, scoped=True, build=_group_a),
+    ("GET", "/api/reports/defences"): Rule(LEADERS_A, scoped=True, build=_group_a),
+    ("GET", "/api/drills/settings"): Rule(ACTIVE),
+    ("PUT", "/api/drills/settings"): Rule(
+        ADMIN, build=_json(lambda w, c: {"drill_every_days": 90, "lesson_every_days": 30})
+    ),
+    ("GET", "/api/defences/settings"): Rule(ACTIVE),
+    ("PUT", "/api/defences/settings"): Rule(
+        ADMIN, build=_json(lambda w, c: {"check_every_days": 30})
+    ),
+    ("GET", "/api/defences/devices"): Rule(SEES_SITE_A, scoped=True, build=_site_a),
+    ("POST", "/api/defences/devices"): Rule(
+        ADMIN,
+        ok=(201,),
+        scoped=True,
+        build=_json(
+            lambda w, c: {"site_id": w.ids["a"]["site"], "kind": "camera", "name": unique("摄像头")}
+        ),
+    ),
+    ("PATCH", "/api/defences/devices/{defence_device_id}"): Rule(
+        ADMIN, scoped=True, build=_json(lambda w, c: {"location": "校门口"})
+    ),
     # every leader and supervisor: each sees the subjects within her own reach
     ("GET", "/api/reports/assessment"): Rule(
         LEADERS, build=_params(lambda w, c: {"from": "2026-01-01", "to": "2026-12-31"})
@@ -493,6 +516,10 @@ TOWN_FREE = {
     ("POST", "/api/villages"),
     ("POST", "/api/villages/import"),
     ("GET", "/api/reports/villages"),
+    ("GET", "/api/drills/settings"),  # the caller's own town's
+    ("PUT", "/api/drills/settings"),
+    ("GET", "/api/defences/settings"),
+    ("PUT", "/api/defences/settings"),
 }
 # A photo is named by the SHA-256 of its bytes: whoever can name one has seen it, so it
 # answers 403 (not yours) rather than 404.

@@ -25,7 +25,16 @@ def _count(session, model) -> int:
 
 def test_demo_town_has_the_sites_groups_and_logins_the_readme_promises(engine, session):
     out = seed_demo_town(history=False)
-    for login in ("admin", "supervisor", "leader1", "member1", "member15", "gate1", "staff1"):
+    for login in (
+        "admin",
+        "supervisor",
+        "leader1",
+        "member1",
+        "member15",
+        "gate1",
+        "staff1",
+        "safety1",
+    ):
         assert login in out
     assert DEMO_PASSWORD in out
     session.rollback()

@@ -21,6 +21,8 @@ from app.notices.models import Notice, NoticeLine, VetoCase
 from app.reports.assessment import assessment
 from app.reports.boarding import boarding as boarding_report
 from app.reports.coverage import coverage_summary
+from app.reports.defences import defences as defence_report
+from app.reports.drills import drills as drill_report
 from app.reports.gate import gate as gate_report
 from app.reports.hazards import hazard_board
 from app.reports.rosters import rosters as roster_report
@@ -146,6 +148,27 @@ def test_the_demo_history_shows_the_intended_gaps_absences_late_rosters_hazards_
         timezone="Asia/Shanghai",
     )
     assert this_month.totals.pending == 66  # the 2nd: nothing due yet
+    # drills and lessons: months of them, one school overdue for a drill, one for a lesson
+    drills = drill_report(
+        session, sites=sites, date_from=HISTORY_FROM, date_to=HISTORY_TO, now=PINNED_NOW
+    )
+    schools = [s for s in demo.SITES if s.kind != "key_place"]
+    assert {(r.site_name, r.kind) for r in drills.overdue} == {
+        (schools[demo.DRILL_OVERDUE].name, "drill"),
+        (schools[demo.LESSON_OVERDUE].name, "lesson"),
+    }
+    days = {r.kind: r.days_overdue for r in drills.overdue}
+    assert days == {"drill": demo.DRILL_LAST_DAYS - 90, "lesson": demo.LESSON_LAST_DAYS - 30}
+    # technical defences: one alarm overdue for its check, one fault open, one fixed awaiting
+    # 验收 (oldest first), one accepted
+    defences = defence_report(session, sites=sites, now=PINNED_NOW)
+    site_name, kind = schools[demo.CHECK_OVERDUE[0]].name, demo.CHECK_OVERDUE[1]
+    assert [(d.site_name, d.kind) for d in defences.overdue] == [(site_name, kind)]
+    assert defences.overdue[0].days_overdue == demo.CHECK_LAST_DAYS - 30
+    assert [(f.description, f.status) for f in defences.faults] == [
+        (text, state) for _, _, _, state, text in demo.FAULTS if state != "accepted"
+    ]
+    assert [f.status for f in defences.accepted] == ["accepted"]
 
 
 def test_make_demo_prints_the_address_and_the_logins_once_the_server_listens(tmp_path):

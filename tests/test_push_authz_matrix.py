@@ -194,6 +194,7 @@ class Town:
     fix_photo: str  # a photo on the server, for the fixes
     boarding: dict  # site -> (dormitory id, pupil ids to hand out)
     villages: dict  # v1, v2, vx -> village id
+    defences: dict  # site -> a camera's id (technical defences)
 
 
 def expected(cell: Cell) -> Rule | None:
@@ -215,6 +216,8 @@ def expected(cell: Cell) -> Rule | None:
         "hazard.report",
         "boarding.roll_call",  # at the dorm's site, which the handler reads first
         "boarding.leave_out",
+        "drill.record",  # at the site named, which the handler reads first
+        "defence.check",  # at the device's site
     )
     if not creates_at_site and not sees(user, s.site):  # a record at a site she does not see
         return Rule.not_your_site
@@ -442,6 +445,48 @@ def _village_cell(town: Town, type_: str, caller: str, obj: str) -> Cell:
     return cell
 
 
+def _drill_cell(town: Town, type_: str, caller: str, obj: str) -> Cell:
+    site = _site_for(CALLERS[caller], obj)
+    cell = Cell(type_, None, caller, obj, Subject(site))
+    payload = {
+        "site_id": _site_id(town, site),
+        "kind": "drill",
+        "held_on": datetime.now(SHANGHAI).date().isoformat(),
+        "topic": "消防疏散演练",
+        "participants": 300,
+    }
+    cell.mutation = mut(type_, payload)
+    return cell
+
+
+def _defence_check(town: Town, site: str, result: str = "ok") -> dict:
+    payload = {"defence_device_id": town.defences[site], "result": result}
+    return mut("defence.check", {**payload, "description": "画面黑屏" if result == "fault" else ""})
+
+
+def _defence_check_cell(town: Town, type_: str, caller: str, obj: str) -> Cell:
+    site = _site_for(CALLERS[caller], obj)
+    cell = Cell(type_, None, caller, obj, Subject(site))
+    cell.mutation = _defence_check(town, site)
+    return cell
+
+
+def _fault_cell(town: Town, type_: str, action: str, caller: str, obj: str) -> Cell:
+    """A fault of the site's camera, found by its keeper; fixed by her before 验收 or reopen."""
+    from app.defences.rules import fault_id_of
+
+    site = _site_for(CALLERS[caller], obj)
+    cell = Cell(type_, action, caller, obj, Subject(site))
+    found = _defence_check(town, site, "fault")
+    fault = fault_id_of(found["id"])
+    cell.setup.append((BOARDING_KEEPER[site], found))
+    if action != "fix":
+        fix = {"fault_id": fault, "action": "fix", "comment": "更换电源"}
+        cell.setup.append((BOARDING_KEEPER[site], mut(type_, fix)))
+    cell.mutation = mut(type_, {"fault_id": fault, "action": action, "comment": "复查"})
+    return cell
+
+
 Builder = Callable[[Town, str, str, str], Cell]
 BUILDERS: dict[str, Builder] = {
     "shift.start": _start_cell,
@@ -458,7 +503,11 @@ BUILDERS: dict[str, Builder] = {
     "boarding.leave_out": _boarding_cell,
     "boarding.leave_back": _boarding_cell,
     "village.form": _village_cell,
+    "drill.record": _drill_cell,
+    "defence.check": _defence_check_cell,
+    "defence.fault_transition": None,  # per action, below
 }
+ACTION_BUILDERS = {"hazard.transition": _hazard_cell, "defence.fault_transition": _fault_cell}
 
 
 def rows() -> list[tuple[str, str | None]]:
@@ -478,7 +527,7 @@ def build_cells(town: Town) -> list[Cell]:
         for caller in CALLERS:
             for obj in OBJECTS:
                 if action is not None:
-                    cells.append(_hazard_cell(town, type_, action, caller, obj))
+                    cells.append(ACTION_BUILDERS[type_](town, type_, action, caller, obj))
                 else:
                     cells.append(BUILDERS[type_](town, type_, caller, obj))
     return cells
@@ -541,6 +590,7 @@ def matrix_town(client, session, town):
         phones[name] = bearer(tokens["access_token"])
     ids.boarding = {key: _dorm_with_pupils(session, site.id) for key, site in ids.sites.items()}
     ids.villages = villages | {"vx": _village(session, second.sites["a"].town_id, "vx")}
+    ids.defences = {key: _camera(session, site.id) for key, site in ids.sites.items()}
     session.commit()
     photo = png_bytes(colour=7)
     res = client.put(f"/api/photos/{sha(photo)}", content=photo, headers=phones["member_a1"])
@@ -576,6 +626,15 @@ def _dorm_with_pupils(session, site_id: int) -> tuple[int, list[int]]:
     session.add_all(pupils)
     session.flush()
     return dorm.id, [p.id for p in pupils]
+
+
+def _camera(session, site_id: int) -> int:
+    from app.defences.models import DefenceDevice
+
+    camera = DefenceDevice(site_id=site_id, kind="camera", name="校门口摄像头1")
+    session.add(camera)
+    session.flush()
+    return camera.id
 
 
 def _push_by_actor(client, phones, steps: list[tuple[str, dict]]) -> dict[str, dict]:

@@ -15,7 +15,15 @@ from app.records.models import Entity
 from app.records.registry import ENTITY_TYPES, MUTATION_TYPES
 
 ROOT = Path(__file__).resolve().parent.parent
-FIELD_DOMAINS = ("app.shifts", "app.gate", "app.hazards", "app.boarding", "app.villages")
+FIELD_DOMAINS = (
+    "app.shifts",
+    "app.gate",
+    "app.hazards",
+    "app.boarding",
+    "app.villages",
+    "app.drills",
+    "app.defences",
+)
 
 
 def _documented_types() -> dict[str, tuple[str | None, set[str]]]:

@@ -17,6 +17,7 @@ class Rule(StrEnum):
     leave_open = "leave_open"  # the pupil is out on a leave not yet closed (销假)
     leave_closed = "leave_closed"  # the leave was closed already
     form_superseded = "form_superseded"  # a later form of the village and month is stored
+    fault_lifecycle = "fault_lifecycle"  # a defence fault moves only along its lifecycle
     id_reused = "id_reused"  # the exactly-once log (sync), not a record's rule
     # Who may push what (docs/sync.md, "Who may push what"; app.records.authz): refusals.
     role_may_not = "role_may_not"  # the author's role never does this

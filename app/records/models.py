@@ -40,3 +40,7 @@ class Entity(StrEnum):
     roll_call = "roll_call"  # app.boarding: a dormitory's bed-time roll call of one night
     pupil_leave = "pupil_leave"  # a boarding pupil's leave (请假) and return (销假)
     village_form = "village_form"  # app.villages: a village's monthly dispute screening form
+    # app.drills, app.defences: lessons and drills; technical defences
+    safety_activity = "safety_activity"  # a safety lesson (安全教育) or drill (应急演练) held
+    defence_check = "defence_check"  # a camera's or alarm's periodic check
+    defence_fault = "defence_fault"  # a fault a check found, tracked to 验收

@@ -13,7 +13,7 @@ from typing import Literal, get_args
 from sqlmodel import Session, SQLModel
 
 from app.access import Scope
-from app.reports import boarding, gate, hazards, notices, rosters
+from app.reports import boarding, defences, drills, gate, hazards, notices, rosters
 from app.reports import villages as village_forms
 from app.reports.models import AssessmentLine
 from app.reports.periods import check_range
@@ -28,6 +28,8 @@ SOURCES: list[Source] = [
     boarding.assessment_lines,
     notices.assessment_lines,  # notices issued (informational) and veto cases
     village_forms.assessment_lines,  # per village: forms on time (矛盾纠纷排查表)
+    drills.assessment_lines,  # lessons and drills held when due
+    defences.assessment_lines,  # devices checked on time, faults accepted
 ]
 
 SubjectKind = Literal["group", "school", "village", "department"]

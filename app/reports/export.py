@@ -35,6 +35,9 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
         "roll_call": "就寝点名",
         "pupil_leave": "住宿生请销假",
         "village_form": "矛盾纠纷排查表",
+        "safety_activity": "安全教育和演练",
+        "defence_check": "技防检查",
+        "defence_fault": "技防故障",
     },
     "notice_issue": {
         "absent": "未到岗",
@@ -52,6 +55,11 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
         "overdue": "逾期未报",
         "pending": "未到期",
     },
+    # drills and technical defences
+    "activity_kind": {"lesson": "安全、法制专题教育", "drill": "应急预案演练"},
+    "device_kind": {"camera": "视频监控", "alarm": "入侵报警"},
+    "check_result": {"ok": "正常", "fault": "故障"},
+    "fault_status": {"open": "待维修", "fixed": "已维修待验收", "accepted": "已验收"},
     "clock_flag": {
         "skew": "时钟偏差大",
         "clock_changed": "时钟被调整",
@@ -318,6 +326,28 @@ BOARDING_NIGHTS = [
     ("expected", "应到"),
     ("present", "实到"),
     ("missing", "不明去向"),
+]
+# drills and technical defences
+DRILL_SCHOOLS = [
+    ("site_name", "学校"),
+    ("kind", "类别", "activity_kind"),
+    ("every_days", "周期(天)"),
+    ("last_held", "最近开展"),
+    ("next_due", "应于"),
+    ("overdue", "逾期"),
+    ("days_overdue", "逾期天数"),
+    ("held_in_period", "期间开展次数"),
+]
+DEFENCE_DEVICES = [
+    ("site_name", "场所"),
+    ("kind", "类别", "device_kind"),
+    ("name", "设施"),
+    ("location", "部位"),
+    ("last_checked", "最近检查"),
+    ("last_result", "检查结果", "check_result"),
+    ("next_due", "应于"),
+    ("days_overdue", "逾期天数"),
+    ("open_faults", "未验收故障"),
 ]
 HAZARDS = [
     ("id", "隐患编号"),

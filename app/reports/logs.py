@@ -11,6 +11,8 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
 from app.boarding.models import PupilLeave, RollCall
+from app.defences.models import DefenceCheck, DefenceFault
+from app.drills.models import SafetyActivity
 from app.errors import Invalid
 from app.gate.models import GateCheck, VisitorEntry
 from app.hazards.models import Hazard, HazardEvent
@@ -32,6 +34,9 @@ LOG_SOURCES = {
     "hazard_event": (HazardEvent, HazardEvent.action),
     "roll_call": (RollCall, RollCall.night),
     "pupil_leave": (PupilLeave, PupilLeave.approved_by_name),
+    "safety_activity": (SafetyActivity, SafetyActivity.topic),
+    "defence_check": (DefenceCheck, DefenceCheck.result),
+    "defence_fault": (DefenceFault, DefenceFault.status),
 }
 
 

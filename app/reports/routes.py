@@ -31,7 +31,11 @@ from app.reports.boarding import boarding as boarding_report
 from app.reports.checkpoints import checkpoints as checkpoint_report
 from app.reports.coverage import coverage as coverage_report
 from app.reports.coverage import coverage_summary as coverage_summary_report
+from app.reports.defences import DefenceReport
+from app.reports.defences import defences as defence_report
 from app.reports.devices import devices as device_rows
+from app.reports.drills import DrillReport
+from app.reports.drills import drills as drill_report
 from app.reports.gate import gate as gate_report
 from app.reports.hazards import hazard_board
 from app.reports.logs import logs as log_page
@@ -348,6 +352,35 @@ def boarding(scope: ReportScope, output: Output):
     if output.tabular:
         rows = [n.model_dump() for n in report.nights]
         return output.table(f"住宿生点名_{frm}_{to}", export.BOARDING_NIGHTS, rows)
+    return report
+
+
+# --- drills and technical defences ---
+
+
+@router.get("/reports/drills", response_model=DrillReport)
+def drills(scope: ReportScope, output: Output):
+    """Safety lessons (安全、法制专题教育) and emergency drills (应急预案演练) per school: which
+    are overdue now by the town's interval (never held first), and what was held in the
+    period (default: the last 90 days)."""
+    frm, to = scope.period(default_days=90)
+    report = drill_report(
+        scope.session, sites=scope.sites(), date_from=frm, date_to=to, now=scope.now
+    )
+    if output.tabular:
+        rows = [r.model_dump() for r in report.schools]
+        return output.table(f"安全教育和演练_{frm}_{to}", export.DRILL_SCHOOLS, rows)
+    return report
+
+
+@router.get("/reports/defences", response_model=DefenceReport)
+def defences(scope: SiteScope, output: Output):
+    """Technical defences (视频监控、入侵报警): the devices overdue for a check and the faults
+    not yet accepted (验收), oldest first."""
+    report = defence_report(scope.session, sites=scope.sites(), now=scope.now)
+    if output.tabular:
+        rows = [r.model_dump() for r in report.devices]
+        return output.table(f"技防设施_{local_date(scope.now)}", export.DEFENCE_DEVICES, rows)
     return report
 
 

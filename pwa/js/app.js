@@ -16,6 +16,7 @@ const VIEWS = {
   gate: () => import('./views/gate.js'),
   boarding: () => import('./views/boarding.js'),
   village: () => import('./views/village.js'),
+  safety: () => import('./views/safety.js'), // drills and technical defences
   leader: () => import('./views/leader.js'),
   // Supervisor console (督查): supervisors and admins see every site, leaders their groups'.
   'console-coverage': () => import('./views/console-coverage.js'),
@@ -29,6 +30,8 @@ const VIEWS = {
   'console-notices': () => import('./views/console-notices.js'),
   'console-assessment': () => import('./views/console-assessment.js'),
   'console-villages': () => import('./views/console-villages.js'),
+  'console-drills': () => import('./views/console-drills.js'),
+  'console-defences': () => import('./views/console-defences.js'),
   'console-devices': () => import('./views/console-devices.js'),
   'console-report': () => import('./views/console-report.js'),
   // Leaders plan the week's roster; admins set up the town (admin-*.js).
@@ -37,6 +40,7 @@ const VIEWS = {
   'admin-users': () => import('./views/admin-users.js'),
   'admin-groups': () => import('./views/admin-groups.js'),
   'admin-villages': () => import('./views/admin-villages.js'),
+  'admin-defences': () => import('./views/admin-defences.js'), // technical defences, intervals
   'admin-audit': () => import('./views/admin-audit.js'),
   'admin-sheet': () => import('./views/admin-sheet.js'),
 };
@@ -67,6 +71,7 @@ function tabsFor() {
   if (store.hasRole('school_staff')) tabs.push('boarding');
   if (store.hasRole('village')) tabs.push('village');
   if (isFourInOne() && !canUseConsole()) tabs.push('console-villages');
+  if (store.hasRole('school_staff')) tabs.push('safety'); // drills and technical defences
   if (store.hasRole('leader')) tabs.push('leader');
   if (canUseConsole()) tabs.push(CONSOLE_TAB);
   if (store.hasRole('admin')) tabs.push(ADMIN_TAB);

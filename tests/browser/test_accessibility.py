@@ -28,6 +28,8 @@ SCREENS = {
         "console-checkpoints",
         "console-rosters",
         "console-hazards",
+        "console-drills",  # drills and technical defences
+        "console-defences",
         "console-devices",
         "console-report",
         "console-notices",
@@ -40,6 +42,7 @@ SCREENS = {
         "admin-users",
         "admin-groups",
         "admin-villages",
+        "admin-defences",
         "admin-audit",
         "admin-sheet?site=1",
     ],

@@ -28,6 +28,12 @@ function summary(e) {
     }
     case 'village.form':
       return `${p.month} · ${t('vil.summary_line', { p: p.petitions || 0, u: p.unstable_factors || 0, n: (p.disputes || []).length })}`;
+    case 'drill.record': return `${vocab.label('activity_kind', p.kind)} · ${p.held_on} · ${p.topic}`;
+    case 'defence.check': {
+      const d = model.sites().flatMap((x) => x.defence_devices || []).find((x) => x.id === p.defence_device_id);
+      return `${d ? d.name : ''} · ${vocab.label('check_result', p.result)}${p.description ? ` · ${p.description}` : ''}`;
+    }
+    case 'defence.fault_transition': return `${vocab.label('fault_action', p.action)}${p.comment ? ` · ${p.comment}` : ''}`;
     default: return '';
   }
 }
