@@ -61,10 +61,14 @@ def _routers() -> tuple[list[APIRouter], list[APIRouter]]:
     from app.auth.routes import public_router as auth_public
     from app.auth.routes import router as auth
     from app.boarding.routes import router as boarding
+
+    # police at the gate and leadership duty (issue 19)
+    from app.duty.routes import router as duty
     from app.gate.routes import router as gate
     from app.groups.routes import router as groups
     from app.hazards.routes import router as hazards
     from app.photos.routes import router as photos
+    from app.police.routes import router as police
     from app.reports.routes import router as reports
     from app.shifts.routes import router as shifts
     from app.sites.routes import router as sites
@@ -81,6 +85,8 @@ def _routers() -> tuple[list[APIRouter], list[APIRouter]]:
         gate,
         hazards,
         boarding,
+        police,  # police at the gate (护学岗)
+        duty,  # leadership duty (领导值班和带班)
         photos,
         sync,
         reports,

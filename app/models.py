@@ -3,6 +3,7 @@
 from app.audit.models import AuditEvent
 from app.auth.models import Device, LoginFailure, RefreshToken, User
 from app.boarding.models import BoardingPupil, Dormitory, PupilLeave, RollCall
+from app.duty.models import DutyPlanDay, DutyRecord
 from app.gate.models import GateCheck, VisitorEntry
 from app.groups.models import (
     GroupMember,
@@ -14,6 +15,7 @@ from app.groups.models import (
 )
 from app.hazards.models import Hazard, HazardEvent
 from app.photos.models import Photo, PhotoBlob, PhotoUpload, RecordPhoto
+from app.police.models import PolicePost, PolicePresence
 from app.reports.models import ReportCoverageDay, ReportWatermark
 from app.shifts.models import CheckpointScan, PatrolShift, ShiftMember, ShiftReview
 from app.sites.models import Checkpoint, GateWindow, Site
@@ -28,6 +30,8 @@ __all__ = [
     "County",
     "Device",
     "Dormitory",
+    "DutyPlanDay",
+    "DutyRecord",
     "GateCheck",
     "GateWindow",
     "GroupMember",
@@ -41,6 +45,8 @@ __all__ = [
     "Photo",
     "PhotoBlob",
     "PhotoUpload",
+    "PolicePost",
+    "PolicePresence",
     "PupilLeave",
     "RecordPhoto",
     "RefreshToken",

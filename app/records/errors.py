@@ -16,6 +16,8 @@ class Rule(StrEnum):
     roll_call_taken = "roll_call_taken"  # a dorm's roll call of that night is in already
     leave_open = "leave_open"  # the pupil is out on a leave not yet closed (销假)
     leave_closed = "leave_closed"  # the leave was closed already
+    # Police at the gate and leadership duty (app.police, app.duty).
+    duty_recorded = "duty_recorded"  # the school's duty record of that day is in already
     id_reused = "id_reused"  # the exactly-once log (sync), not a record's rule
     # Who may push what (docs/sync.md, "Who may push what"; app.records.authz): refusals.
     role_may_not = "role_may_not"  # the author's role never does this
@@ -29,6 +31,8 @@ class Rule(StrEnum):
     not_site_leader = "not_site_leader"  # assigns or reopens a hazard of a site she does not lead
     own_rectify_close = "own_rectify_close"  # closes a hazard whose fix she reported herself
     not_school_staff = "not_school_staff"  # boarding records by someone not of this school
+    not_post_officer = "not_post_officer"  # police presence by neither its department nor the gate
+    not_duty_cadre = "not_duty_cadre"  # a duty record by someone not planned (nor substitute)
 
 
 def both(zh: str, en: str) -> str:

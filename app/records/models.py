@@ -39,3 +39,5 @@ class Entity(StrEnum):
     hazard_event = "hazard_event"  # one step of its lifecycle
     roll_call = "roll_call"  # app.boarding: a dormitory's bed-time roll call of one night
     pupil_leave = "pupil_leave"  # a boarding pupil's leave (请假) and return (销假)
+    police_presence = "police_presence"  # app.police: officers at a gate window (护学岗)
+    duty_record = "duty_record"  # app.duty: the duty cadre's record of a day (领导值班)

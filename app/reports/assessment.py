@@ -14,6 +14,8 @@ from sqlmodel import Session, SQLModel
 
 from app.access import Scope
 from app.reports import boarding, gate, hazards, rosters
+from app.reports import duty as duty_report
+from app.reports import police as police_report
 from app.reports.models import AssessmentLine
 from app.reports.periods import check_range
 
@@ -25,6 +27,9 @@ SOURCES: list[Source] = [
     gate.assessment_lines,
     hazards.assessment_lines,
     boarding.assessment_lines,
+    # police at the gate and leadership duty (issue 19)
+    police_report.assessment_lines,
+    duty_report.assessment_lines,
 ]
 
 SubjectKind = Literal["group", "school", "village", "department"]

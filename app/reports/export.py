@@ -34,6 +34,8 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
         "hazard_event": "隐患处置",
         "roll_call": "就寝点名",
         "pupil_leave": "住宿生请销假",
+        "police_presence": "护学岗到岗",
+        "duty_record": "领导值班",
     },
     "notice_issue": {
         "absent": "未到岗",
@@ -43,6 +45,14 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
     },
     "subject_kind": {"group": "巡逻组", "school": "学校", "village": "村庄", "department": "部门"},
     "night_state": {"held": "已点名", "missed": "未点名", "pending": "未到时间"},
+    # police at the gate and leadership duty (issue 19)
+    "post_state": {"present": "已到岗", "absent": "未到岗", "pending": "未到时间"},
+    "duty_state": {
+        "kept": "已值班",
+        "not_kept": "未登记值班",
+        "no_plan": "未排班",
+        "pending": "未到时间",
+    },
     "clock_flag": {
         "skew": "时钟偏差大",
         "clock_changed": "时钟被调整",
@@ -298,6 +308,28 @@ BOARDING_NIGHTS = [
     ("expected", "应到"),
     ("present", "实到"),
     ("missing", "不明去向"),
+]
+# police at the gate and leadership duty (issue 19)
+POLICE_WINDOWS = [
+    ("site_name", "学校"),
+    ("department", "部门", "department"),
+    ("local_date", "日期"),
+    ("window_kind", "时段", "window_kind"),
+    ("window_name", "名称"),
+    ("starts", "开始"),
+    ("ends", "结束"),
+    ("state", "到岗", "post_state"),
+    ("officers", "警力人数"),
+    ("officer_names", "姓名或警号"),
+]
+DUTY_DAYS = [
+    ("site_name", "学校"),
+    ("day", "日期"),
+    ("state", "值班", "duty_state"),
+    ("cadre_name", "值班领导"),
+    ("substitute_name", "代班"),
+    ("recorded_by_name", "登记人"),
+    ("round_note", "带班巡查"),
 ]
 HAZARDS = [
     ("id", "隐患编号"),

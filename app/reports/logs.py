@@ -11,9 +11,11 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
 from app.boarding.models import PupilLeave, RollCall
+from app.duty.models import DutyRecord
 from app.errors import Invalid
 from app.gate.models import GateCheck, VisitorEntry
 from app.hazards.models import Hazard, HazardEvent
+from app.police.models import PolicePresence
 from app.reports import lookup
 from app.reports.models import LogPage, LogRow
 from app.reports.periods import check_range, day_start
@@ -32,6 +34,8 @@ LOG_SOURCES = {
     "hazard_event": (HazardEvent, HazardEvent.action),
     "roll_call": (RollCall, RollCall.night),
     "pupil_leave": (PupilLeave, PupilLeave.approved_by_name),
+    "police_presence": (PolicePresence, PolicePresence.department),
+    "duty_record": (DutyRecord, DutyRecord.day),
 }
 
 

@@ -31,6 +31,8 @@ from app.reports.checkpoints import checkpoints as checkpoint_report
 from app.reports.coverage import coverage as coverage_report
 from app.reports.coverage import coverage_summary as coverage_summary_report
 from app.reports.devices import devices as device_rows
+from app.reports.duty import DutyReport
+from app.reports.duty import duty as duty_report
 from app.reports.gate import gate as gate_report
 from app.reports.hazards import hazard_board
 from app.reports.logs import logs as log_page
@@ -45,6 +47,8 @@ from app.reports.models import (
     RosterReport,
 )
 from app.reports.periods import local_date
+from app.reports.police import PoliceReport
+from app.reports.police import police as police_report
 from app.reports.rosters import rosters as roster_report
 from app.reports.scope import covers_every_site, scoped_group_ids, scoped_sites
 from app.reports.visitors import VisitorRegister, visitor_register
@@ -367,6 +371,39 @@ def assessment(scope: PeriodScope, output: Output, subject_kind: SubjectKindQuer
             for line in s.lines
         ]
         return output.table(f"年终考核_{frm}_{to}", export.ASSESSMENT, rows)
+    return report
+
+
+# --- police at the gate and leadership duty (issue 19) ---------------------------------
+
+
+@router.get("/reports/police", response_model=PoliceReport)
+def police(scope: ReportScope, output: Output):
+    """Police at the gate (护学岗): per post and school-day window, officers present or not
+    (absent first), per department (default: the last 7 days)."""
+    frm, to = scope.period(default_days=7)
+    report = police_report(
+        scope.session, sites=scope.sites(), date_from=frm, date_to=to, now=scope.now
+    )
+    if output.tabular:
+        rows = [w.model_dump() for w in report.windows]
+        for row in rows:
+            row["officer_names"] = "、".join(row["officer_names"])
+        return output.table(f"护学岗_{frm}_{to}", export.POLICE_WINDOWS, rows)
+    return report
+
+
+@router.get("/reports/duty", response_model=DutyReport)
+def duty(scope: ReportScope, output: Output):
+    """Leadership duty (领导值班和带班): per school and day, planned and recorded or not; days
+    without a plan and planned days not kept (default: the last 14 days)."""
+    frm, to = scope.period(default_days=14)
+    report = duty_report(
+        scope.session, sites=scope.sites(), date_from=frm, date_to=to, now=scope.now
+    )
+    if output.tabular:
+        rows = [d.model_dump() for d in report.days]
+        return output.table(f"领导值班_{frm}_{to}", export.DUTY_DAYS, rows)
     return report
 
 
