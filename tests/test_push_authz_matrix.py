@@ -31,6 +31,7 @@ from app.records.authz import Permission, Relation, permission
 from app.records.errors import Rule
 from app.records.registry import MUTATION_TYPES
 from app.sync.models import Mutation
+from app.towns.models import Department
 from tests.factories import (
     add_county_supervisor,
     add_group,
@@ -58,6 +59,8 @@ CALLERS = {
     "disabled": "member_a4",  # a member of group A, disabled after her phone logged in
     "admin_other_town": "x.admin",  # the second town's admin
     "county_supervisor": "county",  # 县督查: reaches both towns
+    "police": "police_a",  # an officer of the police station (派出所), in the first town
+    "traffic": "traffic_a",  # an officer of the traffic police (交警中队)
 }
 OBJECTS = ("own", "same_group", "other_group", "other_school", "other_town")
 # the accounts that set up objects, besides the callers
@@ -93,6 +96,7 @@ HOME = {"gate_a": "a", "gate_b": "b"}
 STAFF_HOME = {"staff_a": "a", "staff_b": "b"}  # role school_staff, home_site_id
 FIELD = {"member", "leader"}
 DISABLED = {"member_a4"}
+DEPARTMENT = {"police_a": "police_station", "traffic_a": "traffic_police"}  # role department
 
 
 def roles_of(user: str) -> set[str]:
@@ -102,6 +106,8 @@ def roles_of(user: str) -> set[str]:
         return {"gate"}
     if user in STAFF_HOME:
         return {"school_staff"}
+    if user in DEPARTMENT:
+        return {"department"}
     if user in ("supervisor", "admin", "x.supervisor", "x.admin"):
         return {user.removeprefix("x.")}
     if user in COUNTY_WIDE:
@@ -201,6 +207,8 @@ def expected(cell: Cell) -> Rule | None:
         "hazard.report",
         "boarding.roll_call",  # at the dorm's site, which the handler reads first
         "boarding.leave_out",
+        "police.presence",
+        "duty.check_in",
     )
     if not creates_at_site and not sees(user, s.site):  # a record at a site she does not see
         return Rule.not_your_site
@@ -217,6 +225,13 @@ def expected(cell: Cell) -> Rule | None:
             relations.add(Relation.group_leader)
     if cell.action == "close" and s.rectifier == user:
         relations.add(Relation.rectifier)
+    # every site has a police-station post; an officer of it, of the site's town, stands to it
+    officer = DEPARTMENT.get(user) == "police_station" and town_of(s.site) == "1"
+    if cell.type == "police.presence" and officer:
+        relations.add(Relation.post_officer)
+    # each day of each site is planned for its DUTY_CADRE
+    if cell.type == "duty.check_in" and DUTY_CADRE[s.site] == user:
+        relations.add(Relation.duty_cadre)
     rule = who.decide(roles=roles, active=active, relations=relations)
     if rule is None and cell.type == "shift.start":
         mine = groups_of(user) & PATROLS[s.site]
@@ -242,7 +257,7 @@ def _start(town: Town, site: str, listed: set[str], group: str | None = None) ->
 def _shift_subject(caller: str, obj: str) -> Subject:
     user = CALLERS[caller]
     if obj == "own":
-        if user in ("gate_a", "gate_b", "staff_a", "staff_b", "supervisor", "admin"):
+        if user in ("gate_a", "gate_b", "staff_a", "staff_b", "supervisor", "admin", *DEPARTMENT):
             # listed on a member's shift
             return Subject("a", "A", "member_a1", {"member_a1", user})
         if user == "x.admin":  # on a shift of his town's member
@@ -332,7 +347,7 @@ def _visitor_cell(town: Town, type_: str, caller: str, obj: str) -> Cell:
     user = CALLERS[caller]
     site = _site_for(user, obj)
     actor = DEFAULT_ACTOR[site] if obj != "own" else user
-    if roles_of(actor) & {"supervisor", "admin", "school_staff"}:
+    if roles_of(actor) & {"supervisor", "admin", "school_staff", "department"}:
         actor = "gate_a" if site == "a" else DEFAULT_ACTOR[site]
     cell = Cell(type_, None, caller, obj, Subject(site, recorder=actor))
     entry = _site_payload(town, "visitor.enter", site)
@@ -351,7 +366,8 @@ def _hazard_cell(town: Town, type_: str, action: str, caller: str, obj: str) -> 
     user = CALLERS[caller]
     site = _site_for(user, obj)
     reporter = rectifier = DEFAULT_ACTOR[site]
-    if obj == "own" and user not in STAFF_HOME:  # school staff neither report nor fix
+    # school staff and the departments' officers neither report nor fix
+    if obj == "own" and user not in STAFF_HOME and user not in DEPARTMENT:
         reporter = {"admin": "member_a1", "x.admin": "x.member1"}.get(user, user)
         rectifier = user  # the caller reported the fix of her own hazard
     cell = Cell(type_, action, caller, obj, Subject(site, recorder=reporter))
@@ -407,6 +423,37 @@ def _boarding_cell(town: Town, type_: str, caller: str, obj: str) -> Cell:
     return cell
 
 
+# police at the gate and leadership duty: every site has a police-station post, and every
+# day of the cells is planned at every site for its cadre (the school's staff, else an admin)
+DUTY_CADRE = {"a": "staff_a", "a2": "admin", "b": "staff_b", "c": "admin", "x": "x.admin"}
+DUTY_DAYS = 120
+_duty_days = iter(range(DUTY_DAYS))
+
+
+def _police_cell(town: Town, type_: str, caller: str, obj: str) -> Cell:
+    site = _site_for(CALLERS[caller], obj)
+    cell = Cell(type_, None, caller, obj, Subject(site))
+    payload = {
+        "site_id": _site_id(town, site),
+        "department": "police_station",
+        "window_id": town.windows[site][0].id,
+        "local_date": datetime.now(SHANGHAI).date().isoformat(),
+        "officers": 1,
+        "officer_names": ["民警 刘洋"],
+    }
+    cell.mutation = mut(type_, payload)
+    return cell
+
+
+def _duty_cell(town: Town, type_: str, caller: str, obj: str) -> Cell:
+    """Each cell its own day (one duty record a school and day)."""
+    site = _site_for(CALLERS[caller], obj)
+    cell = Cell(type_, None, caller, obj, Subject(site))
+    day = (datetime(2026, 1, 1) + timedelta(days=next(_duty_days))).date().isoformat()
+    cell.mutation = mut(type_, {"site_id": _site_id(town, site), "day": day})
+    return cell
+
+
 Builder = Callable[[Town, str, str, str], Cell]
 BUILDERS: dict[str, Builder] = {
     "shift.start": _start_cell,
@@ -422,6 +469,8 @@ BUILDERS: dict[str, Builder] = {
     "boarding.roll_call": _boarding_cell,
     "boarding.leave_out": _boarding_cell,
     "boarding.leave_back": _boarding_cell,
+    "police.presence": _police_cell,
+    "duty.check_in": _duty_cell,
 }
 
 
@@ -470,6 +519,10 @@ def matrix_town(client, session, town):
             ["school_staff"],
             home_site_id=town.sites[key].id,
         )
+    for name, department in DEPARTMENT.items():
+        add_user(
+            session, town, name, f"民警{name}", ["department"], department=Department(department)
+        )
     leader_c = add_user(session, town, "leader_c", "组长 孙丽", ["leader", "member"])
     member_c1 = add_user(session, town, "member_c1", "队员C1", ["member"])
     add_group(
@@ -500,6 +553,7 @@ def matrix_town(client, session, town):
         tokens = login_tokens(client, login_name(name), f"phone-{name}")
         phones[name] = bearer(tokens["access_token"])
     ids.boarding = {key: _dorm_with_pupils(session, site.id) for key, site in ids.sites.items()}
+    _posts_and_plans(session, ids)
     session.commit()
     photo = png_bytes(colour=7)
     res = client.put(f"/api/photos/{sha(photo)}", content=photo, headers=phones["member_a1"])
@@ -512,6 +566,26 @@ def matrix_town(client, session, town):
     )
     assert res.status_code == 200, res.text
     return ids, phones
+
+
+def _posts_and_plans(session, ids: Town) -> None:
+    from app.duty.models import DutyPlanDay
+    from app.police.models import PolicePost
+
+    for key, site in ids.sites.items():
+        session.add(PolicePost(town_id=site.town_id, site_id=site.id, department="police_station"))
+        cadre = ids.users[DUTY_CADRE[key]]
+        session.add_all(
+            DutyPlanDay(
+                town_id=site.town_id,
+                site_id=site.id,
+                day=(datetime(2026, 1, 1) + timedelta(days=i)).date(),
+                cadre_id=cadre.id,
+                planned_by=cadre.id,
+            )
+            for i in range(DUTY_DAYS)
+        )
+    session.flush()
 
 
 def _dorm_with_pupils(session, site_id: int) -> tuple[int, list[int]]:
