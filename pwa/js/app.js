@@ -15,6 +15,8 @@ const VIEWS = {
   hazard: () => import('./views/hazard.js'),
   gate: () => import('./views/gate.js'),
   boarding: () => import('./views/boarding.js'),
+  police: () => import('./views/police.js'), // 护学岗 (issue 19)
+  duty: () => import('./views/duty.js'), // 领导值班 (issue 19)
   leader: () => import('./views/leader.js'),
   // Supervisor console (督查): supervisors and admins see every site, leaders their groups'.
   'console-coverage': () => import('./views/console-coverage.js'),
@@ -25,6 +27,8 @@ const VIEWS = {
   'console-hazards': () => import('./views/console-hazards.js'),
   'console-visitors': () => import('./views/console-visitors.js'),
   'console-boarding': () => import('./views/console-boarding.js'),
+  'console-police': () => import('./views/console-police.js'),
+  'console-duty': () => import('./views/console-duty.js'),
   'console-devices': () => import('./views/console-devices.js'),
   'console-report': () => import('./views/console-report.js'),
   // Leaders plan the week's roster; admins set up the town (admin-*.js).
@@ -55,6 +59,9 @@ function tabsFor() {
   if (['member', 'leader', 'gate', 'supervisor', 'admin'].some((r) => store.hasRole(r))) tabs.push('hazard');
   if (store.hasRole('gate') || store.hasRole('member')) tabs.push('gate');
   if (store.hasRole('school_staff')) tabs.push('boarding');
+  // police at the gate and leadership duty (issue 19)
+  if (store.hasRole('department') || store.hasRole('gate')) tabs.push('police');
+  if (store.hasRole('school_staff')) tabs.push('duty');
   if (store.hasRole('leader')) tabs.push('leader');
   if (canUseConsole()) tabs.push(CONSOLE_TAB);
   if (store.hasRole('admin')) tabs.push(ADMIN_TAB);

@@ -9,7 +9,7 @@ import { api, apiFetch, ApiError } from '../api.js';
 import * as reportCache from '../report-cache.js';
 import * as model from '../model.js';
 
-export const CONSOLE_VIEWS = ['coverage', 'logs', 'gate', 'checkpoints', 'rosters', 'hazards', 'visitors', 'boarding', 'devices', 'report'];
+export const CONSOLE_VIEWS = ['coverage', 'logs', 'gate', 'checkpoints', 'rosters', 'hazards', 'visitors', 'boarding', 'police', 'duty', 'devices', 'report'];
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
