@@ -779,8 +779,11 @@ def _hazard_history(pushes: _Pushes, town: _Town, today: date, now: datetime) ->
 # --- police at the gate (护学岗) and leadership duty (领导值班和带班), issue 19 ---------------
 # Gaps are named by school days back from today (1: the last school day before today), so
 # each falls on a school day whatever the day the demo is seeded.
-POLICE_POSTS = {0: ("police_station", "traffic_police"), 1: ("police_station", "traffic_police")}
-POLICE_POSTS[4] = ("police_station",)  # 中心幼儿园: the police station only
+POLICE_POSTS: dict[int, tuple[str, ...]] = {
+    0: ("police_station", "traffic_police"),  # 中心小学
+    1: ("police_station", "traffic_police"),  # 第一中学
+    4: ("police_station",),  # 中心幼儿园: the police station only
+}
 # (school days back, site, department, window kind): nobody came; the last one the gate
 # recorded as 0 officers present, the others nobody recorded at all.
 POLICE_ABSENT = [
