@@ -48,6 +48,8 @@ const SHELL = [
   '/js/views/boarding.js',
   '/js/views/police.js',
   '/js/views/duty.js',
+  '/js/views/duty-plan.js',
+  '/js/views/admin-police.js',
   '/js/views/leader.js',
   '/js/views/console-common.js',
   '/js/views/console-coverage.js',

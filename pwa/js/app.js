@@ -38,6 +38,8 @@ const VIEWS = {
   'admin-groups': () => import('./views/admin-groups.js'),
   'admin-audit': () => import('./views/admin-audit.js'),
   'admin-sheet': () => import('./views/admin-sheet.js'),
+  'admin-police': () => import('./views/admin-police.js'), // 护学岗 (issue 19)
+  'duty-plan': () => import('./views/duty-plan.js'), // 领导值班排班 (issue 19)
 };
 const ADMIN_TAB = 'admin-sites'; // where the bottom tab "管理" opens the admin screens
 const CONSOLE_TAB = 'console-coverage'; // where the bottom tab "督查" opens the console
@@ -73,6 +75,7 @@ function allowed(name) {
   if (name === 'admin-audit') return store.hasRole('admin') || store.hasRole('supervisor');
   if (name.startsWith('admin-')) return store.hasRole('admin');
   if (name === 'roster-plan') return store.hasRole('leader');
+  if (name === 'duty-plan') return store.hasRole('school_staff') || store.hasRole('admin');
   return tabsFor().includes(name);
 }
 

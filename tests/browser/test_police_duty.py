@@ -88,3 +88,39 @@ def test_the_gate_records_police_presence_offline_and_it_syncs(phone, session, t
         ["刘洋", "警号 031"],
         "police_station",
     )
+
+
+def test_the_schools_staff_plan_a_day_of_duty_on_the_week_grid(phone, session, town):
+    site = town.sites["a"]
+    add_user(session, town, "staff_a", "办公室 周老师", ["school_staff"], home_site_id=site.id)
+    cadre = add_user(
+        session, town, "staff_a2", "副校长 吴强", ["school_staff"], home_site_id=site.id
+    )
+    session.commit()
+    phone.open()
+    phone.login("staff_a")
+    page = phone.goto(f"duty-plan?site={site.id}")
+    page.wait_for_selector("[data-plan-grid] tr[data-day]")
+    row = page.locator("[data-plan-grid] tr[data-day]").first
+    day = row.get_attribute("data-day")
+    row.locator("select").first.select_option(str(cadre.id))
+    row.locator("[data-action=save-day]").click()
+    page.wait_for_selector(f"[data-plan-grid] tr[data-day='{day}'][data-planned=true]")
+    session.rollback()
+    [plan] = session.exec(select(DutyPlanDay)).all()
+    assert (plan.day.isoformat(), plan.cadre_id, plan.site_id) == (day, cadre.id, site.id)
+
+
+def test_the_admin_adds_a_police_post_on_its_screen(phone, session, town):
+    site = town.sites["a"]
+    phone.open()
+    phone.login("admin")
+    page = phone.goto("admin-police")
+    page.wait_for_selector("[data-form=police-post]")
+    page.select_option("[data-form=police-post] [name=site_id]", str(site.id))
+    page.select_option("[data-form=police-post] [name=department]", "traffic_police")
+    page.click("[data-action=submit-police-post]")
+    page.wait_for_selector("[data-post-list] tr[data-post]")
+    session.rollback()
+    [post] = session.exec(select(PolicePost)).all()
+    assert (post.site_id, post.department, post.active) == (site.id, "traffic_police", True)

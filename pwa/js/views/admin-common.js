@@ -5,7 +5,7 @@ import { h } from '../util.js';
 import { t } from '../i18n/index.js';
 import { ApiError } from '../api.js';
 
-export const ADMIN_VIEWS = ['sites', 'users', 'groups', 'audit'];
+export const ADMIN_VIEWS = ['sites', 'users', 'groups', 'police', 'audit'];
 
 /** The admin screens' own tab strip. */
 export function adminNav(active) {

@@ -27,7 +27,8 @@ export function mount(root) {
   const msg = h('div', { data: { msg: '' } });
   const today = h('div', { data: { today: '' } });
   const list = h('ul', { class: 'list', data: { dutyDays: '' } });
-  root.append(h('h2', {}, t('duty.title')), msg, today, h('h3', {}, t('duty.planned')), list);
+  root.append(h('h2', {}, t('duty.title')), msg, today, h('h3', {}, t('duty.planned')), list,
+    h('p', {}, h('a', { href: `#/duty-plan?site=${u.home_site_id || ''}`, data: { planLink: '' } }, t('duty.plan_link'))));
 
   async function checkIn(site, day, note) {
     await outbox.add(u.id, 'duty.check_in', { site_id: site.id, day, round_note: note.trim() });
