@@ -280,6 +280,14 @@ def test_police_posts_are_set_up_by_the_towns_admin_validated_and_audited(
     )
     assert [p["id"] for p in res.json()] == [post_id]
     assert client.get("/api/police/posts", headers=login("traffic_a")).json() == []
+    # what her phone keeps to record offline: the active posts with their gate windows
+    res = client.patch(f"/api/police/posts/{post_id}", json={"active": True}, headers=admin)
+    [post] = client.get("/api/police/posts/windows", headers=login("police_a")).json()
+    assert post["timezone"] == "Asia/Shanghai"
+    assert [(w["kind"], w["starts"]) for w in post["windows"]] == [
+        ("arrival", "07:30"),
+        ("dismissal", "16:30"),
+    ]
 
 
 # --- leadership duty: planned, recorded, reported ----------------------------------------------

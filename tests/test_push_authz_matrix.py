@@ -18,6 +18,7 @@ lives in the second town) are callers too. Names of the second town are prefixed
 same usernames exist in both towns, so its phones log in as name@xishan.
 """
 
+import itertools
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -427,7 +428,7 @@ def _boarding_cell(town: Town, type_: str, caller: str, obj: str) -> Cell:
 # day of the cells is planned at every site for its cadre (the school's staff, else an admin)
 DUTY_CADRE = {"a": "staff_a", "a2": "admin", "b": "staff_b", "c": "admin", "x": "x.admin"}
 DUTY_DAYS = 120
-_duty_days = iter(range(DUTY_DAYS))
+_duty_days = itertools.count()  # taken modulo DUTY_DAYS: each run's 85 cells, distinct days
 
 
 def _police_cell(town: Town, type_: str, caller: str, obj: str) -> Cell:
@@ -449,7 +450,7 @@ def _duty_cell(town: Town, type_: str, caller: str, obj: str) -> Cell:
     """Each cell its own day (one duty record a school and day)."""
     site = _site_for(CALLERS[caller], obj)
     cell = Cell(type_, None, caller, obj, Subject(site))
-    day = (datetime(2026, 1, 1) + timedelta(days=next(_duty_days))).date().isoformat()
+    day = (datetime(2026, 1, 1) + timedelta(days=next(_duty_days) % DUTY_DAYS)).date().isoformat()
     cell.mutation = mut(type_, {"site_id": _site_id(town, site), "day": day})
     return cell
 
