@@ -19,7 +19,7 @@ CONTROLS = (
 # Every screen, by the role that sees it.
 SCREENS = {
     "member_a1": ["home", "patrol", "hazard", "gate"],
-    "gate_a": ["home", "gate"],
+    "gate_a": ["home", "gate", "police"],
     "leader_a": ["leader", "roster-plan", "console-coverage", "console-rosters"],
     "supervisor": [
         "console-coverage",
@@ -30,9 +30,19 @@ SCREENS = {
         "console-hazards",
         "console-devices",
         "console-report",
+        "console-police",  # police at the gate and leadership duty (issue 19)
+        "console-duty",
         "admin-audit",
     ],
-    "admin": ["admin-sites", "admin-users", "admin-groups", "admin-audit", "admin-sheet?site=1"],
+    "admin": [
+        "admin-sites",
+        "admin-users",
+        "admin-groups",
+        "admin-audit",
+        "admin-sheet?site=1",
+        "admin-police",  # issue 19
+        "duty-plan?site=1",
+    ],
 }
 
 

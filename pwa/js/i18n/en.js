@@ -688,4 +688,6 @@ export default {
   'dplan.saved': "Saved the duty of {day}.",
   'dplan.no_site': "Choose a school first.",
   'duty.plan_link': "Plan the duty",
+  'console.title.police': "Police at the gate",
+  'console.title.duty': "Leadership duty",
 };

@@ -689,4 +689,6 @@ export default {
   'dplan.saved': "已保存 {day} 的值班安排。",
   'dplan.no_site': "请先选择学校。",
   'duty.plan_link': "排班（领导值班）",
+  'console.title.police': "护学岗到岗（派出所、交警中队）",
+  'console.title.duty': "领导值班和带班",
 };
