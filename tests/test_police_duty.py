@@ -439,3 +439,21 @@ def test_the_duty_report_lists_unplanned_days_and_planned_days_not_kept_per_scho
         headers=login("supervisor"),
     )
     assert res.status_code == 200 and "未排班" in res.text and "未登记值班" in res.text
+
+
+def test_ids_no_row_can_have_are_refused_alone_and_the_batch_stands(client, police_post, login):
+    site, _, (arrival, _) = police_post
+    officer = login("police_a")
+    huge = 2**40  # past a 32-bit column: never a row
+    results = push(
+        client,
+        officer,
+        [
+            _presence(site.id, huge, DAY, at(DAY, 7, 20)),
+            _presence(huge, arrival.id, DAY, at(DAY, 7, 20)),
+            _check_in(huge, DAY, at(DAY, 8)),
+            _presence(site.id, arrival.id, DAY, at(DAY, 7, 20)),
+        ],
+    )
+    assert [r["status"] for r in results] == ["rejected", "rejected", "rejected", "applied"]
+    assert all(r["message_zh"] for r in results[:3])
