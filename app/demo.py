@@ -166,6 +166,8 @@ def summary(n_gates: int) -> str:
         f"  cadre1..cadre{CADRE_VILLAGES}      村干部 (the village's monthly screening form)\n"
         "  office1      四位一体办 (the villages' forms, disputes to resolution)\n"
         "  safety1..safety6    安全员 of each school (lessons, drills, camera and alarm checks)\n"
+        "  duty1..duty6        值班领导 of each school (leadership duty, 带班巡查)\n"
+        "  police1, traffic1   派出所 / 交警中队 officers (police at the gate, 护学岗)\n"
         "  county       县督查 (reads every town of 示范县 on the server)\n"
         "  hexi_admin   河西镇 管理员 (sees 河西镇 only, not 青山镇)\n"
     )
@@ -334,6 +336,7 @@ def _seed(session: Session, now: datetime, *, weeks: int) -> "_Town":
     town.boarding = _boarding(session, site_rows[BOARDING_SITE])
     town.villages = _villages(session, home.id, admin)
     town.safety = _safety(session, site_rows, now)  # drills and technical defences
+    town.police_duty = _police_duty(session, town, week, weeks, admin)  # issue 19
     for user in session.exec(select(User)).all():
         if Role.admin not in user.roles:
             town.devices[user.id] = _device(session, user)
@@ -437,6 +440,8 @@ class _Town:
     office: User | None = None
     # Each school's safety officer and its cameras and alarms (drills and technical defences).
     safety: list[tuple[User, list[DefenceDevice]]] = field(default_factory=list)
+    # Police at the gate and leadership duty: the officers, the posts, each school's cadre.
+    police_duty: "_PoliceDuty | None" = None
 
 
 def _device(session: Session, user: User) -> str:
@@ -569,6 +574,7 @@ def _history(town: _Town, now: datetime) -> None:
     _boarding_history(pushes, town, today, now)
     forms = _village_history(pushes, town, today, now)
     _safety_history(pushes, town, today)
+    _police_duty_history(pushes, town, windows, today, now)  # issue 19
     pushes.send(now)
     _dispute_steps(town, forms, now)
 
@@ -1090,3 +1096,160 @@ def _hazard_history(pushes: _Pushes, town: _Town, today: date, now: datetime) ->
         if fate == "closed":
             close = {"hazard_id": hazard, "action": "close", "comment": "验收合格，销号"}
             pushes.add(town.supervisor, at + timedelta(days=3), "hazard.transition", close)
+
+
+# --- police at the gate (护学岗) and leadership duty (领导值班和带班), issue 19 ---------------
+# Gaps are named by school days back from today (1: the last school day before today), so
+# each falls on a school day whatever the day the demo is seeded.
+POLICE_POSTS: dict[int, tuple[str, ...]] = {
+    0: ("police_station", "traffic_police"),  # 中心小学
+    1: ("police_station", "traffic_police"),  # 第一中学
+    4: ("police_station",),  # 中心幼儿园: the police station only
+}
+# (school days back, site, department, window kind): nobody came; the last one the gate
+# recorded as 0 officers present, the others nobody recorded at all.
+POLICE_ABSENT = [
+    (2, 1, "traffic_police", "dismissal"),
+    (7, 0, "police_station", "arrival"),
+    (12, 4, "police_station", "dismissal"),
+]
+DUTY_NO_PLAN = {(3, 2), (10, 5)}  # (school days back, site): nobody planned that day
+DUTY_NOT_KEPT = {(1, 3), (6, 0)}  # planned, but the cadre never recorded the day
+DUTY_SUBSTITUTE = (4, 1)  # staff1 stood in for 第一中学's cadre and recorded it
+OFFICERS = {
+    "police_station": ("police1", "派出所 民警 刘洋", ["刘洋", "警号 031562"]),
+    "traffic_police": ("traffic1", "交警中队 交警 周勇", ["周勇", "警号 052218"]),
+}
+
+
+@dataclass
+class _PoliceDuty:
+    officers: dict[str, User]
+    cadres: dict[int, User]  # site id -> the school's duty cadre (副校长)
+    substitute: User
+
+
+def _school_days_back(today: date, n: int) -> date:
+    day = today
+    while n:
+        day -= timedelta(days=1)
+        n -= day.weekday() < 5
+    return day
+
+
+def _police_duty(session: Session, town: _Town, week: date, weeks: int, admin: User):
+    from app.duty.models import DutyPlanDay
+    from app.police.models import PolicePost
+    from app.towns.models import Department
+
+    officers = {
+        dept: _user(session, login, name, [Role.department], department=Department(dept))
+        for dept, (login, name, _) in OFFICERS.items()
+    }
+    for i, depts in POLICE_POSTS.items():
+        site = town.sites[i]
+        session.add_all(
+            PolicePost(town_id=site.town_id, site_id=site.id, department=d) for d in depts
+        )
+    cadres = {}
+    today = week + timedelta(days=6)  # plans run to the end of this week
+    for k, site in enumerate(town.sites):
+        if site.kind == SiteKind.key_place:
+            continue
+        cadre = _user(
+            session,
+            f"duty{k + 1}",
+            f"副校长 {_name(70 + k)}",
+            [Role.school_staff],
+            home_site_id=site.id,
+        )
+        cadres[site.id] = cadre
+    session.flush()
+    start = week - timedelta(weeks=weeks)
+    for site_id, cadre in cadres.items():
+        day = start
+        while day <= today:
+            if day.weekday() < 5:
+                session.add(
+                    DutyPlanDay(
+                        town_id=cadre.town_id,
+                        site_id=site_id,
+                        day=day,
+                        cadre_id=cadre.id,
+                        planned_by=admin.id,
+                    )
+                )
+            day += timedelta(days=1)
+    session.flush()
+    assert town.boarding is not None
+    return _PoliceDuty(officers=officers, cadres=cadres, substitute=town.boarding[0])
+
+
+def _police_duty_history(pushes: _Pushes, town: _Town, windows, today: date, now: datetime) -> None:
+    """The officers at every post for every school-day window (POLICE_ABSENT: nobody came),
+    the duty cadres' check-ins every planned day (DUTY_NOT_KEPT: none; DUTY_NO_PLAN: the day
+    is taken off the plan)."""
+    from sqlmodel import delete
+
+    from app.duty.models import DutyPlanDay
+
+    pd = town.police_duty
+    assert pd is not None
+    absent = {(_school_days_back(today, n), i, d, k): n for n, i, d, k in POLICE_ABSENT}
+    last_absent = POLICE_ABSENT[-1]
+    gate_saw_nobody = (_school_days_back(today, last_absent[0]), *last_absent[1:])
+    first = today - timedelta(days=HISTORY_WEEKS * 7 + today.weekday())
+    no_plan = {(_school_days_back(today, n), town.sites[i].id) for n, i in DUTY_NO_PLAN}
+    not_kept = {(_school_days_back(today, n), town.sites[i].id) for n, i in DUTY_NOT_KEPT}
+    sub_day = (_school_days_back(today, DUTY_SUBSTITUTE[0]), town.sites[DUTY_SUBSTITUTE[1]].id)
+    with write_session() as session:
+        for day, site_id in no_plan:
+            session.exec(
+                delete(DutyPlanDay).where(DutyPlanDay.site_id == site_id, DutyPlanDay.day == day)
+            )
+        sub = session.exec(
+            select(DutyPlanDay).where(
+                DutyPlanDay.site_id == sub_day[1], DutyPlanDay.day == sub_day[0]
+            )
+        ).one()
+        sub.substitute_id = pd.substitute.id
+        session.add(sub)
+    day = first
+    while day <= today:
+        if day.weekday() < 5:
+            for i, depts in POLICE_POSTS.items():
+                site = town.sites[i]
+                for window in windows[site.id]:
+                    for dept in depts:
+                        at = datetime.combine(day, window.starts, TOWN_TZ) + timedelta(minutes=2)
+                        if at > now:
+                            continue
+                        key = (day, i, dept, window.kind)
+                        login, _, names = OFFICERS[dept]
+                        payload = {
+                            "site_id": site.id,
+                            "department": dept,
+                            "window_id": window.id,
+                            "local_date": day.isoformat(),
+                            "officers": 0 if key in absent else 2,
+                            "officer_names": [] if key in absent else names,
+                        }
+                        if key == gate_saw_nobody:
+                            pushes.add(town.gates[site.id][0], at, "police.presence", payload)
+                        elif key not in absent:
+                            pushes.add(pd.officers[dept], at, "police.presence", payload)
+            for site_id, cadre in pd.cadres.items():
+                at = datetime.combine(day, time(7, 45), TOWN_TZ)
+                if (day, site_id) in no_plan | not_kept or at > now:
+                    continue
+                who = pd.substitute if (day, site_id) == sub_day else cadre
+                note = ["带班巡查：校门口、食堂、教学楼正常", "带班巡查：检查宿舍楼消防通道，畅通"][
+                    day.day % 2
+                ]
+                pushes.add(
+                    who,
+                    at,
+                    "duty.check_in",
+                    {"site_id": site_id, "day": day.isoformat(), "round_note": note},
+                )
+        day += timedelta(days=1)

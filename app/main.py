@@ -63,11 +63,15 @@ def _routers() -> tuple[list[APIRouter], list[APIRouter]]:
     from app.boarding.routes import router as boarding
     from app.defences.routes import router as defences
     from app.drills.routes import router as drills
+
+    # police at the gate and leadership duty (issue 19)
+    from app.duty.routes import router as duty
     from app.gate.routes import router as gate
     from app.groups.routes import router as groups
     from app.hazards.routes import router as hazards
     from app.notices.routes import router as notices
     from app.photos.routes import router as photos
+    from app.police.routes import router as police
     from app.reports.routes import router as reports
     from app.shifts.routes import router as shifts
     from app.sites.routes import router as sites
@@ -89,6 +93,8 @@ def _routers() -> tuple[list[APIRouter], list[APIRouter]]:
         villages,
         drills,
         defences,
+        police,  # police at the gate (护学岗)
+        duty,  # leadership duty (领导值班和带班)
         photos,
         sync,
         reports,

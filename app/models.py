@@ -5,6 +5,7 @@ from app.auth.models import Device, LoginFailure, RefreshToken, User
 from app.boarding.models import BoardingPupil, Dormitory, PupilLeave, RollCall
 from app.defences.models import DefenceCheck, DefenceDevice, DefenceFault, DefenceSetting
 from app.drills.models import DrillSetting, SafetyActivity
+from app.duty.models import DutyPlanDay, DutyRecord
 from app.gate.models import GateCheck, VisitorEntry
 from app.groups.models import (
     GroupMember,
@@ -17,6 +18,7 @@ from app.groups.models import (
 from app.hazards.models import Hazard, HazardEvent
 from app.notices.models import Notice, NoticeLine, VetoCase
 from app.photos.models import Photo, PhotoBlob, PhotoUpload, RecordPhoto
+from app.police.models import PolicePost, PolicePresence
 from app.reports.models import ReportCoverageDay, ReportWatermark
 from app.shifts.models import CheckpointScan, PatrolShift, ShiftMember, ShiftReview
 from app.sites.models import Checkpoint, GateWindow, Site
@@ -38,6 +40,8 @@ __all__ = [
     "Device",
     "Dormitory",
     "DrillSetting",
+    "DutyPlanDay",
+    "DutyRecord",
     "GateCheck",
     "GateWindow",
     "GroupMember",
@@ -53,6 +57,8 @@ __all__ = [
     "Photo",
     "PhotoBlob",
     "PhotoUpload",
+    "PolicePost",
+    "PolicePresence",
     "PupilLeave",
     "RecordPhoto",
     "RefreshToken",

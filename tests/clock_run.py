@@ -67,6 +67,8 @@ DATE_SENSITIVE = [
     "tests/test_audit_trail.py",
     "tests/test_boarding.py",
     "tests/test_notices.py",  # a notice is numbered in the year of its issue
+    "tests/test_police_duty.py",  # police at the gate and leadership duty (issue 19)
+    "tests/browser/test_police_duty.py",
     "tests/browser/test_console.py",
     "tests/browser/test_console_phone.py",
     "tests/browser/test_journey.py",

@@ -169,6 +169,20 @@ def _group_records(client, town: Town, world: World, key: str) -> None:
     )
     assert res.status_code == 201, res.text
     defence_device = res.json()["id"]
+    # police at the gate and leadership duty: a police-station post; two planned duty days
+    res = client.post(
+        "/api/police/posts",
+        json={"site_id": site.id, "department": "police_station"},
+        headers=admin,
+    )
+    assert res.status_code == 201, res.text
+    post = res.json()["id"]
+    plans = []
+    for day in ("2026-11-30", "2026-12-01"):
+        body = {"site_id": site.id, "day": day, "cadre_id": town.users[f"leader_{key}"].id}
+        res = client.put("/api/duty/plan", json=body, headers=admin)
+        assert res.status_code == 200, res.text
+        plans.append(res.json()["id"])
     world.ids[key] = {
         "site": site.id,
         "checkpoint": town.checkpoints[key][0].id,
@@ -184,6 +198,8 @@ def _group_records(client, town: Town, world: World, key: str) -> None:
         "pupil": pupil,
         "village": village,
         "defence_device": defence_device,
+        "post": post,  # planned on 2026-11-30 (changed by PUT), the next day's (deleted)
+        "plan": plans[1],
         "photo": sha(photo),
         "member": town.users[f"member_{key}1"].id,
         "leader": town.users[f"leader_{key}"].id,

@@ -324,6 +324,32 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/villages/disputes/step"): Rule(
         frozenset({"supervisor"}), scoped=True, build=_dispute_step
     ),
+    # police at the gate: the town's admin sets up the posts; officers and gate staff read
+    ("GET", "/api/police/posts"): Rule(ACTIVE),
+    ("GET", "/api/police/posts/windows"): Rule(ACTIVE),
+    ("POST", "/api/police/posts"): Rule(
+        ADMIN,
+        ok=(201,),
+        build=_json(lambda w, c: {"site_id": w.ids["a"]["site"], "department": "traffic_police"}),
+    ),
+    ("PATCH", "/api/police/posts/{post_id}"): Rule(
+        ADMIN, build=_json(lambda w, c: {"active": True})
+    ),
+    # leadership duty: the school's staff or the town's admin plan; whoever sees the school reads
+    ("GET", "/api/duty/plan"): Rule(SEES_SITE_A, scoped=True, build=_site_a),
+    ("GET", "/api/duty/cadres"): Rule(SEES_SITE_A, scoped=True, build=_site_a),
+    ("PUT", "/api/duty/plan"): Rule(
+        ADMIN,
+        scoped=True,
+        build=_json(
+            lambda w, c: {
+                "site_id": w.ids["a"]["site"],
+                "day": "2026-11-30",
+                "cadre_id": w.ids["a"]["member"],
+            }
+        ),
+    ),
+    ("DELETE", "/api/duty/plan/{plan_id}"): Rule(ADMIN, ok=(204,), scoped=True),
     # sync
     ("POST", "/api/sync/push"): Rule(ACTIVE, disabled_ok=True, build=_json(_empty_push)),
     ("GET", "/api/sync/pull"): Rule(ACTIVE),
@@ -425,6 +451,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("PATCH", "/api/defences/devices/{defence_device_id}"): Rule(
         ADMIN, scoped=True, build=_json(lambda w, c: {"location": "校门口"})
     ),
+    ("GET", "/api/reports/police"): Rule(LEADERS_A, scoped=True, build=_group_a),
+    ("GET", "/api/reports/duty"): Rule(LEADERS_A, scoped=True, build=_group_a),
     # every leader and supervisor: each sees the subjects within her own reach
     ("GET", "/api/reports/assessment"): Rule(
         LEADERS, build=_params(lambda w, c: {"from": "2026-01-01", "to": "2026-12-31"})
@@ -520,6 +548,8 @@ TOWN_FREE = {
     ("PUT", "/api/drills/settings"),
     ("GET", "/api/defences/settings"),
     ("PUT", "/api/defences/settings"),
+    ("GET", "/api/police/posts"),  # the caller's own town's
+    ("GET", "/api/police/posts/windows"),
 }
 # A photo is named by the SHA-256 of its bytes: whoever can name one has seen it, so it
 # answers 403 (not yours) rather than 404.

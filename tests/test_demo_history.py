@@ -23,8 +23,10 @@ from app.reports.boarding import boarding as boarding_report
 from app.reports.coverage import coverage_summary
 from app.reports.defences import defences as defence_report
 from app.reports.drills import drills as drill_report
+from app.reports.duty import duty as duty_report
 from app.reports.gate import gate as gate_report
 from app.reports.hazards import hazard_board
+from app.reports.police import police as police_report
 from app.reports.rosters import rosters as roster_report
 from app.reports.villages import village_report
 from app.shifts.models import PatrolShift
@@ -169,6 +171,34 @@ def test_the_demo_history_shows_the_intended_gaps_absences_late_rosters_hazards_
         (text, state) for _, _, _, state, text in demo.FAULTS if state != "accepted"
     ]
     assert [f.status for f in defences.accepted] == ["accepted"]
+    # police at the gate: exactly the windows nobody came to, one of them seen by the gate
+    posts = police_report(
+        session, sites=sites, date_from=HISTORY_FROM, date_to=HISTORY_TO, now=PINNED_NOW
+    )
+    absent = [w for w in posts.windows if w.state == "absent"]
+    assert sorted(
+        (
+            demo.SITES.index(next(x for x in demo.SITES if x.name == w.site_name)),
+            w.department,
+            w.window_kind,
+        )
+        for w in absent
+    ) == sorted((i, d, k) for _, i, d, k in demo.POLICE_ABSENT)
+    assert {d.department for d in posts.departments} == {"police_station", "traffic_police"}
+    # leadership duty: the days nobody was planned for, the planned days not recorded
+    duty = duty_report(
+        session, sites=sites, date_from=HISTORY_FROM, date_to=HISTORY_TO, now=PINNED_NOW
+    )
+    assert {(d.site_name) for d in duty.no_plan} == {
+        demo.SITES[i].name for _, i in demo.DUTY_NO_PLAN
+    }
+    assert len(duty.no_plan) == len(demo.DUTY_NO_PLAN)
+    assert {d.site_name for d in duty.not_kept} == {
+        demo.SITES[i].name for _, i in demo.DUTY_NOT_KEPT
+    }
+    assert len(duty.not_kept) == len(demo.DUTY_NOT_KEPT)
+    kept = [d for d in duty.days if d.state == "kept"]
+    assert sum(d.as_substitute for d in kept) == 1
 
 
 def test_make_demo_prints_the_address_and_the_logins_once_the_server_listens(tmp_path):

@@ -18,6 +18,7 @@ lives in the second town) are callers too. Names of the second town are prefixed
 same usernames exist in both towns, so its phones log in as name@xishan.
 """
 
+import itertools
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from app.records.authz import Permission, Relation, permission
 from app.records.errors import Rule
 from app.records.registry import MUTATION_TYPES
 from app.sync.models import Mutation
+from app.towns.models import Department
 from tests.factories import (
     add_county_supervisor,
     add_group,
@@ -59,6 +61,8 @@ CALLERS = {
     "disabled": "member_a4",  # a member of group A, disabled after her phone logged in
     "admin_other_town": "x.admin",  # the second town's admin
     "county_supervisor": "county",  # 县督查: reaches both towns
+    "police": "police_a",  # an officer of the police station (派出所), in the first town
+    "traffic": "traffic_a",  # an officer of the traffic police (交警中队)
 }
 OBJECTS = ("own", "same_group", "other_group", "other_school", "other_town")
 # the accounts that set up objects, besides the callers
@@ -96,6 +100,7 @@ VILLAGE_HOME = {"cadre_1": "v1"}  # role village, village_id
 VILLAGE_TOWN = {"v1": "1", "v2": "1", "vx": "x"}  # v1, v2 of the first town, vx of the second
 FIELD = {"member", "leader"}
 DISABLED = {"member_a4"}
+DEPARTMENT = {"police_a": "police_station", "traffic_a": "traffic_police"}  # role department
 
 
 def roles_of(user: str) -> set[str]:
@@ -107,6 +112,8 @@ def roles_of(user: str) -> set[str]:
         return {"school_staff"}
     if user in VILLAGE_HOME:
         return {"village"}
+    if user in DEPARTMENT:
+        return {"department"}
     if user in ("supervisor", "admin", "x.supervisor", "x.admin"):
         return {user.removeprefix("x.")}
     if user in COUNTY_WIDE:
@@ -218,6 +225,8 @@ def expected(cell: Cell) -> Rule | None:
         "boarding.leave_out",
         "drill.record",  # at the site named, which the handler reads first
         "defence.check",  # at the device's site
+        "police.presence",
+        "duty.check_in",
     )
     if not creates_at_site and not sees(user, s.site):  # a record at a site she does not see
         return Rule.not_your_site
@@ -234,6 +243,13 @@ def expected(cell: Cell) -> Rule | None:
             relations.add(Relation.group_leader)
     if cell.action == "close" and s.rectifier == user:
         relations.add(Relation.rectifier)
+    # every site has a police-station post; an officer of it, of the site's town, stands to it
+    officer = DEPARTMENT.get(user) == "police_station" and town_of(s.site) == "1"
+    if cell.type == "police.presence" and officer:
+        relations.add(Relation.post_officer)
+    # each day of each site is planned for its DUTY_CADRE
+    if cell.type == "duty.check_in" and DUTY_CADRE[s.site] == user:
+        relations.add(Relation.duty_cadre)
     rule = who.decide(roles=roles, active=active, relations=relations)
     if rule is None and cell.type == "shift.start":
         mine = groups_of(user) & PATROLS[s.site]
@@ -259,7 +275,16 @@ def _start(town: Town, site: str, listed: set[str], group: str | None = None) ->
 def _shift_subject(caller: str, obj: str) -> Subject:
     user = CALLERS[caller]
     if obj == "own":
-        if user in ("gate_a", "gate_b", "staff_a", "staff_b", "cadre_1", "supervisor", "admin"):
+        if user in (
+            "gate_a",
+            "gate_b",
+            "staff_a",
+            "staff_b",
+            "cadre_1",
+            "supervisor",
+            "admin",
+            *DEPARTMENT,
+        ):
             # listed on a member's shift
             return Subject("a", "A", "member_a1", {"member_a1", user})
         if user == "x.admin":  # on a shift of his town's member
@@ -349,7 +374,7 @@ def _visitor_cell(town: Town, type_: str, caller: str, obj: str) -> Cell:
     user = CALLERS[caller]
     site = _site_for(user, obj)
     actor = DEFAULT_ACTOR[site] if obj != "own" else user
-    if roles_of(actor) & {"supervisor", "admin", "school_staff", "village"}:
+    if roles_of(actor) & {"supervisor", "admin", "school_staff", "village", "department"}:
         actor = "gate_a" if site == "a" else DEFAULT_ACTOR[site]
     cell = Cell(type_, None, caller, obj, Subject(site, recorder=actor))
     entry = _site_payload(town, "visitor.enter", site)
@@ -368,7 +393,8 @@ def _hazard_cell(town: Town, type_: str, action: str, caller: str, obj: str) -> 
     user = CALLERS[caller]
     site = _site_for(user, obj)
     reporter = rectifier = DEFAULT_ACTOR[site]
-    if obj == "own" and user not in {**STAFF_HOME, **VILLAGE_HOME}:  # they neither report nor fix
+    # school staff, village cadres and the departments' officers neither report nor fix
+    if obj == "own" and user not in {**STAFF_HOME, **VILLAGE_HOME, **DEPARTMENT}:
         reporter = {"admin": "member_a1", "x.admin": "x.member1"}.get(user, user)
         rectifier = user  # the caller reported the fix of her own hazard
     cell = Cell(type_, action, caller, obj, Subject(site, recorder=reporter))
@@ -487,6 +513,37 @@ def _fault_cell(town: Town, type_: str, action: str, caller: str, obj: str) -> C
     return cell
 
 
+# police at the gate and leadership duty: every site has a police-station post, and every
+# day of the cells is planned at every site for its cadre (the school's staff, else an admin)
+DUTY_CADRE = {"a": "staff_a", "a2": "admin", "b": "staff_b", "c": "admin", "x": "x.admin"}
+DUTY_DAYS = 120
+_duty_days = itertools.count()  # taken modulo DUTY_DAYS: each run's 85 cells, distinct days
+
+
+def _police_cell(town: Town, type_: str, caller: str, obj: str) -> Cell:
+    site = _site_for(CALLERS[caller], obj)
+    cell = Cell(type_, None, caller, obj, Subject(site))
+    payload = {
+        "site_id": _site_id(town, site),
+        "department": "police_station",
+        "window_id": town.windows[site][0].id,
+        "local_date": datetime.now(SHANGHAI).date().isoformat(),
+        "officers": 1,
+        "officer_names": ["民警 刘洋"],
+    }
+    cell.mutation = mut(type_, payload)
+    return cell
+
+
+def _duty_cell(town: Town, type_: str, caller: str, obj: str) -> Cell:
+    """Each cell its own day (one duty record a school and day)."""
+    site = _site_for(CALLERS[caller], obj)
+    cell = Cell(type_, None, caller, obj, Subject(site))
+    day = (datetime(2026, 1, 1) + timedelta(days=next(_duty_days) % DUTY_DAYS)).date().isoformat()
+    cell.mutation = mut(type_, {"site_id": _site_id(town, site), "day": day})
+    return cell
+
+
 Builder = Callable[[Town, str, str, str], Cell]
 BUILDERS: dict[str, Builder] = {
     "shift.start": _start_cell,
@@ -506,6 +563,8 @@ BUILDERS: dict[str, Builder] = {
     "drill.record": _drill_cell,
     "defence.check": _defence_check_cell,
     "defence.fault_transition": None,  # per action, below
+    "police.presence": _police_cell,
+    "duty.check_in": _duty_cell,
 }
 ACTION_BUILDERS = {"hazard.transition": _hazard_cell, "defence.fault_transition": _fault_cell}
 
@@ -559,6 +618,10 @@ def matrix_town(client, session, town):
     for key in ("v1", "v2"):
         villages[key] = _village(session, town.sites["a"].town_id, key)
     add_user(session, town, "cadre_1", "村干部 王强", ["village"], village_id=villages["v1"])
+    for name, department in DEPARTMENT.items():
+        add_user(
+            session, town, name, f"民警{name}", ["department"], department=Department(department)
+        )
     leader_c = add_user(session, town, "leader_c", "组长 孙丽", ["leader", "member"])
     member_c1 = add_user(session, town, "member_c1", "队员C1", ["member"])
     add_group(
@@ -591,6 +654,7 @@ def matrix_town(client, session, town):
     ids.boarding = {key: _dorm_with_pupils(session, site.id) for key, site in ids.sites.items()}
     ids.villages = villages | {"vx": _village(session, second.sites["a"].town_id, "vx")}
     ids.defences = {key: _camera(session, site.id) for key, site in ids.sites.items()}
+    _posts_and_plans(session, ids)
     session.commit()
     photo = png_bytes(colour=7)
     res = client.put(f"/api/photos/{sha(photo)}", content=photo, headers=phones["member_a1"])
@@ -612,6 +676,26 @@ def _village(session, town_id: int, code: str) -> int:
     session.add(village)
     session.flush()
     return village.id
+
+
+def _posts_and_plans(session, ids: Town) -> None:
+    from app.duty.models import DutyPlanDay
+    from app.police.models import PolicePost
+
+    for key, site in ids.sites.items():
+        session.add(PolicePost(town_id=site.town_id, site_id=site.id, department="police_station"))
+        cadre = ids.users[DUTY_CADRE[key]]
+        session.add_all(
+            DutyPlanDay(
+                town_id=site.town_id,
+                site_id=site.id,
+                day=(datetime(2026, 1, 1) + timedelta(days=i)).date(),
+                cadre_id=cadre.id,
+                planned_by=cadre.id,
+            )
+            for i in range(DUTY_DAYS)
+        )
+    session.flush()
 
 
 def _dorm_with_pupils(session, site_id: int) -> tuple[int, list[int]]:

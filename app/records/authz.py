@@ -31,6 +31,9 @@ class Relation(StrEnum):
     listed = "listed"  # listed on the shift, counted or not
     group_leader = "group_leader"  # leads the shift's own group
     rectifier = "rectifier"  # reported the hazard's latest fix
+    # Police at the gate and leadership duty (app.police, app.duty).
+    post_officer = "post_officer"  # an officer of the post's department, in the site's town
+    duty_cadre = "duty_cadre"  # the day's planned duty cadre, or the substitute named
 
 
 # The two texts of each refusal; {what} is the Permission's action.
@@ -72,6 +75,16 @@ REFUSALS: dict[Rule, tuple[str, str]] = {
     Rule.not_your_village: (
         "您不是本村的村干部，不能{what}。",
         "You are not a cadre of this village; you may not {what}.",
+    ),
+    Rule.not_post_officer: (
+        "您不是该护学岗所属部门的民警，也不是本校门卫，不能{what}。",
+        "You are neither an officer of this post's department nor gate staff of this school; "
+        "you may not {what}.",
+    ),
+    Rule.not_duty_cadre: (
+        "您不是当天排定的值班领导或代班人员，不能{what}。",
+        "You are not the duty cadre planned for that day nor the substitute named; you may not "
+        "{what}.",
     ),
     Rule.own_rectify_close: (
         "整改由您上报，验收须由他人{what}。",

@@ -18,6 +18,8 @@ class Rule(StrEnum):
     leave_closed = "leave_closed"  # the leave was closed already
     form_superseded = "form_superseded"  # a later form of the village and month is stored
     fault_lifecycle = "fault_lifecycle"  # a defence fault moves only along its lifecycle
+    # Police at the gate and leadership duty (app.police, app.duty).
+    duty_recorded = "duty_recorded"  # the school's duty record of that day is in already
     id_reused = "id_reused"  # the exactly-once log (sync), not a record's rule
     # Who may push what (docs/sync.md, "Who may push what"; app.records.authz): refusals.
     role_may_not = "role_may_not"  # the author's role never does this
@@ -32,6 +34,8 @@ class Rule(StrEnum):
     own_rectify_close = "own_rectify_close"  # closes a hazard whose fix she reported herself
     not_school_staff = "not_school_staff"  # boarding records by someone not of this school
     not_your_village = "not_your_village"  # a village form by someone not of that village
+    not_post_officer = "not_post_officer"  # police presence by neither its department nor the gate
+    not_duty_cadre = "not_duty_cadre"  # a duty record by someone not planned (nor substitute)
 
 
 def both(zh: str, en: str) -> str:

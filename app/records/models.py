@@ -44,3 +44,5 @@ class Entity(StrEnum):
     safety_activity = "safety_activity"  # a safety lesson (安全教育) or drill (应急演练) held
     defence_check = "defence_check"  # a camera's or alarm's periodic check
     defence_fault = "defence_fault"  # a fault a check found, tracked to 验收
+    police_presence = "police_presence"  # app.police: officers at a gate window (护学岗)
+    duty_record = "duty_record"  # app.duty: the duty cadre's record of a day (领导值班)

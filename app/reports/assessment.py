@@ -14,6 +14,8 @@ from sqlmodel import Session, SQLModel
 
 from app.access import Scope
 from app.reports import boarding, defences, drills, gate, hazards, notices, rosters
+from app.reports import duty as duty_report
+from app.reports import police as police_report
 from app.reports import villages as village_forms
 from app.reports.models import AssessmentLine
 from app.reports.periods import check_range
@@ -30,6 +32,9 @@ SOURCES: list[Source] = [
     village_forms.assessment_lines,  # per village: forms on time (矛盾纠纷排查表)
     drills.assessment_lines,  # lessons and drills held when due
     defences.assessment_lines,  # devices checked on time, faults accepted
+    # police at the gate and leadership duty (issue 19)
+    police_report.assessment_lines,
+    duty_report.assessment_lines,
 ]
 
 SubjectKind = Literal["group", "school", "village", "department"]

@@ -38,6 +38,8 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
         "safety_activity": "安全教育和演练",
         "defence_check": "技防检查",
         "defence_fault": "技防故障",
+        "police_presence": "护学岗到岗",
+        "duty_record": "领导值班",
     },
     "notice_issue": {
         "absent": "未到岗",
@@ -60,6 +62,14 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
     "device_kind": {"camera": "视频监控", "alarm": "入侵报警"},
     "check_result": {"ok": "正常", "fault": "故障"},
     "fault_status": {"open": "待维修", "fixed": "已维修待验收", "accepted": "已验收"},
+    # police at the gate and leadership duty (issue 19)
+    "post_state": {"present": "已到岗", "absent": "未到岗", "pending": "未到时间"},
+    "duty_state": {
+        "kept": "已值班",
+        "not_kept": "未登记值班",
+        "no_plan": "未排班",
+        "pending": "未到时间",
+    },
     "clock_flag": {
         "skew": "时钟偏差大",
         "clock_changed": "时钟被调整",
@@ -348,6 +358,28 @@ DEFENCE_DEVICES = [
     ("next_due", "应于"),
     ("days_overdue", "逾期天数"),
     ("open_faults", "未验收故障"),
+]
+# police at the gate and leadership duty (issue 19)
+POLICE_WINDOWS = [
+    ("site_name", "学校"),
+    ("department", "部门", "department"),
+    ("local_date", "日期"),
+    ("window_kind", "时段", "window_kind"),
+    ("window_name", "名称"),
+    ("starts", "开始"),
+    ("ends", "结束"),
+    ("state", "到岗", "post_state"),
+    ("officers", "警力人数"),
+    ("officer_names", "姓名或警号"),
+]
+DUTY_DAYS = [
+    ("site_name", "学校"),
+    ("day", "日期"),
+    ("state", "值班", "duty_state"),
+    ("cadre_name", "值班领导"),
+    ("substitute_name", "代班"),
+    ("recorded_by_name", "登记人"),
+    ("round_note", "带班巡查"),
 ]
 HAZARDS = [
     ("id", "隐患编号"),

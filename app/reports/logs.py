@@ -13,9 +13,11 @@ from sqlmodel import Session
 from app.boarding.models import PupilLeave, RollCall
 from app.defences.models import DefenceCheck, DefenceFault
 from app.drills.models import SafetyActivity
+from app.duty.models import DutyRecord
 from app.errors import Invalid
 from app.gate.models import GateCheck, VisitorEntry
 from app.hazards.models import Hazard, HazardEvent
+from app.police.models import PolicePresence
 from app.reports import lookup
 from app.reports.models import LogPage, LogRow
 from app.reports.periods import check_range, day_start
@@ -37,6 +39,8 @@ LOG_SOURCES = {
     "safety_activity": (SafetyActivity, SafetyActivity.topic),
     "defence_check": (DefenceCheck, DefenceCheck.result),
     "defence_fault": (DefenceFault, DefenceFault.status),
+    "police_presence": (PolicePresence, PolicePresence.department),
+    "duty_record": (DutyRecord, DutyRecord.day),
 }
 
 

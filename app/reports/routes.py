@@ -36,6 +36,8 @@ from app.reports.defences import defences as defence_report
 from app.reports.devices import devices as device_rows
 from app.reports.drills import DrillReport
 from app.reports.drills import drills as drill_report
+from app.reports.duty import DutyReport
+from app.reports.duty import duty as duty_report
 from app.reports.gate import gate as gate_report
 from app.reports.hazards import hazard_board
 from app.reports.logs import logs as log_page
@@ -50,6 +52,8 @@ from app.reports.models import (
     RosterReport,
 )
 from app.reports.periods import local_date
+from app.reports.police import PoliceReport
+from app.reports.police import police as police_report
 from app.reports.rosters import rosters as roster_report
 from app.reports.scope import covers_every_site, scoped_group_ids, scoped_sites, within_town
 from app.reports.villages import VillageReport, village_report
@@ -470,6 +474,38 @@ def villages(
             return output.table(f"矛盾纠纷_{month}", export.VILLAGE_DISPUTES, rows)
         rows = [v.model_dump() for v in report.villages]
         return output.table(f"月底通报_{month}", export.VILLAGE_MONTH, rows)
+
+
+# --- police at the gate and leadership duty (issue 19) ---------------------------------
+
+
+@router.get("/reports/police", response_model=PoliceReport)
+def police(scope: ReportScope, output: Output):
+    """Police at the gate (护学岗): per post and school-day window, officers present or not
+    (absent first), per department (default: the last 7 days)."""
+    frm, to = scope.period(default_days=7)
+    report = police_report(
+        scope.session, sites=scope.sites(), date_from=frm, date_to=to, now=scope.now
+    )
+    if output.tabular:
+        rows = [w.model_dump() for w in report.windows]
+        for row in rows:
+            row["officer_names"] = "、".join(row["officer_names"])
+        return output.table(f"护学岗_{frm}_{to}", export.POLICE_WINDOWS, rows)
+    return report
+
+
+@router.get("/reports/duty", response_model=DutyReport)
+def duty(scope: ReportScope, output: Output):
+    """Leadership duty (领导值班和带班): per school and day, planned and recorded or not; days
+    without a plan and planned days not kept (default: the last 14 days)."""
+    frm, to = scope.period(default_days=14)
+    report = duty_report(
+        scope.session, sites=scope.sites(), date_from=frm, date_to=to, now=scope.now
+    )
+    if output.tabular:
+        rows = [d.model_dump() for d in report.days]
+        return output.table(f"领导值班_{frm}_{to}", export.DUTY_DAYS, rows)
     return report
 
 

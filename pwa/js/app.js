@@ -17,6 +17,8 @@ const VIEWS = {
   boarding: () => import('./views/boarding.js'),
   village: () => import('./views/village.js'),
   safety: () => import('./views/safety.js'), // drills and technical defences
+  police: () => import('./views/police.js'), // 护学岗 (issue 19)
+  duty: () => import('./views/duty.js'), // 领导值班 (issue 19)
   leader: () => import('./views/leader.js'),
   // Supervisor console (督查): supervisors and admins see every site, leaders their groups'.
   'console-coverage': () => import('./views/console-coverage.js'),
@@ -32,6 +34,8 @@ const VIEWS = {
   'console-villages': () => import('./views/console-villages.js'),
   'console-drills': () => import('./views/console-drills.js'),
   'console-defences': () => import('./views/console-defences.js'),
+  'console-police': () => import('./views/console-police.js'),
+  'console-duty': () => import('./views/console-duty.js'),
   'console-devices': () => import('./views/console-devices.js'),
   'console-report': () => import('./views/console-report.js'),
   // Leaders plan the week's roster; admins set up the town (admin-*.js).
@@ -43,6 +47,8 @@ const VIEWS = {
   'admin-defences': () => import('./views/admin-defences.js'), // technical defences, intervals
   'admin-audit': () => import('./views/admin-audit.js'),
   'admin-sheet': () => import('./views/admin-sheet.js'),
+  'admin-police': () => import('./views/admin-police.js'), // 护学岗 (issue 19)
+  'duty-plan': () => import('./views/duty-plan.js'), // 领导值班排班 (issue 19)
 };
 const ADMIN_TAB = 'admin-sites'; // where the bottom tab "管理" opens the admin screens
 const CONSOLE_TAB = 'console-coverage'; // where the bottom tab "督查" opens the console
@@ -72,6 +78,9 @@ function tabsFor() {
   if (store.hasRole('village')) tabs.push('village');
   if (isFourInOne() && !canUseConsole()) tabs.push('console-villages');
   if (store.hasRole('school_staff')) tabs.push('safety'); // drills and technical defences
+  // police at the gate and leadership duty (issue 19)
+  if (store.hasRole('department') || store.hasRole('gate')) tabs.push('police');
+  if (store.hasRole('school_staff')) tabs.push('duty');
   if (store.hasRole('leader')) tabs.push('leader');
   if (canUseConsole()) tabs.push(CONSOLE_TAB);
   if (store.hasRole('admin')) tabs.push(ADMIN_TAB);
@@ -84,6 +93,7 @@ function allowed(name) {
   if (name === 'admin-audit') return store.hasRole('admin') || store.hasRole('supervisor');
   if (name.startsWith('admin-')) return store.hasRole('admin');
   if (name === 'roster-plan') return store.hasRole('leader');
+  if (name === 'duty-plan') return store.hasRole('school_staff') || store.hasRole('admin');
   return tabsFor().includes(name);
 }
 

@@ -19,7 +19,7 @@ CONTROLS = (
 # Every screen, by the role that sees it.
 SCREENS = {
     "member_a1": ["home", "patrol", "hazard", "gate"],
-    "gate_a": ["home", "gate"],
+    "gate_a": ["home", "gate", "police"],
     "leader_a": ["leader", "roster-plan", "console-coverage", "console-rosters"],
     "supervisor": [
         "console-coverage",
@@ -35,6 +35,8 @@ SCREENS = {
         "console-notices",
         "console-assessment",
         "console-villages",
+        "console-police",  # police at the gate and leadership duty (issue 19)
+        "console-duty",
         "admin-audit",
     ],
     "admin": [
@@ -45,6 +47,10 @@ SCREENS = {
         "admin-defences",
         "admin-audit",
         "admin-sheet?site=1",
+        "admin-audit",
+        "admin-sheet?site=1",
+        "admin-police",  # issue 19
+        "duty-plan?site=1",
     ],
 }
 

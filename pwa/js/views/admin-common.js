@@ -11,7 +11,7 @@ export { chosenTown, ofChosenTown };
 /** The town a new site, group or account goes to: the picked one, else the admin's own. */
 export const newTownId = () => (chosenTown() ? Number(chosenTown()) : undefined);
 
-export const ADMIN_VIEWS = ['sites', 'users', 'groups', 'villages', 'defences', 'audit'];
+export const ADMIN_VIEWS = ['sites', 'users', 'groups', 'villages', 'defences', 'police', 'audit'];
 
 /** The admin screens' own tab strip. */
 export function adminNav(active) {

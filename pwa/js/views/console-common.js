@@ -12,7 +12,7 @@ import { townPicker, withTown } from './town-picker.js';
 
 export { withTown };
 
-export const CONSOLE_VIEWS = ['coverage', 'logs', 'gate', 'checkpoints', 'rosters', 'hazards', 'visitors', 'boarding', 'villages', 'drills', 'defences', 'notices', 'assessment', 'devices', 'report'];
+export const CONSOLE_VIEWS = ['coverage', 'logs', 'gate', 'checkpoints', 'rosters', 'hazards', 'visitors', 'boarding', 'villages', 'drills', 'defences', 'police', 'duty', 'notices', 'assessment', 'devices', 'report'];
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 

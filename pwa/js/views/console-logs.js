@@ -5,7 +5,7 @@ import { t } from '../i18n/index.js';
 import * as vocab from '../vocabulary.js';
 import * as C from './console-common.js';
 
-const TYPES = ['shift', 'scan', 'review', 'gate_check', 'visitor', 'hazard', 'hazard_event', 'roll_call', 'pupil_leave', 'safety_activity', 'defence_check', 'defence_fault'];
+const TYPES = ['shift', 'scan', 'review', 'gate_check', 'visitor', 'hazard', 'hazard_event', 'roll_call', 'pupil_leave', 'safety_activity', 'defence_check', 'defence_fault', 'police_presence', 'duty_record'];
 const PAGE = 50;
 
 // The vocabulary whose code a log row's detail is, per record type.
