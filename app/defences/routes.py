@@ -98,7 +98,7 @@ def update_device(
         raise Invalid(
             f"{empty[0]} cannot be null; leave it out to keep it.",
             message_zh=f"{empty[0]} 不能为空；不修改请不要填写该项。",
-            details=[{"field": k, "message": "null"} for k in empty],
+            details=[{"field": k, "message": "null", "message_zh": "不能为空"} for k in empty],
         )
     before = audit.snapshot(device)
     for key, value in changes.items():

@@ -71,7 +71,7 @@ def get_plan(
         raise Invalid(
             f"date_to must be on or after date_from and within {MAX_PLAN_DAYS} days of it.",
             message_zh=f"结束日期须不早于开始日期，且相差不超过 {MAX_PLAN_DAYS} 天。",
-            details=[{"field": "date_to", "message": "out of range"}],
+            details=[{"field": "date_to", "message": "out of range", "message_zh": "超出范围"}],
         )
     plans = session.exec(
         select(DutyPlanDay)
@@ -108,7 +108,7 @@ def _cadre(session: Session, site: Site, user_id: int, field: str) -> User:
         raise Invalid(
             f"{field}: {problem[0]}",
             message_zh=f"{field}：{problem[1]}",
-            details=[{"field": field, "message": problem[0]}],
+            details=[{"field": field, "message": problem[0], "message_zh": problem[1]}],
         )
     assert user is not None
     return user
@@ -128,7 +128,13 @@ def set_plan(body: DutyPlanSet, session: WriteSessionDep, user: CurrentUser, sco
             raise Invalid(
                 "The substitute must be someone other than the cadre.",
                 message_zh="代班人员须不同于值班领导本人。",
-                details=[{"field": "substitute_id", "message": "same as cadre"}],
+                details=[
+                    {
+                        "field": "substitute_id",
+                        "message": "same as cadre",
+                        "message_zh": "与值班领导相同",
+                    }
+                ],
             )
     plan = session.exec(
         select(DutyPlanDay).where(DutyPlanDay.site_id == site.id, DutyPlanDay.day == body.day)

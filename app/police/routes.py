@@ -109,13 +109,19 @@ def create_post(body: PolicePostCreate, session: WriteSessionDep, user: AdminUse
         raise Invalid(
             "Only the police station and the traffic police post officers at school gates.",
             message_zh="只有派出所和交警中队在校门口设护学岗。",
-            details=[{"field": "department", "message": "not a posting department"}],
+            details=[
+                {
+                    "field": "department",
+                    "message": "not a posting department",
+                    "message_zh": "该部门不设护学岗",
+                }
+            ],
         )
     if site.kind == "key_place":
         raise Invalid(
             "A key place has no school gate to post officers at.",
             message_zh="重点场所没有校门，不设护学岗。",
-            details=[{"field": "site_id", "message": "key place"}],
+            details=[{"field": "site_id", "message": "key place", "message_zh": "重点场所"}],
         )
     taken = select(PolicePost.id).where(
         PolicePost.site_id == site.id, PolicePost.department == body.department.value

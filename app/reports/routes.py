@@ -474,6 +474,7 @@ def villages(
             return output.table(f"矛盾纠纷_{month}", export.VILLAGE_DISPUTES, rows)
         rows = [v.model_dump() for v in report.villages]
         return output.table(f"月底通报_{month}", export.VILLAGE_MONTH, rows)
+    return report
 
 
 # --- police at the gate and leadership duty (issue 19) ---------------------------------

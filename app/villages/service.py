@@ -217,7 +217,9 @@ def step_dispute(
     except ValueError as exc:
         en, zh = exc.args
         if body.to in rules.STEPS[current]:  # a note is missing: the input is wrong
-            raise Invalid(en, message_zh=zh, details=[{"field": "note", "message": en}]) from exc
+            raise Invalid(
+                en, message_zh=zh, details=[{"field": "note", "message": en, "message_zh": zh}]
+            ) from exc
         raise Conflict(en, message_zh=zh) from exc
     before = audit.snapshot(case)
     if case is None:

@@ -47,8 +47,6 @@ SCREENS = {
         "admin-defences",
         "admin-audit",
         "admin-sheet?site=1",
-        "admin-audit",
-        "admin-sheet?site=1",
         "admin-police",  # issue 19
         "duty-plan?site=1",
     ],
