@@ -21,6 +21,10 @@ WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # logging out ends one's own session: these are not administrative changes.
 NOT_ADMIN = ("/api/sync/", "/api/photos/", "/api/auth/")
 USERNAMES = {"leader_a": "leader_a", "supervisor": "supervisor", "admin": "admin"}
+# Writes none of the matrix's callers may make, with the test that checks their audit event.
+AUDITED_ELSEWHERE = {
+    ("POST", "/api/towns"): "tests/test_towns_office.py (a county admin adds a town)",
+}
 
 
 def _actor(allow: frozenset[str]) -> str:
@@ -68,6 +72,9 @@ def test_every_administrative_change_is_audited_with_who_when_what_before_after(
     problems = []
     for method, path in write_routes:
         rule = RULES[(method, path)]
+        if not rule.allow:  # none of the matrix's callers (a county admin's): audited where tested
+            assert (method, path) in AUDITED_ELSEWHERE, (method, path)
+            continue
         actor = _actor(rule.allow)
         actor_id = world.town.users[USERNAMES[actor]].id
         last = _last_id(session)

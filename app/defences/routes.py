@@ -136,7 +136,7 @@ def put_settings(
     town_id: TownId = None,
 ):
     row = setting_of(session, town_for_new(scope, town_id))
-    before = audit.snapshot(row) if row.id is not None else None
+    before = audit.snapshot(row)  # the defaults in force until now, for a first setting
     row.check_every_days = body.check_every_days
     row.updated_at = utcnow()
     session.add(row)

@@ -35,7 +35,7 @@ def put_settings(
     town_id: TownId = None,
 ):
     row = setting_of(session, town_for_new(scope, town_id))
-    before = audit.snapshot(row) if row.id is not None else None
+    before = audit.snapshot(row)  # the defaults in force until now, for a first setting
     row.drill_every_days = body.drill_every_days
     row.lesson_every_days = body.lesson_every_days
     row.updated_at = utcnow()
