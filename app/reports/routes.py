@@ -59,6 +59,7 @@ from app.reports.scope import covers_every_site, scoped_group_ids, scoped_sites,
 from app.reports.villages import VillageReport, village_report
 from app.reports.visitors import VisitorRegister, visitor_register
 from app.sites.models import Site
+from app.villages.rules import MONTH_PATTERN
 from app.villages.service import require_reader
 
 router = APIRouter(prefix="/api", tags=["reports"])
@@ -445,7 +446,7 @@ def notice_export(
 
 Month = Annotated[
     str | None,
-    Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM; default this local month"),
+    Query(pattern=MONTH_PATTERN, description="YYYY-MM (2000-2100); default this local month"),
 ]
 VillageTable = Annotated[
     Literal["villages", "disputes"], Query(description="csv/xlsx: which table to export")
