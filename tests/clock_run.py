@@ -76,17 +76,6 @@ DATE_SENSITIVE = [
     "tests/browser/test_roster_plan.py",
 ]
 
-# The rest of the plan's areas (issue 19): their rules turn on the local day, the month's 17th
-# and the year's end, which the full instants (Monday 00:05 and 1 January 00:05 in Shanghai,
-# the machine on another day) put at stake; run there only, to keep CI inside its time.
-AT_FULL_INSTANTS_ONLY = {
-    "tests/test_villages.py",
-    "tests/test_drills.py",
-    "tests/test_defences.py",
-    "tests/test_notices.py",
-    "tests/test_police_duty.py",
-}
-
 
 def faketime_library() -> str:
     found = sorted(glob.glob("/usr/lib/*/faketime/libfaketimeMT.so.1"))
@@ -107,11 +96,7 @@ def run_at(instant: str, tz: str, full: bool, why: str, extra: list[str]) -> int
     }
     print(f"\n=== {instant} (TZ={tz}): {why}", flush=True)
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *extra]
-    modules = [
-        m
-        for m in DATE_SENSITIVE
-        if full or not (m.startswith("tests/browser/") or m in AT_FULL_INSTANTS_ONLY)
-    ]
+    modules = [m for m in DATE_SENSITIVE if full or not m.startswith("tests/browser/")]
     only_sqlite = [] if full else ["-k", "sqlite or not postgres"]
     return subprocess.call([*command, *only_sqlite, *modules], env=env)
 
