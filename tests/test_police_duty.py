@@ -375,6 +375,23 @@ def test_the_planned_cadre_records_the_day_once_and_others_are_refused(
     )
 
 
+def test_whether_a_day_is_planned_is_told_only_to_who_may_plan_it(client, town, duty_school, login):
+    """An outsider's check-in for an unplanned day is refused as not the cadre, exactly like
+    one for a planned day: the answer does not say which days the school has planned."""
+    site, staff = duty_school
+    assert _plan(client, staff, site.id, DAY, town.users["staff_a2"]).status_code == 200
+    outsider = login("member_a1")
+    planned = _check_in(site.id, DAY, at(DAY, 8))
+    unplanned = _check_in(site.id, DAY + timedelta(days=2), at(DAY + timedelta(days=2), 8))
+    results = push(client, outsider, [planned, unplanned])
+    assert [(r["status"], r.get("rule")) for r in results] == [
+        ("rejected", "not_duty_cadre"),
+        ("rejected", "not_duty_cadre"),
+    ], results
+    [r] = push(client, staff, [_check_in(site.id, DAY + timedelta(days=2), at(DAY, 9))])
+    assert r["status"] == "rejected" and "没有排定值班领导" in r["message_zh"], r
+
+
 def test_the_substitute_named_by_the_school_records_the_day(
     client, session, town, duty_school, login
 ):

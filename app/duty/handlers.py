@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import Field
 from sqlmodel import col, select
 
+from app.auth.models import Role
 from app.db import utcnow
 from app.duty import rules
 from app.duty.models import DutyPlanDay, DutyRecord
@@ -71,6 +72,8 @@ def check_in(ctx: PushContext, p: DutyCheckIn, mutation_id: str, occurred_at: da
     )
     if plan is not None and plan.town_id != ctx.user.town_id:
         relations = set()
+    if plan is None and not _plans_there(ctx, site):
+        authorize(ctx, rules.WHO_RECORDS_DUTY, set())  # whether a day is planned is the school's
     rules.check_planned(plan is not None, site.name, p.day)
     assert plan is not None
     authorize(ctx, rules.WHO_RECORDS_DUTY, relations)
@@ -93,6 +96,16 @@ def check_in(ctx: PushContext, p: DutyCheckIn, mutation_id: str, occurred_at: da
         day_flag=rules.day_flag(stamp["event_time"], p.day, site.timezone),
     )
     return Applied(record.id)
+
+
+def _plans_there(ctx: PushContext, site) -> bool:
+    """The school's own staff or its town's admin: who may plan there may learn a day is not."""
+    user = ctx.user
+    if user.town_id != site.town_id:
+        return False
+    if user.has_role(Role.admin):
+        return True
+    return user.has_role(Role.school_staff) and user.home_site_id == site.id
 
 
 def _plans_of_sites(session, site_ids: list[int]) -> dict[int, list[dict]]:
